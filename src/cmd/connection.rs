@@ -1,0 +1,525 @@
+//! Connection commands: PING ECHO QUIT RESET SELECT SWAPDB HELLO AUTH and the CLIENT subcommands.
+use bytes::Bytes;
+
+use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
+use crate::server::client::ReplyMode;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("ping", ping),
+    ("echo", echo),
+    ("quit", quit),
+    ("reset", reset),
+    ("select", select),
+    ("swapdb", swapdb),
+    ("hello", hello),
+    ("auth", auth),
+    ("client|id", client_id),
+    ("client|setname", client_setname),
+    ("client|getname", client_getname),
+    ("client|list", client_list),
+    ("client|info", client_info),
+    ("client|kill", client_kill),
+    ("client|reply", client_reply),
+    ("client|no-evict", client_no_evict),
+    ("client|help", client_help),
+];
+
+/// The Redis version we answer as, so clients enable the same features.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 2 {
+        return Err(super::arity_error("ping"));
+    }
+    if ctx.client.resp == 2 && ctx.client.subscribed() {
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.get(1).map(|a| &a[..]).unwrap_or(b""));
+    } else if let Some(a) = args.get(1) {
+        ctx.out.bulk(a);
+    } else {
+        ctx.out.simple("PONG");
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.out.bulk(&args[1]);
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.ok();
+    ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::transaction::discard_state(ctx);
+    super::pubsub::unsubscribe_all(ctx);
+    let c = &mut *ctx.client;
+    c.db = 0;
+    c.resp = 2;
+    c.name = None;
+    c.reply_mode = ReplyMode::On;
+    c.no_evict = false;
+    c.authenticated = ctx.store.config.requirepass.is_none();
+    ctx.out.resp = 2;
+    ctx.out.simple("RESET");
+    Ok(())
+}
+
+/// Parses a database index, with Redis's errors.
+fn db_index(ctx: &Ctx, a: &[u8], not_int: &'static str) -> Result<usize, CmdError> {
+    let n = crate::resp::parse::parse_i64(a).ok_or(CmdError::new(not_int))?;
+    if n < 0 || n as usize >= ctx.store.dbs.len() {
+        return Err(CmdError::new("ERR DB index is out of range"));
+    }
+    Ok(n as usize)
+}
+
+fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = db_index(ctx, &args[1], "ERR value is not an integer or out of range")?;
+    ctx.client.db = db;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let a = db_index(ctx, &args[1], "ERR invalid first DB index")?;
+    let b = db_index(ctx, &args[2], "ERR invalid second DB index")?;
+    if a != b {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.store.dbs.split_at_mut(hi);
+        left[lo].swap(&mut right[0]);
+        ctx.store.touch_all_watched(Some(a));
+        ctx.store.touch_all_watched(Some(b));
+        ctx.store.dirty += 1;
+        // Clients blocked on keys of either database may be served by what moved in.
+        let keys: Vec<(usize, Bytes)> = ctx
+            .store
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == a || *d == b)
+            .cloned()
+            .collect();
+        ctx.store.blocking.ready.extend(keys);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn check_password(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> CmdResult {
+    let ok = match &ctx.store.config.requirepass {
+        Some(p) => user == b"default" && p.as_bytes() == pass,
+        None => user == b"default",
+    };
+    if ok {
+        ctx.client.authenticated = true;
+        Ok(())
+    } else {
+        Err(CmdError::new(
+            "WRONGPASS invalid username-password pair or user is disabled.",
+        ))
+    }
+}
+
+fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    match args.len() {
+        2 => {
+            if ctx.store.config.requirepass.is_none() {
+                return Err(CmdError::new("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
+            }
+            check_password(ctx, b"default", &args[1])?;
+        }
+        3 => check_password(ctx, &args[1], &args[2])?,
+        _ => return Err(SYNTAX),
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut proto = ctx.client.resp;
+    let mut i = 1;
+    if args.len() >= 2 {
+        let v = arg_i64(&args[1])
+            .map_err(|_| CmdError::new("ERR Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::new("NOPROTO unsupported protocol version"));
+        }
+        proto = v as u8;
+        i = 2;
+    }
+    let mut setname = None;
+    while i < args.len() {
+        let more = args.len() - i - 1;
+        if eq_ic(&args[i], "auth") && more >= 2 {
+            check_password(ctx, &args[i + 1], &args[i + 2])?;
+            i += 3;
+        } else if eq_ic(&args[i], "setname") && more >= 1 {
+            if !valid_name(&args[i + 1]) {
+                return Err(CmdError::new(
+                    "ERR Client names cannot contain spaces, newlines or special characters.",
+                ));
+            }
+            setname = Some(args[i + 1].clone());
+            i += 2;
+        } else {
+            return Err(CmdError::from(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&args[i])
+            )));
+        }
+    }
+    if !ctx.client.authenticated {
+        return Err(CmdError::new(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    if let Some(n) = setname {
+        ctx.client.name = if n.is_empty() { None } else { Some(n) };
+    }
+    ctx.client.resp = proto;
+    ctx.out.resp = proto;
+    let o = &mut *ctx.out;
+    o.map(7);
+    o.bulk(b"server");
+    o.bulk(b"redis");
+    o.bulk(b"version");
+    o.bulk(REDIS_VERSION.as_bytes());
+    o.bulk(b"proto");
+    o.int(proto as i64);
+    o.bulk(b"id");
+    o.int(ctx.client.id as i64);
+    o.bulk(b"mode");
+    o.bulk(b"standalone");
+    o.bulk(b"role");
+    o.bulk(b"master");
+    o.bulk(b"modules");
+    o.array(0);
+    Ok(())
+}
+
+fn client_id(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.int(ctx.client.id as i64);
+    Ok(())
+}
+
+fn client_setname(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if !valid_name(&args[2]) {
+        return Err(CmdError::new(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    ctx.client.name = if args[2].is_empty() {
+        None
+    } else {
+        Some(args[2].clone())
+    };
+    ctx.out.ok();
+    Ok(())
+}
+
+fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    match &ctx.client.name {
+        Some(n) => ctx.out.bulk(n),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// One CLIENT LIST line for a client, with Redis's field names (memory figures are estimates).
+fn client_line(ctx: &Ctx, id: u64) -> String {
+    let Some(c) = ctx.store.clients.get(&id) else {
+        return String::new();
+    };
+    // The calling client's own state is fresher than its registry entry.
+    let me = id == ctx.client.id;
+    let name = if me { ctx.client.name.clone() } else { c.name.clone() };
+    let db = if me { ctx.client.db } else { c.db };
+    let resp = if me { ctx.client.resp } else { c.resp };
+    let cmd = if me { ctx.client.last_cmd.clone() } else { c.last_cmd.clone() };
+    let multi = if me {
+        ctx.client.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1)
+    } else {
+        c.multi
+    };
+    let (sub, psub) = if me {
+        (ctx.client.channels.len(), ctx.client.patterns.len())
+    } else {
+        (c.sub, c.psub)
+    };
+    let mut flags = if me {
+        let mut f = String::new();
+        if sub + psub > 0 {
+            f.push('P');
+        }
+        if multi >= 0 {
+            f.push('x');
+        }
+        if ctx.client.no_evict {
+            f.push('e');
+        }
+        f
+    } else {
+        c.flags.clone()
+    };
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let age = c.created.elapsed().as_secs();
+    let idle = if me { 0 } else { c.last_interaction.elapsed().as_secs() };
+    format!(
+        "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658 events=r cmd={} user=default redir=-1 resp={}",
+        id,
+        c.addr,
+        c.laddr,
+        name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
+        age,
+        idle,
+        flags,
+        db,
+        sub,
+        psub,
+        multi,
+        if me { 26 } else { c.qbuf },
+        cmd,
+        resp
+    )
+}
+
+fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut ids: Vec<u64> = ctx.store.clients.keys().copied().collect();
+    ids.sort_unstable();
+    let mut i = 2;
+    while i < args.len() {
+        if eq_ic(&args[i], "type") && i + 1 < args.len() {
+            let t = String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase();
+            match t.as_str() {
+                "normal" => ids.retain(|id| ctx.store.clients.get(id).is_some_and(|c| c.sub + c.psub == 0)),
+                "pubsub" => ids.retain(|id| ctx.store.clients.get(id).is_some_and(|c| c.sub + c.psub > 0)),
+                "master" | "replica" | "slave" => ids.clear(),
+                _ => return Err(CmdError::from(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&args[i + 1])))),
+            }
+            i += 2;
+        } else if eq_ic(&args[i], "id") && i + 1 < args.len() {
+            let mut want = Vec::new();
+            for a in &args[i + 1..] {
+                let n = arg_i64(a).ok().filter(|&n| n > 0).ok_or(CmdError::new("ERR Invalid client ID"))?;
+                want.push(n as u64);
+            }
+            ids.retain(|id| want.contains(id));
+            i = args.len();
+        } else {
+            return Err(SYNTAX);
+        }
+    }
+    let mut text = String::new();
+    for id in ids {
+        text.push_str(&client_line(ctx, id));
+        text.push('\n');
+    }
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn client_info(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let mut line = client_line(ctx, ctx.client.id);
+    line.push('\n');
+    ctx.out.verbatim(line.as_bytes());
+    Ok(())
+}
+
+fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() == 3 {
+        // Old form: CLIENT KILL addr:port
+        let addr = String::from_utf8_lossy(&args[2]).to_string();
+        let target = ctx.store.clients.iter().find(|(_, c)| c.addr == addr).map(|(id, _)| *id);
+        return match target {
+            Some(id) => {
+                kill_client(ctx, id);
+                ctx.out.ok();
+                Ok(())
+            }
+            None => Err(CmdError::new("ERR No such client")),
+        };
+    }
+    if args.len() % 2 != 0 {
+        return Err(SYNTAX);
+    }
+    let mut filters: Vec<(String, Bytes)> = Vec::new();
+    let mut skipme = true;
+    for pair in args[2..].chunks(2) {
+        let k = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        match k.as_str() {
+            "id" => {
+                if arg_i64(&pair[1]).map(|n| n <= 0).unwrap_or(true) {
+                    return Err(CmdError::new("ERR client-id should be greater than 0"));
+                }
+            }
+            "type" => {
+                let t = String::from_utf8_lossy(&pair[1]).to_ascii_lowercase();
+                if !matches!(t.as_str(), "normal" | "master" | "replica" | "slave" | "pubsub") {
+                    return Err(CmdError::from(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&pair[1]))));
+                }
+            }
+            "skipme" => {
+                skipme = match String::from_utf8_lossy(&pair[1]).to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(SYNTAX),
+                };
+                continue;
+            }
+            "addr" | "laddr" | "user" | "maxage" => {}
+            _ => return Err(SYNTAX),
+        }
+        filters.push((k, pair[1].clone()));
+    }
+    let mut victims = Vec::new();
+    for (id, c) in &ctx.store.clients {
+        if skipme && *id == ctx.client.id {
+            continue;
+        }
+        let all = filters.iter().all(|(k, v)| {
+            let v = String::from_utf8_lossy(v);
+            match k.as_str() {
+                "id" => v.parse::<u64>().ok() == Some(*id),
+                "addr" => c.addr == v,
+                "laddr" => c.laddr == v,
+                "user" => v == "default",
+                "maxage" => v.parse::<u64>().is_ok_and(|m| c.created.elapsed().as_secs() >= m),
+                "type" => match v.to_ascii_lowercase().as_str() {
+                    "normal" => c.sub + c.psub == 0,
+                    "pubsub" => c.sub + c.psub > 0,
+                    _ => false,
+                },
+                _ => false,
+            }
+        });
+        if all {
+            victims.push(*id);
+        }
+    }
+    for id in &victims {
+        kill_client(ctx, *id);
+    }
+    ctx.out.int(victims.len() as i64);
+    Ok(())
+}
+
+fn kill_client(ctx: &mut Ctx, id: u64) {
+    if id == ctx.client.id {
+        ctx.client.close_after_reply = true;
+    } else if let Some(c) = ctx.store.clients.get(&id) {
+        c.handle.kill();
+    }
+}
+
+fn client_reply(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mode = &args[2];
+    if eq_ic(mode, "on") {
+        ctx.client.reply_mode = ReplyMode::On;
+        ctx.out.ok();
+    } else if eq_ic(mode, "off") {
+        ctx.client.reply_mode = ReplyMode::Off;
+    } else if eq_ic(mode, "skip") {
+        if ctx.client.reply_mode == ReplyMode::On {
+            ctx.client.reply_mode = ReplyMode::Skip;
+        }
+    } else {
+        return Err(SYNTAX);
+    }
+    Ok(())
+}
+
+fn client_no_evict(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if eq_ic(&args[2], "on") {
+        ctx.client.no_evict = true;
+    } else if eq_ic(&args[2], "off") {
+        ctx.client.no_evict = false;
+    } else {
+        return Err(SYNTAX);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Writes a HELP reply: the header line and the lines, as Redis's addReplyHelp formats them.
+pub fn help_reply(ctx: &mut Ctx, command: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        command
+    ));
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+fn client_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    help_reply(
+        ctx,
+        "CLIENT",
+        &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * ID <client-id>",
+            "      Kill connections by client id.",
+            "    * MAXAGE <maxage>",
+            "      Kill connections older than the specified age.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+        ],
+    );
+    Ok(())
+}

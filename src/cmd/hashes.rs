@@ -1,0 +1,4 @@
+//! The hashes command family.
+use super::Handler;
+
+pub static COMMANDS: &[(&str, Handler)] = &[];

@@ -1,0 +1,371 @@
+//! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE TOUCH, and OBJECT.
+use bytes::Bytes;
+
+use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
+use crate::db::Entry;
+use crate::glob::glob_match;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("del", del),
+    ("unlink", del),
+    ("exists", exists),
+    ("type", type_cmd),
+    ("keys", keys),
+    ("scan", scan),
+    ("randomkey", randomkey),
+    ("rename", rename),
+    ("renamenx", renamenx),
+    ("copy", copy),
+    ("move", move_cmd),
+    ("touch", touch),
+    ("object|encoding", object_encoding),
+    ("object|refcount", object_refcount),
+    ("object|idletime", object_idletime),
+    ("object|freq", object_freq),
+    ("object|help", object_help),
+];
+
+fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut n = 0;
+    for key in &args[1..] {
+        if ctx.delete(key) {
+            ctx.notify(notify::GENERIC, "del", key);
+            n += 1;
+        }
+    }
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut n = 0;
+    for key in &args[1..] {
+        if ctx.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut n = 0;
+    for key in &args[1..] {
+        if ctx.lookup_read(key).is_some() {
+            n += 1;
+        }
+    }
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let t = ctx.lookup_read(&args[1]).map(|e| e.value.type_name()).unwrap_or("none");
+    ctx.out.simple(t);
+    Ok(())
+}
+
+fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let pat = &args[1];
+    let all = pat.as_ref() == b"*";
+    let now = ctx.now;
+    let found: Vec<Box<[u8]>> = ctx
+        .db()
+        .iter()
+        .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pat, k, false)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    ctx.out.array(found.len());
+    for k in found {
+        ctx.out.bulk(&k);
+    }
+    Ok(())
+}
+
+/// Parses a SCAN-family cursor (an unsigned 64-bit integer).
+pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
+    std::str::from_utf8(a)
+        .ok()
+        .filter(|s| !s.starts_with('+'))
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or(CmdError::new("ERR invalid cursor"))
+}
+
+/// SCAN options shared by SCAN, SSCAN, HSCAN, ZSCAN: MATCH, COUNT (and TYPE where `allow_type`).
+pub struct ScanOpts {
+    pub pattern: Option<Bytes>,
+    pub count: usize,
+    pub type_name: Option<String>,
+}
+
+pub fn parse_scan_opts(args: &[Bytes], allow_type: bool) -> Result<ScanOpts, CmdError> {
+    let mut o = ScanOpts {
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let more = i + 1 < args.len();
+        if eq_ic(&args[i], "count") && more {
+            let n = arg_i64(&args[i + 1])?;
+            if n < 1 {
+                return Err(SYNTAX);
+            }
+            o.count = n as usize;
+        } else if eq_ic(&args[i], "match") && more {
+            o.pattern = Some(args[i + 1].clone());
+        } else if allow_type && eq_ic(&args[i], "type") && more {
+            o.type_name = Some(String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase());
+        } else {
+            return Err(SYNTAX);
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[1])?;
+    let o = parse_scan_opts(&args[2..], true)?;
+    let now = ctx.now;
+    let mut found: Vec<Box<[u8]>> = Vec::new();
+    let mut expired: Vec<Box<[u8]>> = Vec::new();
+    let next = ctx.db().scan(cursor, o.count, |k, e| {
+        if e.is_expired(now) {
+            expired.push(k.clone());
+            return;
+        }
+        if let Some(p) = &o.pattern {
+            if !(p.as_ref() == b"*" || glob_match(p, k, false)) {
+                return;
+            }
+        }
+        if let Some(t) = &o.type_name {
+            if e.value.type_name() != t {
+                return;
+            }
+        }
+        found.push(k.clone());
+    });
+    for k in expired {
+        ctx.expire_if_needed(&k);
+    }
+    ctx.out.array(2);
+    ctx.out.bulk(next.to_string().as_bytes());
+    ctx.out.array(found.len());
+    for k in found {
+        ctx.out.bulk(&k);
+    }
+    Ok(())
+}
+
+fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    for _ in 0..100 {
+        let pick = {
+            let store = &mut *ctx.store;
+            store.dbs[db]
+                .random_key(&mut store.rng)
+                .map(|(k, e)| (k.clone(), e.is_expired(ctx.now)))
+        };
+        match pick {
+            None => break,
+            Some((k, true)) => {
+                ctx.expire_if_needed(&k);
+            }
+            Some((k, false)) => {
+                ctx.out.bulk(&k);
+                return Ok(());
+            }
+        }
+    }
+    ctx.out.null();
+    Ok(())
+}
+
+fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
+    let (src, dst) = (&args[1], &args[2]);
+    if ctx.lookup_write(src).is_none() {
+        return Err(NO_SUCH_KEY);
+    }
+    if src == dst {
+        if nx {
+            ctx.out.int(0);
+        } else {
+            ctx.out.ok();
+        }
+        return Ok(());
+    }
+    let dst_exists = ctx.exists(dst);
+    if nx && dst_exists {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let Some(entry) = ctx.db().remove(src) else {
+        return Err(NO_SUCH_KEY);
+    };
+    ctx.db().insert_entry(dst, entry);
+    ctx.modified(src);
+    ctx.modified(dst);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
+    if nx {
+        ctx.out.int(1);
+    } else {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+fn rename(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    rename_generic(ctx, args, false)
+}
+
+fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    rename_generic(ctx, args, true)
+}
+
+fn target_db(ctx: &Ctx, a: &[u8]) -> Result<usize, CmdError> {
+    let n = arg_i64(a)?;
+    if n < 0 || n as usize >= ctx.store.dbs.len() {
+        return Err(CmdError::new("ERR DB index is out of range"));
+    }
+    Ok(n as usize)
+}
+
+fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (src, dst) = (&args[1], &args[2]);
+    let mut dbid = ctx.client.db;
+    let mut replace = false;
+    let mut i = 3;
+    while i < args.len() {
+        if eq_ic(&args[i], "replace") {
+            replace = true;
+        } else if eq_ic(&args[i], "db") && i + 1 < args.len() {
+            dbid = target_db(ctx, &args[i + 1])?;
+            i += 1;
+        } else {
+            return Err(SYNTAX);
+        }
+        i += 1;
+    }
+    if src == dst && dbid == ctx.client.db {
+        return Err(CmdError::new("ERR source and destination objects are the same"));
+    }
+    let Some(e) = ctx.lookup_write(src) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let copy = Entry {
+        value: e.value.clone(),
+        expire_at: e.expire_at,
+    };
+    let now = ctx.now;
+    ctx.store.expire_if_needed(dbid, dst, now);
+    if ctx.store.dbs[dbid].contains(dst) && !replace {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    ctx.store.dbs[dbid].insert_entry(dst, copy);
+    ctx.store.modified(dbid, dst);
+    ctx.store.notify(notify::GENERIC, "copy_to", dst, dbid);
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let dbid = target_db(ctx, &args[2])?;
+    if dbid == ctx.client.db {
+        return Err(CmdError::new("ERR source and destination objects are the same"));
+    }
+    if ctx.lookup_write(key).is_none() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let now = ctx.now;
+    ctx.store.expire_if_needed(dbid, key, now);
+    if ctx.store.dbs[dbid].contains(key) {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let Some(e) = ctx.db().remove(key) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    ctx.store.dbs[dbid].insert_entry(key, e);
+    ctx.modified(key);
+    ctx.store.modified(dbid, key);
+    ctx.notify(notify::GENERIC, "move_from", key);
+    ctx.store.notify(notify::GENERIC, "move_to", key, dbid);
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    match ctx.lookup_read(&args[2]) {
+        Some(e) => {
+            let enc = e.value.encoding();
+            ctx.out.bulk(enc.as_bytes());
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    match ctx.lookup_read(&args[2]) {
+        Some(e) => {
+            // Redis shares the objects of small integers (0..9999), reporting them as immortal.
+            let shared = matches!(e.value, crate::db::Value::Int(n) if (0..10000).contains(&n));
+            ctx.out.int(if shared { i32::MAX as i64 } else { 1 });
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Access times are not tracked per key (it would cost memory on every entry): keys report as just used.
+    match ctx.lookup_read(&args[2]) {
+        Some(_) => ctx.out.int(0),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.lookup_read(&args[2]).is_none() {
+        ctx.out.null();
+        return Ok(());
+    }
+    let policy = ctx.store.config.get("maxmemory-policy").unwrap_or("").to_string();
+    if !policy.contains("lfu") {
+        return Err(CmdError::new("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
+    }
+    ctx.out.int(0);
+    Ok(())
+}
+
+fn object_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::connection::help_reply(
+        ctx,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+    Ok(())
+}

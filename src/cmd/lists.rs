@@ -1,0 +1,4 @@
+//! The lists command family.
+use super::Handler;
+
+pub static COMMANDS: &[(&str, Handler)] = &[];

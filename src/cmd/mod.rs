@@ -1,0 +1,662 @@
+//! The command table (name, arity, flags, key positions -> handler) and dispatch: lookup, arity, auth, MULTI
+//! queuing, subscribed-mode rules, statistics, and the context every handler works through.
+pub mod connection;
+pub mod expire;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod meta;
+pub mod pubsub;
+pub mod server;
+pub mod sets;
+pub mod strings;
+pub mod transaction;
+pub mod zsets;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use crate::db::{Db, Entry, Value};
+use crate::resp::Out;
+use crate::server::client::Client;
+use crate::store::Store;
+
+/// An error reply (without the leading '-').
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdError(pub Cow<'static, str>);
+
+impl CmdError {
+    pub fn new(s: impl Into<Cow<'static, str>>) -> Self {
+        CmdError(s.into())
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> Self {
+        CmdError(Cow::Owned(s))
+    }
+}
+
+pub type CmdResult = Result<(), CmdError>;
+
+pub const WRONGTYPE: CmdError =
+    CmdError(Cow::Borrowed("WRONGTYPE Operation against a key holding the wrong kind of value"));
+pub const NOT_INTEGER: CmdError = CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
+pub const NOT_FLOAT: CmdError = CmdError(Cow::Borrowed("ERR value is not a valid float"));
+pub const SYNTAX: CmdError = CmdError(Cow::Borrowed("ERR syntax error"));
+pub const NO_SUCH_KEY: CmdError = CmdError(Cow::Borrowed("ERR no such key"));
+pub const OVERFLOW: CmdError = CmdError(Cow::Borrowed("ERR increment or decrement would overflow"));
+
+/// Command flags, as COMMAND INFO names them.
+pub mod flags {
+    pub const WRITE: u32 = 1;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const FAST: u32 = 1 << 9;
+    pub const NO_AUTH: u32 = 1 << 10;
+    pub const NO_MULTI: u32 = 1 << 11;
+    pub const MOVABLEKEYS: u32 = 1 << 12;
+    pub const ALLOW_BUSY: u32 = 1 << 13;
+
+    pub fn parse(names: &[String]) -> u32 {
+        names
+            .iter()
+            .map(|n| match n.as_str() {
+                "write" => WRITE,
+                "readonly" => READONLY,
+                "denyoom" => DENYOOM,
+                "admin" => ADMIN,
+                "pubsub" => PUBSUB,
+                "noscript" => NOSCRIPT,
+                "blocking" => BLOCKING,
+                "loading" => LOADING,
+                "stale" => STALE,
+                "fast" => FAST,
+                "no_auth" => NO_AUTH,
+                "no_multi" => NO_MULTI,
+                "movablekeys" => MOVABLEKEYS,
+                "allow_busy" => ALLOW_BUSY,
+                _ => 0,
+            })
+            .fold(0, |a, b| a | b)
+    }
+}
+
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
+
+/// One row of the command table.
+#[derive(Debug)]
+pub struct Command {
+    /// Lowercase; `parent|sub` for subcommands.
+    pub name: String,
+    pub arity: i32,
+    pub flags: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// `None` for a container (CONFIG, CLIENT...) whose subcommands are looked up by the second argument.
+    pub handler: Option<Handler>,
+    pub subcommands: HashMap<String, Command>,
+    /// Index into the per-command statistics (INFO commandstats).
+    pub id: usize,
+}
+
+impl Command {
+    pub fn is_write(&self) -> bool {
+        self.flags & flags::WRITE != 0
+    }
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+}
+
+pub struct Table {
+    pub commands: HashMap<String, Command>,
+    /// Every command and subcommand name, by id.
+    pub names: Vec<String>,
+}
+
+/// Every handler, one list per family: adding a command is one row here and one function.
+fn handlers() -> Vec<(&'static str, Handler)> {
+    let mut v = Vec::new();
+    v.extend(connection::COMMANDS.iter().copied());
+    v.extend(server::COMMANDS.iter().copied());
+    v.extend(strings::COMMANDS.iter().copied());
+    v.extend(keys::COMMANDS.iter().copied());
+    v.extend(expire::COMMANDS.iter().copied());
+    v.extend(lists::COMMANDS.iter().copied());
+    v.extend(hashes::COMMANDS.iter().copied());
+    v.extend(sets::COMMANDS.iter().copied());
+    v.extend(zsets::COMMANDS.iter().copied());
+    v.extend(pubsub::COMMANDS.iter().copied());
+    v.extend(transaction::COMMANDS.iter().copied());
+    v
+}
+
+fn make_command(name: &str, handler: Option<Handler>, id: usize) -> Command {
+    let m = meta::all().meta.get(name).cloned().unwrap_or(meta::Meta {
+        arity: -1,
+        flags: vec![],
+        first: 0,
+        last: 0,
+        step: 0,
+    });
+    Command {
+        name: name.to_string(),
+        arity: m.arity,
+        flags: flags::parse(&m.flags),
+        first_key: m.first,
+        last_key: m.last,
+        step: m.step,
+        handler,
+        subcommands: HashMap::new(),
+        id,
+    }
+}
+
+pub fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut commands: HashMap<String, Command> = HashMap::new();
+        let mut names = Vec::new();
+        for (name, h) in handlers() {
+            let id = names.len();
+            names.push(name.to_string());
+            match name.split_once('|') {
+                Some((parent, _)) => {
+                    if !commands.contains_key(parent) {
+                        let pid = names.len();
+                        names.push(parent.to_string());
+                        commands.insert(parent.to_string(), make_command(parent, None, pid));
+                    }
+                    if let Some(p) = commands.get_mut(parent) {
+                        p.subcommands.insert(name.to_string(), make_command(name, Some(h), id));
+                    }
+                }
+                None => match commands.get_mut(name) {
+                    // A container registered by its subcommands first, that also runs bare (COMMAND).
+                    Some(c) => c.handler = Some(h),
+                    None => {
+                        commands.insert(name.to_string(), make_command(name, Some(h), id));
+                    }
+                },
+            }
+        }
+        Table { commands, names }
+    })
+}
+
+/// Case-insensitive lookup of a top-level command without allocating.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+    table().commands.get(lower)
+}
+
+/// Resolves `args` to the command (or subcommand) to run, with Redis's error for unknown names and arity.
+pub fn resolve(args: &[Bytes]) -> Result<&'static Command, CmdError> {
+    let Some(cmd) = lookup(&args[0]) else {
+        return Err(unknown_command(args));
+    };
+    if !cmd.subcommands.is_empty() && !(cmd.handler.is_some() && args.len() == 1) {
+        // A container: the subcommand decides.
+        if args.len() < 2 {
+            return Err(arity_error(&cmd.name));
+        }
+        let sub = format!("{}|{}", cmd.name, String::from_utf8_lossy(&args[1]).to_ascii_lowercase());
+        let Some(s) = cmd.subcommands.get(&sub) else {
+            return Err(CmdError::from(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                truncate(&String::from_utf8_lossy(&args[1]), 128),
+                cmd.name.to_ascii_uppercase()
+            )));
+        };
+        if !arity_ok(s.arity, args.len()) {
+            return Err(arity_error(&s.name));
+        }
+        return Ok(s);
+    }
+    if !arity_ok(cmd.arity, args.len()) {
+        return Err(arity_error(&cmd.name));
+    }
+    Ok(cmd)
+}
+
+fn arity_ok(arity: i32, n: usize) -> bool {
+    (arity > 0 && n == arity as usize) || (arity < 0 && n >= (-arity) as usize)
+}
+
+pub fn arity_error(name: &str) -> CmdError {
+    CmdError::from(format!("ERR wrong number of arguments for '{name}' command"))
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, built as Redis builds it.
+pub fn unknown_command(args: &[Bytes]) -> CmdError {
+    let mut list = String::new();
+    for a in &args[1..] {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        let s = String::from_utf8_lossy(a);
+        list.push('\'');
+        list.push_str(truncate(&s, room));
+        list.push_str("' ");
+    }
+    let name = String::from_utf8_lossy(&args[0]);
+    CmdError::from(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate(&name, 128),
+        list
+    ))
+}
+
+/// Positions of the key arguments of a command, as COMMAND GETKEYS reports them.
+pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
+    let n = args.len();
+    let numkeys_at = |pos: usize, first: usize| -> Vec<usize> {
+        args.get(pos)
+            .and_then(|a| crate::resp::parse::parse_i64(a))
+            .filter(|&k| k > 0 && first + (k as usize) <= n)
+            .map(|k| (first..first + k as usize).collect())
+            .unwrap_or_default()
+    };
+    match cmd.name.as_str() {
+        "zunionstore" | "zinterstore" | "zdiffstore" => {
+            let mut v = vec![1];
+            v.extend(numkeys_at(2, 3));
+            v
+        }
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" | "eval"
+        | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
+        "blmpop" | "bzmpop" => numkeys_at(2, 3),
+        _ => {
+            if cmd.first_key <= 0 {
+                return vec![];
+            }
+            let first = cmd.first_key as usize;
+            let last = if cmd.last_key < 0 {
+                (n as i64 + cmd.last_key as i64) as usize
+            } else {
+                cmd.last_key as usize
+            };
+            let step = cmd.step.max(1) as usize;
+            (first..=last.min(n.saturating_sub(1))).step_by(step).collect()
+        }
+    }
+}
+
+/// A request to block the client until a key it waits on is served (BLPOP and friends).
+pub struct BlockRequest {
+    pub keys: Vec<Bytes>,
+    /// Absolute deadline in Unix ms; 0 = forever.
+    pub deadline: i64,
+}
+
+/// Everything a handler may touch: the store (all databases and server state), the calling client, its reply.
+pub struct Ctx<'a> {
+    pub store: &'a mut Store,
+    pub client: &'a mut Client,
+    pub out: &'a mut Out,
+    /// The command's clock, fixed for its whole run (as Redis caches mstime per command).
+    pub now: i64,
+}
+
+impl<'a> Ctx<'a> {
+    #[inline]
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.store.dbs[self.client.db]
+    }
+
+    /// Deletes the key if it has expired (passive expiry). True if the key was expired.
+    #[inline]
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let db = self.client.db;
+        self.store.expire_if_needed(db, key, self.now)
+    }
+
+    /// The live entry for a read (counts keyspace hits/misses, as Redis's lookupKeyRead).
+    #[inline]
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.expire_if_needed(key);
+        let db = self.client.db;
+        let e = self.store.dbs[db].get_mut(key);
+        if e.is_some() {
+            self.store.stats.keyspace_hits += 1;
+        } else {
+            self.store.stats.keyspace_misses += 1;
+        }
+        e
+    }
+
+    /// The live entry for a write (no hit/miss counting).
+    #[inline]
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.expire_if_needed(key);
+        self.db().get_mut(key)
+    }
+
+    /// Whether a live key exists.
+    pub fn exists(&mut self, key: &[u8]) -> bool {
+        self.expire_if_needed(key);
+        self.db().contains(key)
+    }
+
+    /// Records a modification of `key` in the client's database: dirty counter, WATCH, blocked clients.
+    #[inline]
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.store.modified(db, key);
+    }
+
+    /// Emits a keyspace notification for `key` in the client's database (when enabled for `class`).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.store.notify(class, event, key, db);
+    }
+
+    /// Removes a key from the client's database and records it; true if it existed.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        if self.expire_if_needed(key) {
+            return false;
+        }
+        if self.db().remove(key).is_some() {
+            self.modified(key);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Reads a live string value for a command: `Ok(None)` if absent, WRONGTYPE for other types.
+pub fn get_string<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<Cow<'c, [u8]>>, CmdError> {
+    match ctx.lookup_read(key) {
+        None => Ok(None),
+        Some(e) => match &e.value {
+            Value::Str(_) | Value::Int(_) | Value::Raw(_) => Ok(e.value.as_bytes()),
+            _ => Err(WRONGTYPE),
+        },
+    }
+}
+
+/// Parses an integer argument with Redis's rules and error text.
+pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
+    crate::resp::parse::parse_i64(a).ok_or(NOT_INTEGER)
+}
+
+/// Parses a float argument as Redis's `getDoubleFromObject` (strtod, no spaces, no NaN).
+pub fn arg_f64(a: &[u8]) -> Result<f64, CmdError> {
+    parse_f64(a).ok_or(NOT_FLOAT)
+}
+
+/// strtod-compatible parsing of a whole argument: decimal and exponent forms, `inf`, `-inf`, `infinity`;
+/// NaN, spaces and trailing garbage are rejected.
+pub fn parse_f64(a: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(a).ok()?;
+    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let lower = s.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    if body == "inf" || body == "infinity" {
+        return Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
+    }
+    if body.starts_with("nan") || body.starts_with("0x") {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    if v.is_nan() {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// Case-insensitive comparison of an argument with an ASCII option name.
+#[inline]
+pub fn eq_ic(a: &[u8], b: &str) -> bool {
+    a.eq_ignore_ascii_case(b.as_bytes())
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Keyspace notification classes (notify-keyspace-events letters).
+pub mod notify {
+    pub const KEYSPACE: u32 = 1 << 0; // K
+    pub const KEYEVENT: u32 = 1 << 1; // E
+    pub const GENERIC: u32 = 1 << 2; // g
+    pub const STRING: u32 = 1 << 3; // $
+    pub const LIST: u32 = 1 << 4; // l
+    pub const SET: u32 = 1 << 5; // s
+    pub const HASH: u32 = 1 << 6; // h
+    pub const ZSET: u32 = 1 << 7; // z
+    pub const EXPIRED: u32 = 1 << 8; // x
+    pub const EVICTED: u32 = 1 << 9; // e
+    pub const STREAM: u32 = 1 << 10; // t
+    pub const KEY_MISS: u32 = 1 << 11; // m
+    pub const MODULE: u32 = 1 << 12; // d
+    pub const NEW: u32 = 1 << 13; // n
+    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+
+    pub fn parse(s: &str) -> u32 {
+        s.chars()
+            .map(|c| match c {
+                'A' => ALL,
+                'g' => GENERIC,
+                '$' => STRING,
+                'l' => LIST,
+                's' => SET,
+                'h' => HASH,
+                'z' => ZSET,
+                'x' => EXPIRED,
+                'e' => EVICTED,
+                'K' => KEYSPACE,
+                'E' => KEYEVENT,
+                't' => STREAM,
+                'm' => KEY_MISS,
+                'd' => MODULE,
+                'n' => NEW,
+                _ => 0,
+            })
+            .fold(0, |a, b| a | b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<Bytes> {
+        v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
+    }
+
+    #[test]
+    fn table_takes_redis_metadata() {
+        let get = lookup(b"GeT").unwrap();
+        assert_eq!(get.arity, 2);
+        assert!(get.has(flags::READONLY) && get.has(flags::FAST));
+        assert!(lookup(b"set").unwrap().is_write());
+        assert_eq!(
+            resolve(&args(&["get"])).unwrap_err().0,
+            "ERR wrong number of arguments for 'get' command"
+        );
+        assert_eq!(
+            resolve(&args(&["foo", "a", "b"])).unwrap_err().0,
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        assert_eq!(
+            resolve(&args(&["config", "nope"])).unwrap_err().0,
+            "ERR unknown subcommand 'nope'. Try CONFIG HELP."
+        );
+        assert_eq!(resolve(&args(&["config", "get", "x"])).unwrap().name, "config|get");
+    }
+
+    #[test]
+    fn key_positions_follow_specs() {
+        let mset = lookup(b"mset").unwrap();
+        assert_eq!(key_positions(mset, &args(&["mset", "a", "1", "b", "2"])), vec![1, 3]);
+        let set = lookup(b"set").unwrap();
+        assert_eq!(key_positions(set, &args(&["set", "k", "v", "EX", "1"])), vec![1]);
+    }
+
+    #[test]
+    fn floats_like_strtod() {
+        assert_eq!(parse_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b".5"), Some(0.5));
+        for bad in [&b"nan"[..], b"", b" 1", b"1 ", b"abc", b"1.2.3"] {
+            assert_eq!(parse_f64(bad), None);
+        }
+    }
+}
+
+/// Commands a RESP2 client may send while subscribed.
+fn allowed_when_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe" | "quit" | "reset"
+    )
+}
+
+fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
+    store.stats.total_error_replies += 1;
+    let prefix = e.0.split(' ').next().unwrap_or("ERR");
+    match store.stats.errors.get_mut(prefix) {
+        Some(n) => *n += 1,
+        None => {
+            store.stats.errors.insert(prefix.to_string(), 1);
+        }
+    }
+    out.error(&e.0);
+}
+
+/// Runs one request for a client: lookup, checks, MULTI queuing, the handler, statistics and reply mode.
+pub fn execute(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
+    let start_len = out.buf.len();
+    let suppress = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+    run(store, client, out, args);
+    match client.reply_mode {
+        ReplyMode::SkipThis => client.reply_mode = ReplyMode::On,
+        ReplyMode::Skip => client.reply_mode = ReplyMode::SkipThis,
+        _ => {}
+    }
+    if suppress {
+        out.buf.truncate(start_len);
+    }
+}
+
+use crate::server::client::ReplyMode;
+
+fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
+    let cmd = match resolve(args) {
+        Ok(c) => c,
+        Err(e) => {
+            if client.multi.is_some() {
+                client.multi_error = true;
+            }
+            if let Some(c) = lookup(&args[0]) {
+                store.stats.commands[c.id].rejected += 1;
+            }
+            record_error(store, out, &e);
+            return;
+        }
+    };
+    if !client.authenticated && !cmd.has(flags::NO_AUTH) {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        store.stats.commands[cmd.id].rejected += 1;
+        record_error(store, out, &CmdError::new("NOAUTH Authentication required."));
+        return;
+    }
+    if client.multi.is_some()
+        && !matches!(cmd.name.as_str(), "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    {
+        if cmd.has(flags::NO_MULTI) {
+            client.multi_error = true;
+            record_error(store, out, &CmdError::new("ERR Command not allowed inside a transaction"));
+            return;
+        }
+        if let Some(q) = client.multi.as_mut() {
+            q.push(args.to_vec());
+        }
+        out.simple("QUEUED");
+        return;
+    }
+    if client.resp == 2 && client.subscribed() && !allowed_when_subscribed(&cmd.name) {
+        record_error(
+            store,
+            out,
+            &CmdError::from(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name
+            )),
+        );
+        return;
+    }
+    call(store, client, out, cmd, args);
+}
+
+/// Calls a resolved command's handler (also used by EXEC for queued commands).
+pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command, args: &[Bytes]) {
+    let Some(handler) = cmd.handler else {
+        return;
+    };
+    let t0 = std::time::Instant::now();
+    let mut ctx = Ctx {
+        store,
+        client,
+        out,
+        now: now_ms(),
+    };
+    let r = handler(&mut ctx, args);
+    let elapsed = t0.elapsed().as_micros() as u64;
+    let st = &mut store.stats;
+    st.total_commands_processed += 1;
+    let cs = &mut st.commands[cmd.id];
+    cs.calls += 1;
+    cs.usec += elapsed;
+    if let Err(e) = r {
+        store.stats.commands[cmd.id].failed += 1;
+        record_error(store, out, &e);
+    }
+    if client.last_cmd != cmd.name {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(&cmd.name);
+    }
+}

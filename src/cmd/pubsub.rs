@@ -1,0 +1,165 @@
+//! Pub/sub commands: (P)SUBSCRIBE, (P)UNSUBSCRIBE, PUBLISH, PUBSUB CHANNELS / NUMSUB / NUMPAT.
+use bytes::Bytes;
+
+use super::{CmdResult, Ctx, Handler};
+use crate::pubsub::Subscriber;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("subscribe", subscribe),
+    ("unsubscribe", unsubscribe),
+    ("psubscribe", psubscribe),
+    ("punsubscribe", punsubscribe),
+    ("publish", publish),
+    ("pubsub|channels", pubsub_channels),
+    ("pubsub|numsub", pubsub_numsub),
+    ("pubsub|numpat", pubsub_numpat),
+    ("pubsub|shardchannels", pubsub_shardchannels),
+    ("pubsub|shardnumsub", pubsub_shardnumsub),
+];
+
+fn count(ctx: &Ctx) -> i64 {
+    (ctx.client.channels.len() + ctx.client.patterns.len()) as i64
+}
+
+fn confirm(ctx: &mut Ctx, kind: &[u8], name: Option<&[u8]>) {
+    let n = count(ctx);
+    let o = &mut *ctx.out;
+    o.push(3);
+    o.bulk(kind);
+    match name {
+        Some(n) => o.bulk(n),
+        None => o.null(),
+    }
+    o.int(n);
+}
+
+fn subscriber(ctx: &Ctx) -> Subscriber {
+    Subscriber {
+        handle: ctx.client.handle.clone(),
+        resp: ctx.client.resp,
+    }
+}
+
+fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    for ch in &args[1..] {
+        if ctx.client.channels.insert(ch.clone()) {
+            let s = subscriber(ctx);
+            ctx.store.pubsub.subscribe(ch.clone(), s);
+        }
+        confirm(ctx, b"subscribe", Some(ch));
+    }
+    Ok(())
+}
+
+fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    for p in &args[1..] {
+        if ctx.client.patterns.insert(p.clone()) {
+            let s = subscriber(ctx);
+            ctx.store.pubsub.psubscribe(p.clone(), s);
+        }
+        confirm(ctx, b"psubscribe", Some(p));
+    }
+    Ok(())
+}
+
+fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let names: Vec<Bytes> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        ctx.client.channels.iter().cloned().collect()
+    };
+    if names.is_empty() {
+        confirm(ctx, b"unsubscribe", None);
+        return Ok(());
+    }
+    for ch in names {
+        if ctx.client.channels.remove(&ch) {
+            ctx.store.pubsub.unsubscribe(&ch, ctx.client.id);
+        }
+        confirm(ctx, b"unsubscribe", Some(&ch));
+    }
+    Ok(())
+}
+
+fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let names: Vec<Bytes> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        ctx.client.patterns.iter().cloned().collect()
+    };
+    if names.is_empty() {
+        confirm(ctx, b"punsubscribe", None);
+        return Ok(());
+    }
+    for p in names {
+        if ctx.client.patterns.remove(&p) {
+            ctx.store.pubsub.punsubscribe(&p, ctx.client.id);
+        }
+        confirm(ctx, b"punsubscribe", Some(&p));
+    }
+    Ok(())
+}
+
+/// Leaves every channel and pattern silently (RESET, disconnect).
+pub fn unsubscribe_all(ctx: &mut Ctx) {
+    for ch in ctx.client.channels.drain() {
+        ctx.store.pubsub.unsubscribe(&ch, ctx.client.id);
+    }
+    for p in ctx.client.patterns.drain() {
+        ctx.store.pubsub.punsubscribe(&p, ctx.client.id);
+    }
+}
+
+fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let limit = ctx.store.config.pubsub_limit;
+    let n = ctx.store.pubsub.publish(&args[1], &args[2], limit, ctx.now);
+    ctx.store.stats.pubsub_messages += 1;
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let pat = args.get(2);
+    let names: Vec<Bytes> = ctx
+        .store
+        .pubsub
+        .channels
+        .keys()
+        .filter(|c| pat.is_none_or(|p| crate::glob::glob_match(p, c, false)))
+        .cloned()
+        .collect();
+    ctx.out.array(names.len());
+    for n in names {
+        ctx.out.bulk(&n);
+    }
+    Ok(())
+}
+
+fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.out.array((args.len() - 2) * 2);
+    for ch in &args[2..] {
+        let n = ctx.store.pubsub.channels.get(ch).map(|m| m.len()).unwrap_or(0);
+        ctx.out.bulk(ch);
+        ctx.out.int(n as i64);
+    }
+    Ok(())
+}
+
+fn pubsub_numpat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.int(ctx.store.pubsub.numpat() as i64);
+    Ok(())
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.array(0);
+    Ok(())
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.out.array((args.len() - 2) * 2);
+    for ch in &args[2..] {
+        ctx.out.bulk(ch);
+        ctx.out.int(0);
+    }
+    Ok(())
+}

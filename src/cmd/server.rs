@@ -1,0 +1,640 @@
+//! Server commands: DBSIZE FLUSHDB FLUSHALL TIME INFO CONFIG COMMAND DEBUG MEMORY SHUTDOWN, and the no-op
+//! FUNCTION FLUSH / SCRIPT FLUSH kept for tools that call them.
+use bytes::Bytes;
+
+use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
+use crate::config::SetError;
+use crate::store::ShutdownRequest;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("dbsize", dbsize),
+    ("flushdb", flushdb),
+    ("flushall", flushall),
+    ("time", time),
+    ("info", info),
+    ("lastsave", lastsave),
+    ("shutdown", shutdown),
+    ("config|get", config_get),
+    ("config|set", config_set),
+    ("config|resetstat", config_resetstat),
+    ("config|rewrite", config_rewrite),
+    ("config|help", config_help),
+    ("command", command),
+    ("command|count", command_count),
+    ("command|info", command_info),
+    ("command|docs", command_docs),
+    ("command|list", command_list),
+    ("command|getkeys", command_getkeys),
+    ("debug", debug),
+    ("memory|usage", memory_usage),
+    ("function|flush", flush_ok),
+    ("script|flush", flush_ok),
+];
+
+fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.db().len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn flush_mode(args: &[Bytes]) -> CmdResult {
+    match args.len() {
+        1 => Ok(()),
+        2 if eq_ic(&args[1], "async") || eq_ic(&args[1], "sync") => Ok(()),
+        _ => Err(SYNTAX),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    flush_mode(args)?;
+    let db = ctx.client.db;
+    ctx.store.dirty += ctx.store.dbs[db].len() as u64;
+    ctx.store.dbs[db].clear();
+    ctx.store.touch_all_watched(Some(db));
+    ctx.out.ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    flush_mode(args)?;
+    for db in ctx.store.dbs.iter_mut() {
+        db.clear();
+    }
+    ctx.store.dirty += 1;
+    ctx.store.touch_all_watched(None);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk(d.as_secs().to_string().as_bytes());
+    ctx.out.bulk(d.subsec_micros().to_string().as_bytes());
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.int(ctx.store.last_save);
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut req = ShutdownRequest::default();
+    for a in &args[1..] {
+        if eq_ic(a, "nosave") && req.save.is_none() {
+            req.save = Some(false);
+        } else if eq_ic(a, "save") && req.save.is_none() {
+            req.save = Some(true);
+        } else if eq_ic(a, "now") {
+            req.now = true;
+        } else if eq_ic(a, "force") {
+            req.force = true;
+        } else {
+            return Err(SYNTAX);
+        }
+    }
+    if ctx.client.multi.is_some() || ctx.client.in_exec {
+        return Err(CmdError::new("ERR Command not allowed inside a transaction"));
+    }
+    tracing::warn!("User requested shutdown...");
+    ctx.store.shutdown = Some(req);
+    Ok(())
+}
+
+// ---- INFO ----
+
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes}B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", b / 1024.0 / 1024.0)
+    } else {
+        format!("{:.2}G", b / 1024.0 / 1024.0 / 1024.0)
+    }
+}
+
+fn cpu_times() -> (f64, f64) {
+    // SAFETY: getrusage only writes into the struct we pass.
+    unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut ru) != 0 {
+            return (0.0, 0.0);
+        }
+        let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+        (t(ru.ru_stime), t(ru.ru_utime))
+    }
+}
+
+/// The text of one INFO section, or None for an unknown name.
+fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
+    use std::fmt::Write;
+    let s = &*ctx.store;
+    let mut o = String::new();
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    match name {
+        "server" => {
+            let up = s.started.elapsed().as_secs();
+            let _ = write!(
+                o,
+                "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{:040x}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\nserver_name:mini-redis\r\nmini_redis_version:{}\r\n",
+                super::connection::REDIS_VERSION,
+                std::env::consts::OS,
+                std::env::consts::ARCH,
+                std::process::id(),
+                s.started.elapsed().as_nanos() ^ (std::process::id() as u128) << 64,
+                s.tcp_port,
+                now_us,
+                up,
+                up / 86400,
+                s.config.hz,
+                s.config.hz,
+                (now_us / 1_000_000) as u64 & ((1 << 24) - 1),
+                std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+                s.config.config_file.clone().unwrap_or_default(),
+                env!("CARGO_PKG_VERSION"),
+            );
+        }
+        "clients" => {
+            let _ = write!(
+                o,
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+                s.clients.len(),
+                s.config.maxclients,
+                s.blocking.waiters.len(),
+                s.blocking.waiters.len(),
+            );
+        }
+        "memory" => {
+            let used = crate::alloc::allocated() as u64;
+            let rss = rss_bytes();
+            let used = if used == 0 { rss } else { used };
+            let maxmem: u64 = s.config.get("maxmemory").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let _ = write!(
+                o,
+                "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:mimalloc\r\n",
+                used,
+                human(used),
+                rss,
+                human(rss),
+                crate::alloc::peak().max(used as usize),
+                human(crate::alloc::peak().max(used as usize) as u64),
+                used,
+                maxmem,
+                human(maxmem),
+                s.config.get("maxmemory-policy").unwrap_or("noeviction"),
+                if used > 0 { rss as f64 / used as f64 } else { 0.0 },
+            );
+        }
+        "persistence" => {
+            let _ = write!(
+                o,
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                s.dirty,
+                s.last_save,
+                (s.config.get("appendonly") == Some("yes")) as u8,
+            );
+        }
+        "stats" => {
+            let st = &s.stats;
+            let _ = write!(
+                o,
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ninstantaneous_input_kbps:0.00\r\ninstantaneous_output_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n",
+                st.total_connections_received,
+                st.total_commands_processed,
+                s.ops_per_sec,
+                st.total_net_input_bytes,
+                st.total_net_output_bytes,
+                st.rejected_connections,
+                st.expired_keys,
+                st.expired_stale_perc * 100.0,
+                st.keyspace_hits,
+                st.keyspace_misses,
+                s.pubsub.channels.len(),
+                s.pubsub.numpat(),
+                st.unexpected_error_replies,
+                st.total_error_replies,
+                st.total_reads_processed,
+                st.total_reads_processed,
+            );
+        }
+        "replication" => {
+            o.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:0000000000000000000000000000000000000000\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n");
+        }
+        "cpu" => {
+            let (sys, user) = cpu_times();
+            let _ = write!(
+                o,
+                "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{sys:.6}\r\nused_cpu_user_main_thread:{user:.6}\r\n"
+            );
+        }
+        "modules" => o.push_str("# Modules\r\n"),
+        "errorstats" => {
+            o.push_str("# Errorstats\r\n");
+            let mut errs: Vec<_> = s.stats.errors.iter().collect();
+            errs.sort();
+            for (k, v) in errs {
+                let _ = write!(o, "errorstat_{k}:count={v}\r\n");
+            }
+        }
+        "cluster" => o.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
+        "keyspace" => {
+            o.push_str("# Keyspace\r\n");
+            for (i, db) in s.dbs.iter().enumerate() {
+                if !db.is_empty() {
+                    let _ = write!(o, "db{}:keys={},expires={},avg_ttl=0\r\n", i, db.len(), db.volatile_len());
+                }
+            }
+        }
+        "commandstats" => {
+            o.push_str("# Commandstats\r\n");
+            let names = &super::table().names;
+            let mut rows: Vec<(String, crate::store::CmdStat)> = Vec::new();
+            for (id, st) in s.stats.commands.iter().enumerate() {
+                if st.calls > 0 || st.rejected > 0 || st.failed > 0 {
+                    rows.push((names[id].clone(), *st));
+                }
+            }
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, st) in rows {
+                let per = if st.calls > 0 { st.usec as f64 / st.calls as f64 } else { 0.0 };
+                let _ = write!(
+                    o,
+                    "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+                    name, st.calls, st.usec, per, st.rejected, st.failed
+                );
+            }
+        }
+        "latencystats" => o.push_str("# Latencystats\r\n"),
+        _ => return None,
+    }
+    Some(o)
+}
+
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster",
+    "keyspace",
+];
+
+fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut wanted: Vec<String> = Vec::new();
+    for a in &args[1..] {
+        let n = String::from_utf8_lossy(a).to_ascii_lowercase();
+        match n.as_str() {
+            "default" => wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string())),
+            "all" | "everything" => {
+                wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+                wanted.push("commandstats".into());
+                wanted.push("latencystats".into());
+            }
+            _ => wanted.push(n),
+        }
+    }
+    if wanted.is_empty() {
+        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut parts = Vec::new();
+    for w in wanted {
+        if !seen.insert(w.clone()) {
+            continue;
+        }
+        if let Some(text) = info_section(ctx, &w) {
+            parts.push(text);
+        }
+    }
+    let text = parts.join("\r\n");
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+// ---- CONFIG ----
+
+fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut pairs: Vec<(&'static str, String)> = Vec::new();
+    for pat in &args[2..] {
+        for (k, v) in ctx.store.config.matching(pat) {
+            if !pairs.iter().any(|(n, _)| *n == k) {
+                pairs.push((k, v));
+            }
+        }
+    }
+    ctx.out.map(pairs.len());
+    for (k, v) in pairs {
+        ctx.out.bulk(k.as_bytes());
+        ctx.out.bulk(v.as_bytes());
+    }
+    Ok(())
+}
+
+fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 != 0 {
+        return Err(super::arity_error("config|set"));
+    }
+    let pairs: Vec<(String, String)> = args[2..]
+        .chunks(2)
+        .map(|p| {
+            (
+                String::from_utf8_lossy(&p[0]).to_ascii_lowercase(),
+                String::from_utf8_lossy(&p[1]).to_string(),
+            )
+        })
+        .collect();
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if !crate::config::Config::is_known(name) {
+            return Err(CmdError::from(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        }
+        if pairs[..i].iter().any(|(n, _)| n == name) {
+            return Err(CmdError::from(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+            )));
+        }
+    }
+    // All or nothing: apply to a copy, then commit.
+    let mut cfg = ctx.store.config.clone();
+    for (name, value) in &pairs {
+        if let Err(e) = cfg.set(name, value) {
+            let why = match e {
+                SetError::Unknown => "Unknown option".to_string(),
+                SetError::Immutable => "can't set immutable config".to_string(),
+                SetError::Invalid(m) => m,
+            };
+            return Err(CmdError::from(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            )));
+        }
+    }
+    ctx.store.config = cfg;
+    ctx.store.config_changed();
+    ctx.out.ok();
+    Ok(())
+}
+
+fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.store.stats.commands.len();
+    ctx.store.stats = crate::store::Stats {
+        commands: vec![Default::default(); n],
+        ..Default::default()
+    };
+    ctx.out.ok();
+    Ok(())
+}
+
+fn config_rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let Some(path) = ctx.store.config.config_file.clone() else {
+        return Err(CmdError::new("ERR The server is running without a config file"));
+    };
+    let text = ctx.store.config.render();
+    std::fs::write(&path, text).map_err(|e| CmdError::from(format!("ERR Rewriting config file: {e}")))?;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn config_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::connection::help_reply(
+        ctx,
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+    Ok(())
+}
+
+// ---- COMMAND ----
+
+fn implemented() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = super::table().commands.keys().map(|s| s.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+fn command(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let names = implemented();
+    let all = super::meta::all();
+    let items: Vec<&[u8]> = names
+        .iter()
+        .filter_map(|n| all.replies.get(*n))
+        .map(|r| if ctx.client.resp >= 3 { r.info3 } else { r.info2 })
+        .collect();
+    ctx.out.array(items.len());
+    for i in items {
+        ctx.out.raw(i);
+    }
+    Ok(())
+}
+
+fn command_count(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.out.int(super::table().commands.len() as i64);
+    Ok(())
+}
+
+fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut names = implemented();
+    if args.len() > 2 {
+        if args.len() == 5 && eq_ic(&args[2], "filterby") {
+            let v = &args[4];
+            if eq_ic(&args[3], "pattern") {
+                names.retain(|n| crate::glob::glob_match(v, n.as_bytes(), true));
+            } else if eq_ic(&args[3], "aclcat") {
+                let cat = String::from_utf8_lossy(v).to_ascii_lowercase();
+                let all = super::meta::all();
+                names.retain(|n| {
+                    all.replies
+                        .get(*n)
+                        .is_some_and(|r| String::from_utf8_lossy(r.info2).contains(&format!("@{cat}\r\n")))
+                });
+            } else if eq_ic(&args[3], "module") {
+                names.clear();
+            } else {
+                return Err(SYNTAX);
+            }
+        } else {
+            return Err(SYNTAX);
+        }
+    }
+    ctx.out.array(names.len());
+    for n in names {
+        ctx.out.bulk(n.as_bytes());
+    }
+    Ok(())
+}
+
+fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() == 2 {
+        return command(ctx, args);
+    }
+    let all = super::meta::all();
+    ctx.out.array(args.len() - 2);
+    for a in &args[2..] {
+        let name = String::from_utf8_lossy(a).to_ascii_lowercase();
+        let known = super::table().commands.contains_key(&name);
+        match all.replies.get(&name).filter(|_| known) {
+            Some(r) => ctx.out.raw(if ctx.client.resp >= 3 { r.info3 } else { r.info2 }),
+            None => ctx.out.null_array(),
+        }
+    }
+    Ok(())
+}
+
+fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let all = super::meta::all();
+    let names: Vec<String> = if args.len() == 2 {
+        implemented().into_iter().map(String::from).collect()
+    } else {
+        args[2..]
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .filter(|n| super::table().commands.contains_key(n))
+            .collect()
+    };
+    let items: Vec<&[u8]> = names
+        .iter()
+        .filter_map(|n| all.replies.get(n))
+        .map(|r| if ctx.client.resp >= 3 { r.docs3 } else { r.docs2 })
+        .filter(|d| !d.is_empty())
+        .collect();
+    ctx.out.map(items.len());
+    for i in items {
+        ctx.out.raw(i);
+    }
+    Ok(())
+}
+
+fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let sub = &args[2..];
+    let Some(cmd) = super::lookup(&sub[0]) else {
+        return Err(CmdError::new("ERR Invalid command specified"));
+    };
+    let cmd = if cmd.handler.is_none() || !cmd.subcommands.is_empty() && sub.len() > 1 {
+        let name = format!("{}|{}", cmd.name, String::from_utf8_lossy(&sub[1]).to_ascii_lowercase());
+        cmd.subcommands.get(&name).unwrap_or(cmd)
+    } else {
+        cmd
+    };
+    let ar = cmd.arity;
+    if (ar > 0 && ar as usize != sub.len()) || (sub.len() as i32) < -ar {
+        return Err(CmdError::new("ERR Invalid number of arguments specified for command"));
+    }
+    let pos = super::key_positions(cmd, sub);
+    if pos.is_empty() {
+        return Err(CmdError::new("ERR The command has no key arguments"));
+    }
+    ctx.out.array(pos.len());
+    for p in pos {
+        ctx.out.bulk(&sub[p]);
+    }
+    Ok(())
+}
+
+// ---- DEBUG, MEMORY, misc ----
+
+fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mode = ctx.store.config.get("enable-debug-command").unwrap_or("no");
+    let local = ctx.client.addr.starts_with("127.") || ctx.client.addr.starts_with("[::1]");
+    if !(mode == "yes" || mode == "local" && local) {
+        return Err(CmdError::new("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."));
+    }
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    match (sub.as_str(), args.len()) {
+        ("sleep", 3) => {
+            let secs = super::arg_f64(&args[2])?;
+            // Like Redis, the whole server sleeps: the lock is held.
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
+            ctx.out.ok();
+        }
+        ("log", 3) => {
+            tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
+            ctx.out.ok();
+        }
+        ("set-active-expire", 3) => {
+            ctx.store.active_expire_enabled = arg_i64(&args[2])? != 0;
+            ctx.out.ok();
+        }
+        ("object", 3) => {
+            let key = args[2].clone();
+            let Some(e) = ctx.lookup_read(&key) else {
+                return Err(super::NO_SUCH_KEY);
+            };
+            let enc = e.value.encoding();
+            let ser = e.value.mem_usage();
+            ctx.out.simple(&format!(
+                "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:0 lru_seconds_idle:0"
+            ));
+        }
+        ("help", _) => {
+            super::connection::help_reply(
+                ctx,
+                "DEBUG",
+                &[
+                    "LOG <message>",
+                    "    Write <message> to the server log.",
+                    "OBJECT <key>",
+                    "    Show low level info about `key` and associated value.",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background when they are not accessed (otherwise the Redis behavior). Setting it to 1 reenables back the default.",
+                    "SLEEP <seconds>",
+                    "    Stop the server for <seconds>. Decimals allowed.",
+                ],
+            );
+        }
+        _ => {
+            return Err(CmdError::from(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(&args[1])
+            )))
+        }
+    }
+    Ok(())
+}
+
+fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        if args.len() != 5 || !eq_ic(&args[3], "samples") {
+            return Err(SYNTAX);
+        }
+        arg_i64(&args[4])?;
+    }
+    let key = args[2].clone();
+    match ctx.lookup_read(&key) {
+        Some(e) => {
+            let n = e.value.mem_usage() + key.len() + 56;
+            ctx.out.int(n as i64);
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn flush_ok(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 || (args.len() == 3 && !(eq_ic(&args[2], "async") || eq_ic(&args[2], "sync"))) {
+        return Err(SYNTAX);
+    }
+    ctx.out.ok();
+    Ok(())
+}

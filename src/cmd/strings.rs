@@ -1,0 +1,526 @@
+//! String and integer commands: GET SET (all options) SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX
+//! APPEND STRLEN GETRANGE SETRANGE INCR DECR INCRBY DECRBY INCRBYFLOAT (bit operations and LCS live in `bits`).
+use bytes::Bytes;
+
+use super::{
+    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW, SYNTAX,
+    WRONGTYPE,
+};
+use crate::db::{Entry, Value, NO_EXPIRE};
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("get", get),
+    ("set", set),
+    ("setnx", setnx),
+    ("setex", setex),
+    ("psetex", psetex),
+    ("getset", getset),
+    ("getdel", getdel),
+    ("getex", getex),
+    ("mget", mget),
+    ("mset", mset),
+    ("msetnx", msetnx),
+    ("append", append),
+    ("strlen", strlen),
+    ("getrange", getrange),
+    ("substr", getrange),
+    ("setrange", setrange),
+    ("incr", incr),
+    ("decr", decr),
+    ("incrby", incrby),
+    ("decrby", decrby),
+    ("incrbyfloat", incrbyfloat),
+];
+
+/// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
+fn check_size(ctx: &Ctx, len: usize) -> CmdResult {
+    if len as i64 > ctx.store.config.proto_max_bulk_len {
+        return Err(CmdError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
+    }
+    Ok(())
+}
+
+fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Written out (rather than through get_string) because GET is the hottest path.
+    ctx.expire_if_needed(&args[1]);
+    let db = ctx.client.db;
+    match ctx.store.dbs[db].get(&args[1]) {
+        None => {
+            ctx.store.stats.keyspace_misses += 1;
+            ctx.out.null();
+        }
+        Some(e) => {
+            match &e.value {
+                Value::Str(s) => ctx.out.bulk(s),
+                Value::Raw(s) => ctx.out.bulk(s),
+                Value::Int(n) => ctx.out.bulk_int(*n),
+                _ => return Err(WRONGTYPE),
+            }
+            ctx.store.stats.keyspace_hits += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Expiry option of SET / GETEX.
+#[derive(Clone, Copy, PartialEq)]
+enum ExpireOpt {
+    None,
+    /// Relative or absolute time in ms, after unit conversion.
+    At(i64),
+    KeepTtl,
+    Persist,
+}
+
+/// Parses the value of EX/PX/EXAT/PXAT into an absolute Unix ms time with Redis's checks.
+fn expire_arg(ctx: &Ctx, opt: &[u8], v: &[u8], cmd: &str) -> Result<i64, CmdError> {
+    let n = arg_i64(v)?;
+    let invalid = || CmdError::from(format!("ERR invalid expire time in '{cmd}' command"));
+    if n <= 0 {
+        return Err(invalid());
+    }
+    let secs = eq_ic(opt, "ex") || eq_ic(opt, "exat");
+    let ms = if secs {
+        n.checked_mul(1000).ok_or_else(invalid)?
+    } else {
+        n
+    };
+    let relative = eq_ic(opt, "ex") || eq_ic(opt, "px");
+    if relative {
+        ms.checked_add(ctx.now).ok_or_else(invalid)
+    } else {
+        Ok(ms)
+    }
+}
+
+fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (mut nx, mut xx, mut get) = (false, false, false);
+    let mut exp = ExpireOpt::None;
+    let mut exp_raw: Option<(usize, usize)> = None;
+    let mut i = 3;
+    while i < args.len() {
+        let a = &args[i];
+        let has_next = i + 1 < args.len();
+        if eq_ic(a, "nx") && !xx {
+            nx = true;
+        } else if eq_ic(a, "xx") && !nx {
+            xx = true;
+        } else if eq_ic(a, "get") {
+            get = true;
+        } else if eq_ic(a, "keepttl") && exp == ExpireOpt::None {
+            exp = ExpireOpt::KeepTtl;
+        } else if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat") || eq_ic(a, "pxat"))
+            && exp == ExpireOpt::None
+            && has_next
+        {
+            exp = ExpireOpt::At(0);
+            exp_raw = Some((i, i + 1));
+            i += 1;
+        } else {
+            return Err(SYNTAX);
+        }
+        i += 1;
+    }
+    if let Some((o, v)) = exp_raw {
+        exp = ExpireOpt::At(expire_arg(ctx, &args[o], &args[v], "set")?);
+    }
+    let key = &args[1];
+    if get {
+        match get_string(ctx, key)? {
+            Some(v) => {
+                let v = v.into_owned();
+                ctx.out.bulk(&v);
+            }
+            None => ctx.out.null(),
+        }
+    }
+    let found = ctx.lookup_write(key).is_some();
+    if (nx && found) || (xx && !found) {
+        if !get {
+            ctx.out.null();
+        }
+        return Ok(());
+    }
+    let value = Value::string(&args[2]);
+    match exp {
+        ExpireOpt::KeepTtl => ctx.db().set_keep_ttl(key, value),
+        ExpireOpt::At(at) => {
+            ctx.db().insert_entry(key, Entry { value, expire_at: at });
+        }
+        _ => {
+            ctx.db().set(key, value);
+        }
+    }
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "set", key);
+    if matches!(exp, ExpireOpt::At(_)) {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
+    if !get {
+        ctx.out.ok();
+    }
+    Ok(())
+}
+
+fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.exists(&args[1]) {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    ctx.db().set(&args[1], Value::string(&args[2]));
+    ctx.modified(&args[1]);
+    ctx.notify(notify::STRING, "set", &args[1]);
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: &str, cmd: &str) -> CmdResult {
+    let at = expire_arg(ctx, unit.as_bytes(), &args[2], cmd)?;
+    let key = &args[1];
+    ctx.expire_if_needed(key);
+    ctx.db().insert_entry(
+        key,
+        Entry {
+            value: Value::string(&args[3]),
+            expire_at: at,
+        },
+    );
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "set", key);
+    ctx.notify(notify::GENERIC, "expire", key);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn setex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    setex_generic(ctx, args, "ex", "setex")
+}
+
+fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    setex_generic(ctx, args, "px", "psetex")
+}
+
+fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    match get_string(ctx, key)? {
+        Some(v) => {
+            let v = v.into_owned();
+            ctx.out.bulk(&v)
+        }
+        None => ctx.out.null(),
+    }
+    ctx.db().set(key, Value::string(&args[2]));
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "set", key);
+    Ok(())
+}
+
+fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    match get_string(ctx, key)? {
+        Some(v) => {
+            let v = v.into_owned();
+            ctx.out.bulk(&v);
+            ctx.db().remove(key);
+            ctx.modified(key);
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let mut exp = ExpireOpt::None;
+    let mut i = 2;
+    while i < args.len() {
+        let a = &args[i];
+        if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat") || eq_ic(a, "pxat"))
+            && exp == ExpireOpt::None
+            && i + 1 < args.len()
+        {
+            exp = ExpireOpt::At(expire_arg(ctx, a, &args[i + 1], "getex")?);
+            i += 1;
+        } else if eq_ic(a, "persist") && exp == ExpireOpt::None {
+            exp = ExpireOpt::Persist;
+        } else {
+            return Err(SYNTAX);
+        }
+        i += 1;
+    }
+    let Some(v) = get_string(ctx, key)? else {
+        ctx.out.null();
+        return Ok(());
+    };
+    let v = v.into_owned();
+    ctx.out.bulk(&v);
+    match exp {
+        ExpireOpt::At(at) if at <= ctx.now => {
+            ctx.db().remove(key);
+            ctx.modified(key);
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        ExpireOpt::At(at) => {
+            ctx.db().set_expire(key, at);
+            ctx.modified(key);
+            ctx.notify(notify::GENERIC, "expire", key);
+        }
+        ExpireOpt::Persist => {
+            if ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) {
+                ctx.db().set_expire(key, NO_EXPIRE);
+                ctx.modified(key);
+                ctx.notify(notify::GENERIC, "persist", key);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    ctx.out.array(args.len() - 1);
+    for key in &args[1..] {
+        let v = match ctx.lookup_read(key) {
+            Some(e) if e.value.is_string() => e.value.as_bytes().map(|c| c.into_owned()),
+            _ => None,
+        };
+        match v {
+            Some(v) => ctx.out.bulk(&v),
+            None => ctx.out.null(),
+        }
+    }
+    Ok(())
+}
+
+fn mset_pairs(ctx: &mut Ctx, args: &[Bytes]) {
+    for pair in args[1..].chunks(2) {
+        ctx.expire_if_needed(&pair[0]);
+        ctx.db().set(&pair[0], Value::string(&pair[1]));
+        ctx.modified(&pair[0]);
+        ctx.notify(notify::STRING, "set", &pair[0]);
+    }
+}
+
+fn mset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 == 0 {
+        return Err(super::arity_error("mset"));
+    }
+    mset_pairs(ctx, args);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 == 0 {
+        return Err(super::arity_error("msetnx"));
+    }
+    for pair in args[1..].chunks(2) {
+        if ctx.exists(&pair[0]) {
+            ctx.out.int(0);
+            return Ok(());
+        }
+    }
+    mset_pairs(ctx, args);
+    ctx.out.int(1);
+    Ok(())
+}
+
+/// Turns a string entry into an in-place editable buffer (what Redis calls a raw sds).
+fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
+    let bytes = match v {
+        Value::Raw(_) => None,
+        Value::Str(s) => Some(s.to_vec()),
+        Value::Int(n) => Some(crate::resp::encode::fmt_i64(*n)),
+        _ => return None,
+    };
+    if let Some(b) = bytes {
+        *v = Value::Raw(b);
+    }
+    match v {
+        Value::Raw(b) => Some(b),
+        _ => None,
+    }
+}
+
+fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let cur_len = match ctx.lookup_write(key) {
+        Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
+        Some(e) => e.value.as_bytes().map(|b| b.len()).unwrap_or(0),
+        None => {
+            ctx.db().set(key, Value::Str(args[2][..].into()));
+            ctx.modified(key);
+            ctx.notify(notify::STRING, "append", key);
+            ctx.out.int(args[2].len() as i64);
+            return Ok(());
+        }
+    };
+    check_size(ctx, cur_len + args[2].len())?;
+    let new_len = {
+        let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
+        let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
+        b.extend_from_slice(&args[2]);
+        b.len()
+    };
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "append", key);
+    ctx.out.int(new_len as i64);
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = get_string(ctx, &args[1])?.map(|v| v.len()).unwrap_or(0);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let start = arg_i64(&args[2])?;
+    let end = arg_i64(&args[3])?;
+    let Some(v) = get_string(ctx, &args[1])? else {
+        ctx.out.bulk(b"");
+        return Ok(());
+    };
+    let len = v.len() as i64;
+    // Redis: a negative start beyond a negative end is empty before any clamping.
+    if start < 0 && end < 0 && start > end {
+        ctx.out.bulk(b"");
+        return Ok(());
+    }
+    let mut s = if start < 0 { len + start } else { start };
+    let mut e = if end < 0 { len + end } else { end };
+    if s < 0 {
+        s = 0;
+    }
+    if e < 0 {
+        e = 0;
+    }
+    if e >= len {
+        e = len - 1;
+    }
+    if s > e || len == 0 {
+        ctx.out.bulk(b"");
+        return Ok(());
+    }
+    let slice = v[s as usize..=e as usize].to_vec();
+    ctx.out.bulk(&slice);
+    Ok(())
+}
+
+fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let offset = arg_i64(&args[2])?;
+    if offset < 0 {
+        return Err(CmdError::new("ERR offset is out of range"));
+    }
+    let value = &args[3];
+    let offset = offset as usize;
+    let exists = match ctx.lookup_write(key) {
+        Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
+        Some(_) => true,
+        None => false,
+    };
+    if !exists {
+        if value.is_empty() {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        check_size(ctx, offset + value.len())?;
+        let mut b = vec![0u8; offset + value.len()];
+        b[offset..].copy_from_slice(value);
+        let n = b.len();
+        ctx.db().set(key, Value::Raw(b));
+        ctx.modified(key);
+        ctx.notify(notify::STRING, "setrange", key);
+        ctx.out.int(n as i64);
+        return Ok(());
+    }
+    if value.is_empty() {
+        let n = get_string(ctx, key)?.map(|v| v.len()).unwrap_or(0);
+        ctx.out.int(n as i64);
+        return Ok(());
+    }
+    check_size(ctx, offset + value.len())?;
+    let n = {
+        let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
+        let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
+        if b.len() < offset + value.len() {
+            b.resize(offset + value.len(), 0);
+        }
+        b[offset..offset + value.len()].copy_from_slice(value);
+        b.len()
+    };
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "setrange", key);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
+    let cur = match ctx.lookup_write(key) {
+        None => 0,
+        Some(e) => match &e.value {
+            Value::Int(n) => *n,
+            Value::Str(s) => crate::resp::parse::parse_i64(s).ok_or(NOT_INTEGER)?,
+            Value::Raw(s) => crate::resp::parse::parse_i64(s).ok_or(NOT_INTEGER)?,
+            _ => return Err(WRONGTYPE),
+        },
+    };
+    let n = cur.checked_add(by).ok_or(OVERFLOW)?;
+    match ctx.db().get_mut(key) {
+        Some(e) => e.value = Value::Int(n),
+        None => {
+            ctx.db().set(key, Value::Int(n));
+        }
+    }
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "incrby", key);
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, &args[1], 1)
+}
+
+fn decr(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    incr_by(ctx, &args[1], -1)
+}
+
+fn incrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let by = arg_i64(&args[2])?;
+    incr_by(ctx, &args[1], by)
+}
+
+fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let by = arg_i64(&args[2])?;
+    if by == i64::MIN {
+        return Err(CmdError::new("ERR decrement would overflow"));
+    }
+    incr_by(ctx, &args[1], -by)
+}
+
+fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let cur: Vec<u8> = match ctx.lookup_write(key) {
+        None => b"0".to_vec(),
+        Some(e) => match e.value.as_bytes() {
+            Some(b) => b.into_owned(),
+            None => return Err(WRONGTYPE),
+        },
+    };
+    let result = crate::ldouble::incr_by_float(&cur, &args[2])?;
+    let keep = ctx.db().get(key).map(|e| e.expire_at).unwrap_or(NO_EXPIRE);
+    ctx.db().insert_entry(
+        key,
+        Entry {
+            value: Value::Str(result.as_slice().into()),
+            expire_at: keep,
+        },
+    );
+    ctx.modified(key);
+    ctx.notify(notify::STRING, "incrbyfloat", key);
+    ctx.out.bulk(&result);
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Transactions: MULTI EXEC DISCARD WATCH UNWATCH. EXEC runs its queue under the store lock, so no other client's
+//! command interleaves.
+use bytes::Bytes;
+
+use super::{CmdError, CmdResult, Ctx, Handler};
+use crate::server::client::Client;
+use crate::store::Store;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("multi", multi),
+    ("exec", exec),
+    ("discard", discard),
+    ("watch", watch),
+    ("unwatch", unwatch),
+];
+
+fn multi(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::new("ERR MULTI calls can not be nested"));
+    }
+    ctx.client.multi = Some(Vec::new());
+    ctx.client.multi_error = false;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Leaves MULTI state and drops all WATCHes (after EXEC, DISCARD, RESET).
+pub fn discard_state(ctx: &mut Ctx) {
+    ctx.client.multi = None;
+    ctx.client.multi_error = false;
+    unwatch_all(ctx.store, ctx.client);
+}
+
+/// Forgets the client's WATCHed keys.
+pub fn unwatch_all(store: &mut Store, client: &mut Client) {
+    for (db, key, _) in client.watched.drain(..) {
+        let k = (db, key);
+        if let Some(ids) = store.watched.get_mut(&k) {
+            ids.retain(|&id| id != client.id);
+            if ids.is_empty() {
+                store.watched.remove(&k);
+            }
+        }
+    }
+    store.watch_dirty.remove(&client.id);
+}
+
+/// True when EXEC must fail: a watched key changed, or expired since it was watched.
+fn watch_broken(ctx: &mut Ctx) -> bool {
+    if ctx.store.watch_dirty.contains(&ctx.client.id) {
+        return true;
+    }
+    let now = ctx.now;
+    ctx.client.watched.iter().any(|(db, key, was_expired)| {
+        !was_expired && ctx.store.dbs[*db].get(key).is_some_and(|e| e.is_expired(now))
+    })
+}
+
+fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let Some(queue) = ctx.client.multi.take() else {
+        return Err(CmdError::new("ERR EXEC without MULTI"));
+    };
+    if ctx.client.multi_error {
+        discard_state(ctx);
+        return Err(CmdError::new(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ));
+    }
+    if watch_broken(ctx) {
+        discard_state(ctx);
+        ctx.out.null_array();
+        return Ok(());
+    }
+    unwatch_all(ctx.store, ctx.client);
+    ctx.out.array(queue.len());
+    ctx.client.in_exec = true;
+    for args in &queue {
+        match super::resolve(args) {
+            Ok(cmd) => super::call(ctx.store, ctx.client, ctx.out, cmd, args),
+            Err(e) => ctx.out.error(&e.0),
+        }
+        // A command inside EXEC may switch protocol (HELLO): later replies follow it.
+        ctx.out.resp = ctx.client.resp;
+    }
+    ctx.client.in_exec = false;
+    ctx.client.multi_error = false;
+    Ok(())
+}
+
+fn discard(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    if ctx.client.multi.is_none() {
+        return Err(CmdError::new("ERR DISCARD without MULTI"));
+    }
+    discard_state(ctx);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::new("ERR WATCH inside MULTI is not allowed"));
+    }
+    let db = ctx.client.db;
+    for key in &args[1..] {
+        if ctx.client.watched.iter().any(|(d, k, _)| *d == db && k == key) {
+            continue;
+        }
+        let expired = ctx.store.dbs[db].get(key).is_some_and(|e| e.is_expired(ctx.now));
+        ctx.client.watched.push((db, key.clone(), expired));
+        ctx.store
+            .watched
+            .entry((db, key.clone()))
+            .or_default()
+            .push(ctx.client.id);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn unwatch(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    unwatch_all(ctx.store, ctx.client);
+    ctx.out.ok();
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! The zsets command family.
+use super::Handler;
+
+pub static COMMANDS: &[(&str, Handler)] = &[];

@@ -1,0 +1,80 @@
+//! The value types a key can hold, and what TYPE / OBJECT ENCODING say about them.
+use super::{hash::Hash, list::List, set::Set, zset::ZSet};
+
+/// Longest string Redis stores as `embstr`.
+const EMBSTR_MAX: usize = 44;
+
+#[derive(Clone)]
+pub enum Value {
+    /// A string; `raw` marks strings Redis would have made `raw` (APPEND, SETRANGE, long values).
+    Str(Box<[u8]>),
+    /// A string that came in as a canonical 64-bit integer (`int` encoding).
+    Int(i64),
+    /// A string modified in place (APPEND, SETRANGE, SETBIT): always `raw` encoding in Redis.
+    Raw(Vec<u8>),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
+}
+
+impl Value {
+    /// A string value, integer-encoded when Redis would (canonical integer of at most 20 bytes).
+    pub fn string(data: &[u8]) -> Value {
+        if data.len() <= 20 {
+            if let Some(n) = crate::resp::parse::parse_i64(data) {
+                return Value::Int(n);
+            }
+        }
+        Value::Str(data.into())
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) | Value::Int(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
+            Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+        }
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Int(_) | Value::Raw(_))
+    }
+
+    /// The bytes of a string value (integers are formatted), `None` for other types.
+    pub fn as_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Value::Raw(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Value::Int(n) => Some(std::borrow::Cow::Owned(crate::resp::encode::fmt_i64(*n))),
+            _ => None,
+        }
+    }
+
+    /// A rough count of heap bytes, for MEMORY USAGE.
+    pub fn mem_usage(&self) -> usize {
+        match self {
+            Value::Str(s) => s.len() + 16,
+            Value::Raw(s) => s.capacity() + 16,
+            Value::Int(_) => 16,
+            Value::List(l) => l.mem_usage(),
+            Value::Hash(h) => h.mem_usage(),
+            Value::Set(s) => s.mem_usage(),
+            Value::ZSet(z) => z.mem_usage(),
+        }
+    }
+}

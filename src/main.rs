@@ -1,0 +1,79 @@
+//! The `mini-redis-server` binary: configuration from argv (as redis-server takes it), then serve until
+//! SHUTDOWN, SIGINT or SIGTERM.
+use mini_redis::{server, Config};
+
+#[global_allocator]
+static GLOBAL: mini_redis::alloc::Counting<mimalloc::MiMalloc> = mini_redis::alloc::Counting(mimalloc::MiMalloc);
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!(
+            "mini-redis server v={} (Redis 7.0 compatible)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return Ok(());
+    }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("Usage: mini-redis-server [/path/to/redis.conf] [options]\n       mini-redis-server --port 7777\n       mini-redis-server /etc/redis/6379.conf --loglevel verbose --requirepass secret");
+        return Ok(());
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("\n*** FATAL CONFIG FILE ERROR (mini-redis) ***\n{e}");
+            std::process::exit(1);
+        }
+    };
+    let level = match config.loglevel.as_str() {
+        "debug" => tracing::Level::DEBUG,
+        "verbose" => tracing::Level::DEBUG,
+        "warning" => tracing::Level::WARN,
+        _ => tracing::Level::INFO,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+
+    // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = if config.io_threads > 1 { config.io_threads } else { cpus };
+    let rt = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?
+    };
+    rt.block_on(async move {
+        tracing::info!("oO0OoO0OoO0Oo mini-redis is starting oO0OoO0OoO0Oo");
+        let listening = match server::Listening::bind(config).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("Failed listening: {e}");
+                std::process::exit(1);
+            }
+        };
+        tracing::info!("Server initialized, port {}", listening.port);
+        let shared = listening.shared.clone();
+        let sh = shared.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => tracing::warn!("Received SIGINT scheduling shutdown..."),
+                _ = term.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+            }
+            sh.request_shutdown();
+        });
+        let _req = listening.run().await;
+        tracing::warn!("User requested shutdown...");
+        tracing::warn!("Redis is now ready to exit, bye bye...");
+    });
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(())
+}

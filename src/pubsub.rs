@@ -1,0 +1,104 @@
+//! Pub/sub registry: channels and patterns -> subscribed clients, and message fan-out with buffer limits.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use indexmap::IndexMap;
+
+use crate::resp::Out;
+use crate::server::client::ClientHandle;
+
+/// A subscriber: where to send, and which protocol to encode messages in.
+#[derive(Clone)]
+pub struct Subscriber {
+    pub handle: Arc<ClientHandle>,
+    pub resp: u8,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    /// channel -> subscribers in subscription order
+    pub channels: HashMap<Bytes, IndexMap<u64, Subscriber>>,
+    /// pattern -> subscribers
+    pub patterns: IndexMap<Bytes, IndexMap<u64, Subscriber>>,
+}
+
+fn encode(resp: u8, parts: &[&[u8]]) -> Bytes {
+    let mut o = Out {
+        buf: BytesMut::with_capacity(64 + parts.iter().map(|p| p.len() + 16).sum::<usize>()),
+        resp,
+    };
+    o.push(parts.len());
+    for p in parts {
+        o.bulk(p);
+    }
+    o.buf.freeze()
+}
+
+impl Registry {
+    pub fn subscribe(&mut self, channel: Bytes, sub: Subscriber) -> bool {
+        let id = sub.handle.id;
+        self.channels.entry(channel).or_default().insert(id, sub).is_none()
+    }
+    pub fn unsubscribe(&mut self, channel: &[u8], id: u64) -> bool {
+        let Some(m) = self.channels.get_mut(channel) else {
+            return false;
+        };
+        let removed = m.shift_remove(&id).is_some();
+        if m.is_empty() {
+            self.channels.remove(channel);
+        }
+        removed
+    }
+    pub fn psubscribe(&mut self, pattern: Bytes, sub: Subscriber) -> bool {
+        let id = sub.handle.id;
+        self.patterns.entry(pattern).or_default().insert(id, sub).is_none()
+    }
+    pub fn punsubscribe(&mut self, pattern: &[u8], id: u64) -> bool {
+        let Some(m) = self.patterns.get_mut(pattern) else {
+            return false;
+        };
+        let removed = m.shift_remove(&id).is_some();
+        if m.is_empty() {
+            self.patterns.shift_remove(pattern);
+        }
+        removed
+    }
+
+    /// Number of patterns with at least one subscriber (PUBSUB NUMPAT).
+    pub fn numpat(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Delivers a message; returns how many clients received it (PUBLISH's reply).
+    pub fn publish(&self, channel: &[u8], message: &[u8], limit: (u64, u64, u64), now: i64) -> usize {
+        let mut n = 0;
+        // One encoding per protocol version, shared by all subscribers.
+        let mut enc: [Option<Bytes>; 2] = [None, None];
+        if let Some(subs) = self.channels.get(channel) {
+            for s in subs.values() {
+                let slot = (s.resp >= 3) as usize;
+                let msg = enc[slot]
+                    .get_or_insert_with(|| encode(s.resp, &[b"message", channel, message]))
+                    .clone();
+                s.handle.send(msg, Some(limit), now);
+                n += 1;
+            }
+        }
+        for (pat, subs) in &self.patterns {
+            if !crate::glob::glob_match(pat, channel, false) {
+                continue;
+            }
+            let mut penc: [Option<Bytes>; 2] = [None, None];
+            for s in subs.values() {
+                let slot = (s.resp >= 3) as usize;
+                let msg = penc[slot]
+                    .get_or_insert_with(|| encode(s.resp, &[b"pmessage", pat, channel, message]))
+                    .clone();
+                s.handle.send(msg, Some(limit), now);
+                n += 1;
+            }
+        }
+        n
+    }
+}

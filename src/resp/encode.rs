@@ -1,0 +1,241 @@
+//! Reply encoding straight into the connection's write buffer, in RESP2 or RESP3 as the client negotiated.
+use bytes::{BufMut, BytesMut};
+
+/// The reply writer handed to every command: a byte buffer plus the protocol version of the client it serves.
+pub struct Out {
+    pub buf: BytesMut,
+    pub resp: u8,
+}
+
+fn put_int_line(buf: &mut BytesMut, prefix: u8, n: i64) {
+    let mut tmp = itoa_buf::Buffer::new();
+    buf.put_u8(prefix);
+    buf.extend_from_slice(tmp.format(n));
+    buf.extend_from_slice(b"\r\n");
+}
+
+/// Minimal integer formatting without allocation.
+mod itoa_buf {
+    pub struct Buffer {
+        bytes: [u8; 20],
+    }
+    impl Buffer {
+        pub fn new() -> Self {
+            Buffer { bytes: [0; 20] }
+        }
+        pub fn format(&mut self, n: i64) -> &[u8] {
+            let mut i = self.bytes.len();
+            let neg = n < 0;
+            let mut v = n.unsigned_abs();
+            loop {
+                i -= 1;
+                self.bytes[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+            if neg {
+                // 20 digits is enough for u64::MAX; i64 needs at most 19 digits plus the sign.
+                i -= 1;
+                self.bytes[i] = b'-';
+            }
+            &self.bytes[i..]
+        }
+    }
+}
+
+/// Formats an integer the way Redis prints it (used for values stored as integers).
+pub fn fmt_i64(n: i64) -> Vec<u8> {
+    itoa_buf::Buffer::new().format(n).to_vec()
+}
+
+/// Formats a double as Redis 7.0 does in replies (`%.17g`, with `inf` / `-inf`).
+pub fn fmt_double(d: f64) -> String {
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    fmt_g17(d)
+}
+
+/// C's `%.17g`.
+pub fn fmt_g17(d: f64) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    if d.is_nan() {
+        return "nan".into();
+    }
+    let e = format!("{:.16e}", d);
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..17).contains(&exp) {
+        let mant = trim_zeros(mant);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", mant, sign, exp.abs())
+    } else {
+        let decimals = (16 - exp).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+impl Out {
+    pub fn new(resp: u8) -> Self {
+        Out {
+            buf: BytesMut::with_capacity(16 * 1024),
+            resp,
+        }
+    }
+
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+    pub fn simple(&mut self, s: &str) {
+        self.buf.put_u8(b'+');
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(b"\r\n");
+    }
+    /// An error line; `msg` carries its own code word (`ERR ...`, `WRONGTYPE ...`).
+    pub fn error(&mut self, msg: &str) {
+        self.buf.put_u8(b'-');
+        // Newlines would break the protocol; Redis replaces them with spaces.
+        for &b in msg.as_bytes() {
+            self.buf.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+        }
+        self.buf.extend_from_slice(b"\r\n");
+    }
+    pub fn int(&mut self, n: i64) {
+        put_int_line(&mut self.buf, b':', n);
+    }
+    pub fn bulk(&mut self, data: &[u8]) {
+        put_int_line(&mut self.buf, b'$', data.len() as i64);
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+    pub fn bulk_int(&mut self, n: i64) {
+        let mut tmp = itoa_buf::Buffer::new();
+        let s = tmp.format(n);
+        put_int_line(&mut self.buf, b'$', s.len() as i64);
+        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+    /// A null bulk string (`$-1` / `_`).
+    pub fn null(&mut self) {
+        if self.resp >= 3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"$-1\r\n");
+        }
+    }
+    /// A null array (`*-1` / `_`).
+    pub fn null_array(&mut self) {
+        if self.resp >= 3 {
+            self.buf.extend_from_slice(b"_\r\n");
+        } else {
+            self.buf.extend_from_slice(b"*-1\r\n");
+        }
+    }
+    pub fn array(&mut self, len: usize) {
+        put_int_line(&mut self.buf, b'*', len as i64);
+    }
+    /// A map of `len` pairs: `%len` in RESP3, a flat array of 2*len in RESP2.
+    pub fn map(&mut self, len: usize) {
+        if self.resp >= 3 {
+            put_int_line(&mut self.buf, b'%', len as i64);
+        } else {
+            put_int_line(&mut self.buf, b'*', 2 * len as i64);
+        }
+    }
+    /// A set: `~len` in RESP3, an array in RESP2.
+    pub fn set(&mut self, len: usize) {
+        let p = if self.resp >= 3 { b'~' } else { b'*' };
+        put_int_line(&mut self.buf, p, len as i64);
+    }
+    /// A push frame header (`>len`) in RESP3, an array in RESP2 (pub/sub messages).
+    pub fn push(&mut self, len: usize) {
+        let p = if self.resp >= 3 { b'>' } else { b'*' };
+        put_int_line(&mut self.buf, p, len as i64);
+    }
+    pub fn double(&mut self, d: f64) {
+        let s = fmt_double(d);
+        if self.resp >= 3 {
+            self.buf.put_u8(b',');
+            self.buf.extend_from_slice(s.as_bytes());
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(s.as_bytes());
+        }
+    }
+    pub fn boolean(&mut self, b: bool) {
+        if self.resp >= 3 {
+            self.buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" });
+        } else {
+            self.int(b as i64);
+        }
+    }
+    /// Verbatim text (`=len\r\ntxt:...`) in RESP3, a bulk string in RESP2.
+    pub fn verbatim(&mut self, text: &[u8]) {
+        if self.resp >= 3 {
+            put_int_line(&mut self.buf, b'=', text.len() as i64 + 4);
+            self.buf.extend_from_slice(b"txt:");
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+    pub fn bulks<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a [u8]>) {
+        self.array(items.len());
+        for i in items {
+            self.bulk(i);
+        }
+    }
+    /// Appends already encoded bytes.
+    pub fn raw(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resp2_and_resp3_shapes() {
+        let mut o = Out::new(2);
+        o.null();
+        o.null_array();
+        o.map(1);
+        o.double(1.5);
+        o.int(-42);
+        o.boolean(true);
+        assert_eq!(&o.buf[..], b"$-1\r\n*-1\r\n*2\r\n$3\r\n1.5\r\n:-42\r\n:1\r\n");
+        let mut o = Out::new(3);
+        o.null();
+        o.map(1);
+        o.double(f64::NEG_INFINITY);
+        o.verbatim(b"hi");
+        o.error("ERR a\r\nb");
+        assert_eq!(&o.buf[..], b"_\r\n%1\r\n,-inf\r\n=6\r\ntxt:hi\r\n-ERR a  b\r\n");
+    }
+
+    #[test]
+    fn g17_matches_c() {
+        assert_eq!(fmt_g17(1.5), "1.5");
+        assert_eq!(fmt_g17(0.1), "0.10000000000000001");
+        assert_eq!(fmt_g17(100.0), "100");
+        assert_eq!(fmt_g17(1e20), "1e+20");
+        assert_eq!(fmt_g17(1.5e-7), "1.4999999999999999e-07");
+        assert_eq!(fmt_g17(-3.0), "-3");
+        assert_eq!(fmt_i64(i64::MIN), b"-9223372036854775808".to_vec());
+    }
+}

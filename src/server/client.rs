@@ -1,0 +1,152 @@
+//! Per-client state: identity, selected database, protocol version, MULTI queue, WATCHed keys, subscriptions,
+//! and the shared handle through which other clients deliver messages (pub/sub, served blocking pops, kills).
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, Notify};
+
+use crate::cmd::BlockRequest;
+
+/// CLIENT REPLY mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command.
+    Skip,
+    /// Set while the command after CLIENT REPLY SKIP runs.
+    SkipThis,
+}
+
+/// The part of a client that other clients reach: its outbox and kill switch.
+pub struct ClientHandle {
+    pub id: u64,
+    tx: mpsc::UnboundedSender<Bytes>,
+    /// Bytes queued in the outbox and not yet written to the socket.
+    pub pending: AtomicUsize,
+    /// When the outbox went over the soft limit (ms), 0 if it is under.
+    soft_since: AtomicI64,
+    pub killed: AtomicBool,
+    pub kill_notify: Notify,
+}
+
+impl ClientHandle {
+    pub fn new(id: u64) -> (Arc<ClientHandle>, mpsc::UnboundedReceiver<Bytes>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Arc::new(ClientHandle {
+                id,
+                tx,
+                pending: AtomicUsize::new(0),
+                soft_since: AtomicI64::new(0),
+                killed: AtomicBool::new(false),
+                kill_notify: Notify::new(),
+            }),
+            rx,
+        )
+    }
+
+    /// Queues bytes for the client. With a limit (hard, soft, soft seconds) as client-output-buffer-limit sets
+    /// it, a client whose queue grows past it is disconnected instead of growing the server's memory.
+    pub fn send(&self, data: Bytes, limit: Option<(u64, u64, u64)>, now_ms: i64) {
+        if self.killed.load(Ordering::Relaxed) {
+            return;
+        }
+        let len = data.len();
+        let pending = self.pending.fetch_add(len, Ordering::Relaxed) + len;
+        if let Some((hard, soft, secs)) = limit {
+            let over_hard = hard > 0 && pending as u64 > hard;
+            let mut over_soft = false;
+            if soft > 0 && pending as u64 > soft {
+                let since = self.soft_since.load(Ordering::Relaxed);
+                if since == 0 {
+                    self.soft_since.store(now_ms, Ordering::Relaxed);
+                } else if now_ms - since > secs as i64 * 1000 {
+                    over_soft = true;
+                }
+            } else {
+                self.soft_since.store(0, Ordering::Relaxed);
+            }
+            if over_hard || over_soft {
+                tracing::warn!(
+                    "Client id={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    self.id
+                );
+                self.kill();
+                return;
+            }
+        }
+        if self.tx.send(data).is_err() {
+            self.pending.fetch_sub(len, Ordering::Relaxed);
+        }
+    }
+
+    /// Asks the client's connection to close.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+        self.kill_notify.notify_one();
+    }
+}
+
+/// State owned by the connection task.
+pub struct Client {
+    pub id: u64,
+    pub db: usize,
+    pub resp: u8,
+    pub name: Option<Bytes>,
+    pub authenticated: bool,
+    /// Queued commands while in MULTI.
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A command failed to queue: EXEC must abort.
+    pub multi_error: bool,
+    /// Running the commands of an EXEC (blocking commands do not block).
+    pub in_exec: bool,
+    /// (db, key, whether it had already expired when WATCHed)
+    pub watched: Vec<(usize, Bytes, bool)>,
+    pub channels: HashSet<Bytes>,
+    pub patterns: HashSet<Bytes>,
+    pub reply_mode: ReplyMode,
+    pub close_after_reply: bool,
+    pub block: Option<BlockRequest>,
+    pub handle: Arc<ClientHandle>,
+    pub addr: String,
+    pub laddr: String,
+    pub created: Instant,
+    pub last_cmd: String,
+    pub no_evict: bool,
+}
+
+impl Client {
+    pub fn new(handle: Arc<ClientHandle>, addr: String, laddr: String, needs_auth: bool) -> Client {
+        Client {
+            id: handle.id,
+            db: 0,
+            resp: 2,
+            name: None,
+            authenticated: !needs_auth,
+            multi: None,
+            multi_error: false,
+            in_exec: false,
+            watched: Vec::new(),
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            reply_mode: ReplyMode::On,
+            close_after_reply: false,
+            block: None,
+            handle,
+            addr,
+            laddr,
+            created: Instant::now(),
+            last_cmd: "NULL".into(),
+            no_evict: false,
+        }
+    }
+
+    /// Subscribed to any channel or pattern.
+    pub fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+}

@@ -1,0 +1,212 @@
+//! The network layer: listeners, the accept loop with maxclients, background jobs (active expiry), shutdown.
+pub mod client;
+pub mod connection;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::store::{ShutdownRequest, Store};
+
+/// State shared by every task of one server.
+pub struct Shared {
+    pub store: Mutex<Store>,
+    pub shutdown_tx: watch::Sender<bool>,
+    pub next_id: AtomicU64,
+    pub connected: AtomicUsize,
+}
+
+impl Shared {
+    /// Starts a graceful shutdown (stop accepting, let connections finish their batch, then exit).
+    pub fn request_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
+    }
+}
+
+/// Binds every address of the `bind` directive; addresses prefixed with `-` are optional.
+async fn bind_all(cfg: &Config) -> std::io::Result<Vec<TcpListener>> {
+    let mut port = cfg.port;
+    let mut out = Vec::new();
+    let binds = if cfg.bind.is_empty() {
+        vec!["127.0.0.1".to_string()]
+    } else {
+        cfg.bind.clone()
+    };
+    let mut last_err = None;
+    for b in binds {
+        let (optional, host) = match b.strip_prefix('-') {
+            Some(h) => (true, h.to_string()),
+            None => (false, b.clone()),
+        };
+        let host = match host.as_str() {
+            "*" => "0.0.0.0".to_string(),
+            "::*" => "::".to_string(),
+            h => h.to_string(),
+        };
+        let ip: std::net::IpAddr = match host.parse() {
+            Ok(ip) => ip,
+            Err(_) => {
+                if optional {
+                    continue;
+                }
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("Invalid bind address '{host}'"),
+                ));
+            }
+        };
+        let addr = SocketAddr::new(ip, port);
+        let sock = if ip.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let r = sock.and_then(|s| {
+            s.set_reuseaddr(true)?;
+            s.bind(addr)?;
+            s.listen(511)
+        });
+        match r {
+            Ok(l) => {
+                if port == 0 {
+                    port = l.local_addr()?.port();
+                }
+                out.push(l);
+            }
+            Err(e) if optional => {
+                tracing::debug!("optional bind {addr} skipped: {e}");
+            }
+            Err(e) => {
+                tracing::warn!("Warning: Could not create server TCP listening socket {addr}: {e}");
+                last_err = Some(e);
+            }
+        }
+    }
+    if let Some(e) = last_err {
+        return Err(e);
+    }
+    if out.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address to listen on",
+        ));
+    }
+    Ok(out)
+}
+
+/// A server that is listening. `run` serves until shutdown.
+pub struct Listening {
+    pub shared: Arc<Shared>,
+    listeners: Vec<TcpListener>,
+    pub port: u16,
+}
+
+impl Listening {
+    pub async fn bind(config: Config) -> std::io::Result<Listening> {
+        let listeners = bind_all(&config).await?;
+        let port = listeners[0].local_addr()?.port();
+        let mut store = Store::new(config);
+        store.tcp_port = port;
+        let (shutdown_tx, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            shutdown_tx,
+            next_id: AtomicU64::new(1),
+            connected: AtomicUsize::new(0),
+        });
+        Ok(Listening {
+            shared,
+            listeners,
+            port,
+        })
+    }
+
+    /// Accepts and serves clients until shutdown is requested, then waits for connections to finish.
+    pub async fn run(self) -> ShutdownRequest {
+        let shared = self.shared.clone();
+        tracing::info!("Ready to accept connections tcp");
+        let expiry = tokio::spawn(active_expire_task(shared.clone()));
+        let mut accepts = Vec::new();
+        for l in self.listeners {
+            accepts.push(tokio::spawn(accept_loop(shared.clone(), l)));
+        }
+        let mut rx = shared.shutdown_tx.subscribe();
+        while !*rx.borrow() {
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+        for a in &accepts {
+            a.abort();
+        }
+        expiry.abort();
+        let req = shared.store.lock().shutdown.unwrap_or_default();
+        // Give connections a moment to finish the batch they are running and close.
+        let t0 = Instant::now();
+        while shared.connected.load(Ordering::Relaxed) > 0 && t0.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        req
+    }
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let (mut socket, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!("Accepting client connection: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let maxclients = shared.store.lock().config.maxclients;
+        if shared.connected.load(Ordering::Relaxed) >= maxclients {
+            shared.store.lock().stats.rejected_connections += 1;
+            let _ = socket
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
+            continue;
+        }
+        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+        shared.connected.fetch_add(1, Ordering::Relaxed);
+        let sh = shared.clone();
+        tokio::spawn(async move {
+            connection::serve(sh.clone(), socket, id, peer).await;
+            sh.connected.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+/// Redis's serverCron expiry: every 1/hz seconds a cycle of at most 25% of the period, run in short slices so
+/// clients are served in between.
+async fn active_expire_task(shared: Arc<Shared>) {
+    loop {
+        let hz = shared.store.lock().config.hz.max(1);
+        let period = Duration::from_millis(1000 / hz as u64);
+        tokio::time::sleep(period).await;
+        let cycle_end = Instant::now() + period / 4;
+        loop {
+            let slice_end = (Instant::now() + Duration::from_millis(1)).min(cycle_end);
+            let more = {
+                let mut store = shared.store.lock();
+                let now = crate::cmd::now_ms();
+                let more = store.active_expire_slice(now, slice_end);
+                store.sample_ops();
+                store.serve_blocked();
+                more
+            };
+            if !more || Instant::now() >= cycle_end {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Shared server state behind one lock: the databases, configuration, statistics, connected clients, blocked
+//! clients, pub/sub and WATCH registries. Every command runs with exclusive access to it.
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+use crate::cmd::{self, notify, Ctx};
+use crate::config::Config;
+use crate::db::Db;
+use crate::resp::Out;
+use crate::server::client::{Client, ClientHandle};
+
+/// Counters behind INFO stats.
+#[derive(Default, Debug, Clone)]
+pub struct Stats {
+    pub total_connections_received: u64,
+    pub total_commands_processed: u64,
+    pub rejected_connections: u64,
+    pub expired_keys: u64,
+    pub expired_stale_perc: f64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub total_net_input_bytes: u64,
+    pub total_net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    pub total_reads_processed: u64,
+    pub total_writes_processed: u64,
+    pub pubsub_messages: u64,
+    /// Per command id: calls, microseconds, rejected calls, failed calls.
+    pub commands: Vec<CmdStat>,
+    /// Error prefix (ERR, WRONGTYPE...) -> count.
+    pub errors: HashMap<String, u64>,
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+/// What CLIENT LIST shows of a client, refreshed by its connection after each batch of commands.
+pub struct ClientInfo {
+    pub handle: Arc<ClientHandle>,
+    pub addr: String,
+    pub laddr: String,
+    pub name: Option<Bytes>,
+    pub db: usize,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    pub last_cmd: String,
+    pub resp: u8,
+    pub sub: usize,
+    pub psub: usize,
+    pub multi: i64,
+    pub flags: String,
+    pub qbuf: usize,
+    pub no_evict: bool,
+}
+
+/// A client waiting in BLPOP (or another blocking command) for keys.
+pub struct Waiter {
+    pub db: usize,
+    pub args: Vec<Bytes>,
+    pub keys: Vec<Bytes>,
+    pub resp: u8,
+    pub handle: Arc<ClientHandle>,
+    pub authenticated: bool,
+}
+
+#[derive(Default)]
+pub struct Blocking {
+    /// (db, key) -> ids of waiting clients, longest-waiting first.
+    pub by_key: HashMap<(usize, Bytes), VecDeque<u64>>,
+    pub waiters: HashMap<u64, Waiter>,
+    /// Keys written since the last serve pass that have waiters.
+    pub ready: Vec<(usize, Bytes)>,
+}
+
+/// A SHUTDOWN request waiting for the server to act on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShutdownRequest {
+    pub save: Option<bool>,
+    pub now: bool,
+    pub force: bool,
+}
+
+pub struct Store {
+    pub dbs: Vec<Db>,
+    pub config: Config,
+    pub stats: Stats,
+    /// Changes since the last save (INFO rdb_changes_since_last_save).
+    pub dirty: u64,
+    pub clients: HashMap<u64, ClientInfo>,
+    pub blocking: Blocking,
+    pub pubsub: crate::pubsub::Registry,
+    /// (db, key) -> ids of clients WATCHing it.
+    pub watched: HashMap<(usize, Bytes), Vec<u64>>,
+    /// Clients whose watched keys changed: their EXEC fails.
+    pub watch_dirty: HashSet<u64>,
+    /// Parsed notify-keyspace-events.
+    pub notify_flags: u32,
+    pub rng: SmallRng,
+    pub started: Instant,
+    pub shutdown: Option<ShutdownRequest>,
+    pub active_expire_enabled: bool,
+    pub last_save: i64,
+    pub tcp_port: u16,
+    pub next_client_id: u64,
+    /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
+    pub ops_per_sec: u64,
+    ops_samples: VecDeque<(Instant, u64)>,
+}
+
+impl Store {
+    pub fn new(config: Config) -> Store {
+        let n = config.databases;
+        let notify_flags = notify::parse(&config.notify_keyspace_events);
+        Store {
+            dbs: (0..n).map(|_| Db::default()).collect(),
+            stats: Stats {
+                commands: vec![CmdStat::default(); cmd::table().names.len()],
+                ..Stats::default()
+            },
+            config,
+            dirty: 0,
+            clients: HashMap::new(),
+            blocking: Blocking::default(),
+            pubsub: Default::default(),
+            watched: HashMap::new(),
+            watch_dirty: HashSet::new(),
+            notify_flags,
+            rng: SmallRng::from_entropy(),
+            started: Instant::now(),
+            shutdown: None,
+            active_expire_enabled: true,
+            last_save: cmd::now_ms() / 1000,
+            tcp_port: 0,
+            next_client_id: 1,
+            ops_per_sec: 0,
+            ops_samples: VecDeque::new(),
+        }
+    }
+
+    /// Samples the command counter (called from the server cron) to keep ops_per_sec current.
+    pub fn sample_ops(&mut self) {
+        let now = Instant::now();
+        self.ops_samples.push_back((now, self.stats.total_commands_processed));
+        while self.ops_samples.len() > 16 {
+            self.ops_samples.pop_front();
+        }
+        if let (Some(a), Some(b)) = (self.ops_samples.front(), self.ops_samples.back()) {
+            let dt = b.0.duration_since(a.0).as_secs_f64();
+            if dt > 0.0 {
+                self.ops_per_sec = ((b.1 - a.1) as f64 / dt) as u64;
+            }
+        }
+    }
+
+    /// Call after CONFIG SET: refreshes derived state.
+    pub fn config_changed(&mut self) {
+        self.notify_flags = notify::parse(&self.config.notify_keyspace_events);
+    }
+
+    /// Passive expiry: deletes `key` if its time has passed. True if it did.
+    #[inline]
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now: i64) -> bool {
+        match self.dbs[db].get(key) {
+            Some(e) if e.is_expired(now) => {
+                self.delete_expired(db, key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Deletes an expired key with everything Redis does for it: counters, WATCH, `expired` event.
+    pub fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        self.dbs[db].remove(key);
+        self.stats.expired_keys += 1;
+        self.touch_watched(db, key);
+        self.notify(notify::EXPIRED, "expired", key, db);
+    }
+
+    /// A key was modified: dirty counter, WATCH invalidation, wake-up of clients blocked on it.
+    #[inline]
+    pub fn modified(&mut self, db: usize, key: &[u8]) {
+        self.dirty += 1;
+        self.touch_watched(db, key);
+        if !self.blocking.by_key.is_empty() {
+            let k = (db, Bytes::copy_from_slice(key));
+            if self.blocking.by_key.contains_key(&k) {
+                self.blocking.ready.push(k);
+            }
+        }
+    }
+
+    #[inline]
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        if self.watched.is_empty() {
+            return;
+        }
+        if let Some(ids) = self.watched.get(&(db, Bytes::copy_from_slice(key))) {
+            self.watch_dirty.extend(ids.iter().copied());
+        }
+    }
+
+    /// Invalidates every WATCH on a database (FLUSHDB, SWAPDB), or on all of them.
+    pub fn touch_all_watched(&mut self, db: Option<usize>) {
+        for ((d, _), ids) in &self.watched {
+            if db.is_none_or(|x| x == *d) {
+                self.watch_dirty.extend(ids.iter().copied());
+            }
+        }
+    }
+
+    /// Publishes a keyspace notification if `class` is enabled.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
+        let f = self.notify_flags;
+        if f & class == 0 {
+            return;
+        }
+        let now = cmd::now_ms();
+        let limit = self.config.pubsub_limit;
+        if f & notify::KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            self.stats.pubsub_messages += 1;
+            self.pubsub.publish(&ch, event.as_bytes(), limit, now);
+        }
+        if f & notify::KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}");
+            self.stats.pubsub_messages += 1;
+            self.pubsub.publish(ch.as_bytes(), key, limit, now);
+        }
+    }
+
+    /// Serves clients blocked on keys that were written, longest-waiting first, each by re-running its command
+    /// against the current data. A client whose command would still block keeps waiting.
+    pub fn serve_blocked(&mut self) {
+        let mut rounds = 0;
+        while !self.blocking.ready.is_empty() && rounds < 1000 {
+            rounds += 1;
+            let ready = std::mem::take(&mut self.blocking.ready);
+            let mut seen = HashSet::new();
+            for k in ready {
+                if !seen.insert(k.clone()) {
+                    continue;
+                }
+                let ids: Vec<u64> = match self.blocking.by_key.get(&k) {
+                    Some(q) => q.iter().copied().collect(),
+                    None => continue,
+                };
+                for id in ids {
+                    // Stop once the key is gone: nothing more to serve from it.
+                    if !self.dbs[k.0].contains(&k.1) {
+                        break;
+                    }
+                    self.try_serve(id);
+                }
+            }
+        }
+    }
+
+    fn try_serve(&mut self, id: u64) {
+        let Some(w) = self.blocking.waiters.get(&id) else {
+            return;
+        };
+        let handle = w.handle.clone();
+        let args = w.args.clone();
+        let mut client = Client::new(handle.clone(), String::new(), String::new(), false);
+        client.db = w.db;
+        client.resp = w.resp;
+        client.authenticated = w.authenticated;
+        let mut out = Out::new(w.resp);
+        let Ok(command) = cmd::resolve(&args) else {
+            return;
+        };
+        let Some(handler) = command.handler else {
+            return;
+        };
+        let now = cmd::now_ms();
+        let mut ctx = Ctx {
+            store: self,
+            client: &mut client,
+            out: &mut out,
+            now,
+        };
+        // A handler that cannot serve yet asks to block again: the client then simply keeps waiting.
+        let r = handler(&mut ctx, &args);
+        if client.block.is_some() {
+            return;
+        }
+        if let Err(e) = r {
+            out.error(&e.0);
+        }
+        self.unblock(id);
+        handle.send(out.buf.freeze(), None, now);
+    }
+
+    /// Registers a blocked client.
+    pub fn block(&mut self, id: u64, waiter: Waiter) {
+        for k in &waiter.keys {
+            self.blocking
+                .by_key
+                .entry((waiter.db, k.clone()))
+                .or_default()
+                .push_back(id);
+        }
+        self.blocking.waiters.insert(id, waiter);
+    }
+
+    /// Forgets a blocked client (served, timed out or disconnected). False if it was not blocked.
+    pub fn unblock(&mut self, id: u64) -> bool {
+        let Some(w) = self.blocking.waiters.remove(&id) else {
+            return false;
+        };
+        for k in w.keys {
+            let key = (w.db, k);
+            if let Some(q) = self.blocking.by_key.get_mut(&key) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.blocking.by_key.remove(&key);
+                }
+            }
+        }
+        true
+    }
+
+    /// One slice of the active expiry cycle (Redis's activeExpireCycle): per database, sample keys with a TTL,
+    /// delete the expired, and go on while more than 25% of a sample had expired. Returns true if the slice ran
+    /// out of time with work left.
+    pub fn active_expire_slice(&mut self, now: i64, deadline: Instant) -> bool {
+        if !self.active_expire_enabled {
+            return false;
+        }
+        let effort = self.config.active_expire_effort.max(1) as usize;
+        let per_loop = 20 + 20 / 4 * (effort - 1);
+        let acceptable_stale = 10usize.saturating_sub(effort - 1);
+        let mut sampled_total = 0u64;
+        let mut expired_total = 0u64;
+        let mut timed_out = false;
+        for db in 0..self.dbs.len() {
+            let mut iteration = 0u32;
+            loop {
+                let n = self.dbs[db].volatile_len();
+                if n == 0 {
+                    break;
+                }
+                let num = per_loop.min(n);
+                let mut expired = 0;
+                for _ in 0..num {
+                    let Some(key) = self.dbs[db].random_volatile(&mut self.rng) else {
+                        break;
+                    };
+                    let expire_at = self.dbs[db].get(key).map(|e| e.expire_at).unwrap_or(0);
+                    if expire_at <= now {
+                        let key = key.clone();
+                        self.delete_expired(db, &key);
+                        expired += 1;
+                    }
+                }
+                sampled_total += num as u64;
+                expired_total += expired as u64;
+                iteration += 1;
+                if iteration % 16 == 0 && Instant::now() >= deadline {
+                    timed_out = true;
+                    break;
+                }
+                if expired * 100 / num.max(1) <= acceptable_stale {
+                    break;
+                }
+            }
+            if timed_out {
+                break;
+            }
+        }
+        if sampled_total > 0 {
+            let current = expired_total as f64 / sampled_total as f64;
+            self.stats.expired_stale_perc = current * 0.05 + self.stats.expired_stale_perc * 0.95;
+        }
+        timed_out
+    }
+}
