@@ -288,6 +288,13 @@ impl Config {
         r
     }
 
+    /// Sets a parameter as a config file or the command line would, immutable ones included.
+    pub fn set_startup(&mut self, name: &str, value: &str) -> Result<(), SetError> {
+        let r = self.set_internal(&name.to_ascii_lowercase(), value, true);
+        self.refresh();
+        r
+    }
+
     fn set_internal(&mut self, name: &str, value: &str, startup: bool) -> Result<(), SetError> {
         let name = canonical(name);
         let Some(&(pname, _, kind, mutable)) = lookup(name) else {

@@ -496,7 +496,7 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let known = super::table().commands.contains_key(&name);
         match all.replies.get(&name).filter(|_| known) {
             Some(r) => ctx.out.raw(if ctx.client.resp >= 3 { r.info3 } else { r.info2 }),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())

@@ -1,0 +1,292 @@
+//! Shared test support: start our server in-process, start a real redis-server beside it, and a raw RESP
+//! connection that returns each reply's exact bytes (for byte-for-byte comparisons).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mini_redis::{Config, RunningServer};
+
+/// Our server on a free port, with DEBUG enabled (as test suites configure redis-server).
+pub fn start_ours() -> RunningServer {
+    start_ours_with(&[])
+}
+
+/// Our server with extra directives, e.g. `&[("requirepass", "x")]`.
+pub fn start_ours_with(opts: &[(&str, &str)]) -> RunningServer {
+    let mut c = Config::default();
+    c.set("port", "0").unwrap();
+    c.set("save", "").unwrap();
+    c.set_startup("enable-debug-command", "yes").unwrap();
+    for (k, v) in opts {
+        c.set_startup(k, v).unwrap();
+    }
+    RunningServer::start(c).expect("start server")
+}
+
+/// A redis-server 7.0 child process on a free port, killed on drop.
+pub struct RedisServer {
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Starts the real redis-server. Panics if it is not installed: .ci/run installs it.
+pub fn start_redis() -> RedisServer {
+    start_redis_with(&[])
+}
+
+pub fn start_redis_with(extra: &[&str]) -> RedisServer {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new("redis-server");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--enable-debug-command",
+            "yes",
+            "--dir",
+            &std::env::temp_dir().display().to_string(),
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        let child = cmd
+            .spawn()
+            .expect("redis-server must be installed for differential tests (apt-get install redis-server)");
+        let mut srv = RedisServer { port, child };
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if let Ok(mut c) = RawConn::try_connect(port) {
+                if c.cmd(&["PING"]) == b"+PONG\r\n" {
+                    return srv;
+                }
+            }
+            if let Ok(Some(_)) = srv.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("redis-server did not start");
+}
+
+/// A plain TCP connection speaking RESP, returning raw reply bytes.
+pub struct RawConn {
+    reader: BufReader<TcpStream>,
+    stream: TcpStream,
+}
+
+impl RawConn {
+    pub fn connect(port: u16) -> RawConn {
+        Self::try_connect(port).expect("connect")
+    }
+
+    pub fn try_connect(port: u16) -> std::io::Result<RawConn> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_nodelay(true)?;
+        Ok(RawConn {
+            reader: BufReader::new(stream.try_clone()?),
+            stream,
+        })
+    }
+
+    pub fn send_raw(&mut self, data: &[u8]) {
+        self.stream.write_all(data).unwrap();
+    }
+
+    /// Sends one command as a multibulk request and returns the reply's bytes.
+    pub fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Vec<u8> {
+        self.send_raw(&encode(args));
+        self.read_reply()
+    }
+
+    /// Reads exactly one reply (RESP2 or RESP3), returning its bytes.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.read_into(&mut out);
+        out
+    }
+
+    /// Reads one reply, or None if nothing arrives within `timeout`.
+    pub fn read_reply_timeout(&mut self, timeout: Duration) -> Option<Vec<u8>> {
+        self.stream.set_read_timeout(Some(timeout)).unwrap();
+        let r = self.reader.fill_buf().map(|b| !b.is_empty());
+        self.stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        match r {
+            Ok(true) => Some(self.read_reply()),
+            _ => None,
+        }
+    }
+
+    /// True when the server closed the connection.
+    pub fn is_closed(&mut self) -> bool {
+        self.stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        matches!(self.reader.fill_buf(), Ok(b) if b.is_empty())
+    }
+
+    fn read_into(&mut self, out: &mut Vec<u8>) {
+        let mut line = Vec::new();
+        let n = self.reader.read_until(b'\n', &mut line).unwrap();
+        assert!(n > 0, "connection closed while waiting for a reply");
+        out.extend_from_slice(&line);
+        let head = std::str::from_utf8(&line[1..line.len() - 2]).unwrap_or("0").to_string();
+        match line[0] {
+            b'$' | b'=' | b'!' => {
+                let len: i64 = head.parse().unwrap();
+                if len >= 0 {
+                    let mut buf = vec![0; len as usize + 2];
+                    self.reader.read_exact(&mut buf).unwrap();
+                    out.extend_from_slice(&buf);
+                }
+            }
+            b'*' | b'~' | b'>' => {
+                let len: i64 = head.parse().unwrap();
+                for _ in 0..len.max(0) {
+                    self.read_into(out);
+                }
+            }
+            b'%' | b'|' => {
+                let len: i64 = head.parse().unwrap();
+                for _ in 0..len * 2 {
+                    self.read_into(out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn encode<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        let a = a.as_ref();
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// A parsed reply, for comparisons that ignore element order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reply {
+    Line(u8, Vec<u8>),
+    Bulk(u8, Option<Vec<u8>>),
+    Agg(u8, Option<Vec<Reply>>),
+}
+
+pub fn parse_reply(data: &[u8]) -> Reply {
+    fn go(d: &[u8], i: &mut usize) -> Reply {
+        let t = d[*i];
+        let end = d[*i..].windows(2).position(|w| w == b"\r\n").unwrap() + *i;
+        let head = d[*i + 1..end].to_vec();
+        *i = end + 2;
+        match t {
+            b'$' | b'=' | b'!' => {
+                let n: i64 = std::str::from_utf8(&head).unwrap().parse().unwrap();
+                if n < 0 {
+                    return Reply::Bulk(t, None);
+                }
+                let v = d[*i..*i + n as usize].to_vec();
+                *i += n as usize + 2;
+                Reply::Bulk(t, Some(v))
+            }
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
+                let n: i64 = std::str::from_utf8(&head).unwrap().parse().unwrap();
+                if n < 0 {
+                    return Reply::Agg(t, None);
+                }
+                let n = if t == b'%' || t == b'|' { n * 2 } else { n };
+                Reply::Agg(t, Some((0..n).map(|_| go(d, i)).collect()))
+            }
+            _ => Reply::Line(t, head),
+        }
+    }
+    let mut i = 0;
+    go(data, &mut i)
+}
+
+/// The reply with the elements of every array sorted (for replies whose order Redis does not define).
+pub fn sorted(r: Reply) -> Reply {
+    match r {
+        Reply::Agg(t, Some(mut v)) => {
+            v = v.into_iter().map(sorted).collect();
+            v.sort();
+            Reply::Agg(t, Some(v))
+        }
+        other => other,
+    }
+}
+
+/// Runs each command on both servers (one connection each) and returns the commands whose replies differ.
+/// `unordered` decides per command whether element order is compared.
+pub fn diff_sequence(
+    ours: &mut RawConn,
+    redis: &mut RawConn,
+    cmds: &[Vec<Vec<u8>>],
+    unordered: impl Fn(&[Vec<u8>]) -> bool,
+) -> Vec<String> {
+    let mut diffs = Vec::new();
+    for c in cmds {
+        let a = ours.cmd(c);
+        let b = redis.cmd(c);
+        let same = if unordered(c) {
+            sorted(parse_reply(&a)) == sorted(parse_reply(&b))
+        } else {
+            a == b
+        };
+        if !same {
+            diffs.push(format!(
+                "{:?}\n  ours:  {:?}\n  redis: {:?}",
+                c.iter().map(|a| String::from_utf8_lossy(a).to_string()).collect::<Vec<_>>(),
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b)
+            ));
+        }
+    }
+    diffs
+}
+
+/// Builds a command from string slices.
+pub fn c(args: &[&str]) -> Vec<Vec<u8>> {
+    args.iter().map(|a| a.as_bytes().to_vec()).collect()
+}
+
+/// A tiny deterministic PRNG for random command sequences (reproducible from the seed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len() as u64) as usize]
+    }
+}
