@@ -568,8 +568,10 @@ fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
 /// Runs one request for a client: lookup, checks, MULTI queuing, the handler, statistics and reply mode.
 pub fn execute(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     let start_len = out.buf.len();
-    let suppress = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+    let skipping = client.reply_mode == ReplyMode::SkipThis;
     run(store, client, out, args);
+    // As Redis checks the flags when the reply is added: CLIENT REPLY ON answers, OFF does not.
+    let suppress = skipping || client.reply_mode == ReplyMode::Off;
     match client.reply_mode {
         ReplyMode::SkipThis => client.reply_mode = ReplyMode::On,
         ReplyMode::Skip => client.reply_mode = ReplyMode::SkipThis,
@@ -637,6 +639,11 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     let Some(handler) = cmd.handler else {
         return;
     };
+    // Set before running, as Redis does, so CLIENT LIST shows the command that is running.
+    if client.last_cmd != cmd.name {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(&cmd.name);
+    }
     let t0 = std::time::Instant::now();
     let mut ctx = Ctx {
         store,
@@ -654,9 +661,5 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     if let Err(e) = r {
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);
-    }
-    if client.last_cmd != cmd.name {
-        client.last_cmd.clear();
-        client.last_cmd.push_str(&cmd.name);
     }
 }
