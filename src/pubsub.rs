@@ -36,6 +36,7 @@ fn encode(resp: u8, parts: &[&[u8]]) -> Bytes {
 }
 
 impl Registry {
+    /// Adds (or updates) a subscription; true if it is new.
     pub fn subscribe(&mut self, channel: Bytes, sub: Subscriber) -> bool {
         let id = sub.handle.id;
         self.channels.entry(channel).or_default().insert(id, sub).is_none()

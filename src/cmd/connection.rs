@@ -185,6 +185,19 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(n) = setname {
         ctx.client.name = if n.is_empty() { None } else { Some(n) };
     }
+    if ctx.client.resp != proto && ctx.client.subscribed() {
+        // Messages are encoded per subscriber at publish time: re-register with the new protocol.
+        let sub = crate::pubsub::Subscriber {
+            handle: ctx.client.handle.clone(),
+            resp: proto,
+        };
+        for ch in &ctx.client.channels {
+            ctx.store.pubsub.subscribe(ch.clone(), sub.clone());
+        }
+        for p in &ctx.client.patterns {
+            ctx.store.pubsub.psubscribe(p.clone(), sub.clone());
+        }
+    }
     ctx.client.resp = proto;
     ctx.out.resp = proto;
     let o = &mut *ctx.out;

@@ -126,12 +126,20 @@ async fn write_outbox(
                 Err(_) => break,
             }
         }
-        socket.write_all(&buf).await.is_ok()
+        write_or_killed(socket, handle, &buf).await
     } else {
-        socket.write_all(&first).await.is_ok()
+        write_or_killed(socket, handle, &first).await
     };
     handle.pending.fetch_sub(total, Ordering::Relaxed);
     ok
+}
+
+/// Writes unless the client is killed meanwhile (a subscriber that stopped reading must not pin its task).
+async fn write_or_killed(socket: &mut TcpStream, handle: &ClientHandle, data: &[u8]) -> bool {
+    tokio::select! {
+        r = socket.write_all(data) => r.is_ok(),
+        _ = handle.kill_notify.notified() => false,
+    }
 }
 
 fn limits(store: &Store, client: &Client) -> Limits {
