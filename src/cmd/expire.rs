@@ -113,7 +113,7 @@ fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, now| (at - now).max(0))
 }
 fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, &args[1], |at, _| at / 1000)
+    ttl_generic(ctx, &args[1], |at, _| (at + 500) / 1000)
 }
 fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, _| at)

@@ -651,7 +651,15 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         out,
         now: now_ms(),
     };
-    let r = handler(&mut ctx, args);
+    // A bug in one command must not take the connection (or the server) down: answer an error instead.
+    let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut ctx, args))) {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("command '{}' panicked", cmd.name);
+            store.stats.unexpected_error_replies += 1;
+            Err(CmdError::new("ERR internal error"))
+        }
+    };
     let elapsed = t0.elapsed().as_micros() as u64;
     let st = &mut store.stats;
     st.total_commands_processed += 1;

@@ -33,8 +33,9 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 /// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
-fn check_size(ctx: &Ctx, len: usize) -> CmdResult {
-    if len as i64 > ctx.store.config.proto_max_bulk_len {
+fn check_size(ctx: &Ctx, base: usize, append: usize) -> CmdResult {
+    let total = (base as u64).saturating_add(append as u64);
+    if total > ctx.store.config.proto_max_bulk_len.max(0) as u64 {
         return Err(CmdError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
     }
     Ok(())
@@ -356,7 +357,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Ok(());
         }
     };
-    check_size(ctx, cur_len + args[2].len())?;
+    check_size(ctx, cur_len, args[2].len())?;
     let new_len = {
         let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
         let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
@@ -426,7 +427,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.int(0);
             return Ok(());
         }
-        check_size(ctx, offset + value.len())?;
+        check_size(ctx, offset, value.len())?;
         let mut b = vec![0u8; offset + value.len()];
         b[offset..].copy_from_slice(value);
         let n = b.len();
@@ -441,7 +442,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(n as i64);
         return Ok(());
     }
-    check_size(ctx, offset + value.len())?;
+    check_size(ctx, offset, value.len())?;
     let n = {
         let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
         let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
