@@ -2,17 +2,16 @@
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod table;
 pub mod zset;
 pub mod value;
 
 pub use value::Value;
 
-use indexmap::{IndexMap, IndexSet};
+use table::KeyTable;
 
 /// Keys are owned byte strings, allocated exactly (never slices of a client's read buffer).
 pub type Key = Box<[u8]>;
-
-type Hasher = ahash::RandomState;
 
 /// No expiry set.
 pub const NO_EXPIRE: i64 = i64::MIN;
@@ -38,18 +37,10 @@ impl Entry {
 
 /// One numbered database. Entries live in an insertion-ordered map (O(1) random access for RANDOMKEY and
 /// sampling, removal by swap); keys with a TTL are also indexed in `volatile` for the active expiry cycle.
+#[derive(Default)]
 pub struct Db {
-    map: IndexMap<Key, Entry, Hasher>,
-    volatile: IndexSet<Key, Hasher>,
-}
-
-impl Default for Db {
-    fn default() -> Self {
-        Db {
-            map: IndexMap::with_hasher(Hasher::new()),
-            volatile: IndexSet::with_hasher(Hasher::new()),
-        }
-    }
+    map: KeyTable<Entry>,
+    volatile: KeyTable<()>,
 }
 
 impl Db {
@@ -103,7 +94,7 @@ impl Db {
         };
         let had_ttl = old.as_ref().is_some_and(|e| e.expire_at != NO_EXPIRE);
         if has_ttl && !had_ttl {
-            self.volatile.insert(key.into());
+            self.volatile.insert(key.into(), ());
         } else if had_ttl && !has_ttl {
             self.volatile.swap_remove(key);
         }
@@ -127,7 +118,7 @@ impl Db {
         let had = e.expire_at != NO_EXPIRE;
         e.expire_at = at;
         if at != NO_EXPIRE && !had {
-            self.volatile.insert(key.into());
+            self.volatile.insert(key.into(), ());
         } else if at == NO_EXPIRE && had {
             self.volatile.swap_remove(key);
         }
@@ -138,17 +129,17 @@ impl Db {
     fn maybe_shrink(&mut self) {
         let cap = self.map.capacity();
         if cap > 1024 && self.map.len() * 8 < cap {
-            self.map.shrink_to_fit();
+            self.map.shrink();
         }
         let vcap = self.volatile.capacity();
         if vcap > 1024 && self.volatile.len() * 8 < vcap {
-            self.volatile.shrink_to_fit();
+            self.volatile.shrink();
         }
     }
 
     pub fn clear(&mut self) {
-        self.map = IndexMap::with_hasher(Hasher::new());
-        self.volatile = IndexSet::with_hasher(Hasher::new());
+        self.map.clear();
+        self.volatile.clear();
     }
 
     /// The key at a random position (RANDOMKEY); `None` when empty.
@@ -164,7 +155,9 @@ impl Db {
         if self.volatile.is_empty() {
             return None;
         }
-        self.volatile.get_index(rng.gen_range(0..self.volatile.len()))
+        self.volatile
+            .get_index(rng.gen_range(0..self.volatile.len()))
+            .map(|(k, _)| k)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
