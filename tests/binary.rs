@@ -6,7 +6,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn(args: &[&str]) -> Child {
@@ -38,7 +42,10 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
         if let Some(st) = child.try_wait().unwrap() {
             return st;
         }
-        assert!(t0.elapsed() < Duration::from_secs(10), "server did not exit");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "server did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -55,12 +62,21 @@ fn config_file_then_flags_like_redis_server() {
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("redis.conf");
     std::fs::write(&conf, "# a redis.conf\nport 1\nrequirepass fromfile\nhash-max-ziplist-entries 64\nsave 900 1\nappendonly no\n").unwrap();
-    let mut child = spawn(&[conf.to_str().unwrap(), "--port", &port.to_string(), "--requirepass", "fromflag"]);
+    let mut child = spawn(&[
+        conf.to_str().unwrap(),
+        "--port",
+        &port.to_string(),
+        "--requirepass",
+        "fromflag",
+    ]);
     wait_ready(port);
     let mut c = RawConn::connect(port);
     assert_eq!(c.cmd(&["PING"]), b"-NOAUTH Authentication required.\r\n");
     assert_eq!(c.cmd(&["AUTH", "fromflag"]), b"+OK\r\n");
-    assert_eq!(c.cmd(&["CONFIG", "GET", "hash-max-listpack-entries"]), b"*2\r\n$25\r\nhash-max-listpack-entries\r\n$2\r\n64\r\n");
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "hash-max-listpack-entries"]),
+        b"*2\r\n$25\r\nhash-max-listpack-entries\r\n$2\r\n64\r\n"
+    );
     c.send_raw(&encode(&["SHUTDOWN", "NOSAVE"]));
     assert!(c.is_closed());
     assert!(wait_exit(&mut child).success());

@@ -15,18 +15,35 @@ fn conn(port: u16) -> redis::Connection {
 fn strings_roundtrip_through_client() {
     let s = start_ours();
     let mut c = conn(s.port);
-    let _: () = redis::cmd("SET").arg("k").arg(b"bin\x00ary\r\n").query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg(b"bin\x00ary\r\n")
+        .query(&mut c)
+        .unwrap();
     let v: Vec<u8> = redis::cmd("GET").arg("k").query(&mut c).unwrap();
     assert_eq!(v, b"bin\x00ary\r\n");
     let n: i64 = redis::cmd("INCRBY").arg("n").arg(41).query(&mut c).unwrap();
     assert_eq!(n, 41);
     let n: i64 = redis::cmd("INCR").arg("n").query(&mut c).unwrap();
     assert_eq!(n, 42);
-    let old: Option<String> = redis::cmd("SET").arg("n").arg("x").arg("GET").query(&mut c).unwrap();
+    let old: Option<String> = redis::cmd("SET")
+        .arg("n")
+        .arg("x")
+        .arg("GET")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(old.as_deref(), Some("42"));
-    let l: i64 = redis::cmd("APPEND").arg("n").arg("yz").query(&mut c).unwrap();
+    let l: i64 = redis::cmd("APPEND")
+        .arg("n")
+        .arg("yz")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(l, 3);
-    let vals: Vec<Option<String>> = redis::cmd("MGET").arg("n").arg("missing").query(&mut c).unwrap();
+    let vals: Vec<Option<String>> = redis::cmd("MGET")
+        .arg("n")
+        .arg("missing")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(vals, vec![Some("xyz".to_string()), None]);
     let e: redis::RedisResult<i64> = redis::cmd("INCR").arg("n").query(&mut c);
     assert_eq!(e.unwrap_err().to_string(), "An error was signalled by the server - ResponseError: value is not an integer or out of range");
@@ -36,11 +53,27 @@ fn strings_roundtrip_through_client() {
 fn expiry_is_passive_and_ttl_rounds() {
     let s = start_ours();
     let mut c = conn(s.port);
-    let _: () = redis::cmd("DEBUG").arg("SET-ACTIVE-EXPIRE").arg(0).query(&mut c).unwrap();
-    let _: () = redis::cmd("SET").arg("k").arg("v").arg("PX").arg(100).query(&mut c).unwrap();
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .arg("PX")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
     let ttl: i64 = redis::cmd("PTTL").arg("k").query(&mut c).unwrap();
     assert!(ttl > 0 && ttl <= 100);
-    let _: () = redis::cmd("SET").arg("s").arg("v").arg("EX").arg(100).query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("s")
+        .arg("v")
+        .arg("EX")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
     let ttl: i64 = redis::cmd("TTL").arg("s").query(&mut c).unwrap();
     assert_eq!(ttl, 100);
     std::thread::sleep(Duration::from_millis(150));
@@ -59,7 +92,12 @@ fn active_expiry_reclaims_unread_keys() {
     let mut c = conn(s.port);
     let mut pipe = redis::pipe();
     for i in 0..50_000 {
-        pipe.cmd("SET").arg(format!("k{i}")).arg("v").arg("PX").arg(1500).ignore();
+        pipe.cmd("SET")
+            .arg(format!("k{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(1500)
+            .ignore();
     }
     pipe.cmd("SET").arg("keep").arg("v").ignore();
     let _: () = pipe.query(&mut c).unwrap();
@@ -83,19 +121,34 @@ fn scan_returns_every_key_that_stays() {
     let s = start_ours();
     let mut c = conn(s.port);
     for i in 0..2000 {
-        let _: () = redis::cmd("SET").arg(format!("k{i}")).arg(i).query(&mut c).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(i)
+            .query(&mut c)
+            .unwrap();
     }
     let mut seen = std::collections::HashSet::new();
     let mut cursor = "0".to_string();
     let mut round = 0;
     loop {
-        let (next, keys): (String, Vec<String>) =
-            redis::cmd("SCAN").arg(&cursor).arg("COUNT").arg(37).query(&mut c).unwrap();
+        let (next, keys): (String, Vec<String>) = redis::cmd("SCAN")
+            .arg(&cursor)
+            .arg("COUNT")
+            .arg(37)
+            .query(&mut c)
+            .unwrap();
         seen.extend(keys);
         // Delete odd keys and add new ones while the scan runs.
         round += 1;
-        let _: () = redis::cmd("DEL").arg(format!("k{}", (round * 2 + 1) % 2000)).query(&mut c).unwrap();
-        let _: () = redis::cmd("SET").arg(format!("new{round}")).arg(1).query(&mut c).unwrap();
+        let _: () = redis::cmd("DEL")
+            .arg(format!("k{}", (round * 2 + 1) % 2000))
+            .query(&mut c)
+            .unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("new{round}"))
+            .arg(1)
+            .query(&mut c)
+            .unwrap();
         cursor = next;
         if cursor == "0" {
             break;
@@ -104,8 +157,16 @@ fn scan_returns_every_key_that_stays() {
     for i in (0..2000).step_by(2) {
         assert!(seen.contains(&format!("k{i}")), "k{i} missed");
     }
-    let (_, typed): (String, Vec<String>) =
-        redis::cmd("SCAN").arg(0).arg("COUNT").arg(10000).arg("MATCH").arg("k1?").arg("TYPE").arg("string").query(&mut c).unwrap();
+    let (_, typed): (String, Vec<String>) = redis::cmd("SCAN")
+        .arg(0)
+        .arg("COUNT")
+        .arg(10000)
+        .arg("MATCH")
+        .arg("k1?")
+        .arg("TYPE")
+        .arg("string")
+        .query(&mut c)
+        .unwrap();
     assert!(typed.iter().all(|k| k.starts_with("k1") && k.len() == 3) && !typed.is_empty());
 }
 
@@ -122,7 +183,10 @@ fn pipelined_commands_all_answered_in_order() {
     for i in 0..1000 {
         assert_eq!(raw.read_reply(), b"+OK\r\n");
         let v = i.to_string();
-        assert_eq!(raw.read_reply(), format!("${}\r\n{}\r\n", v.len(), v).into_bytes());
+        assert_eq!(
+            raw.read_reply(),
+            format!("${}\r\n{}\r\n", v.len(), v).into_bytes()
+        );
     }
 }
 
@@ -151,18 +215,38 @@ fn inline_commands_and_half_sent_requests() {
 fn protocol_errors_are_answered_then_closed() {
     let s = start_ours();
     let cases: &[(&[u8], &[u8])] = &[
-        (b"*abc\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
-        (b"*1\r\n$x\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
-        (b"*1\r\n+PING\r\n", b"-ERR Protocol error: expected '$', got '+'\r\n"),
-        (b"*1\r\n$999999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
-        (b"SET \"a b\r\n", b"-ERR Protocol error: unbalanced quotes in request\r\n"),
+        (
+            b"*abc\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        ),
+        (
+            b"*1\r\n$x\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        ),
+        (
+            b"*1\r\n+PING\r\n",
+            b"-ERR Protocol error: expected '$', got '+'\r\n",
+        ),
+        (
+            b"*1\r\n$999999999999\r\n",
+            b"-ERR Protocol error: invalid bulk length\r\n",
+        ),
+        (
+            b"SET \"a b\r\n",
+            b"-ERR Protocol error: unbalanced quotes in request\r\n",
+        ),
     ];
     for (input, want) in cases {
         let mut raw = RawConn::connect(s.port);
         raw.send_raw(b"PING\r\n");
         raw.send_raw(input);
         assert_eq!(raw.read_reply(), b"+PONG\r\n");
-        assert_eq!(raw.read_reply(), want.to_vec(), "input {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            raw.read_reply(),
+            want.to_vec(),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
         assert!(raw.is_closed());
     }
     // The server still serves others.
@@ -192,7 +276,12 @@ fn protocol_errors_match_redis_bytes() {
         b.send_raw(input);
         let ra = a.read_reply();
         let rb = b.read_reply();
-        assert_eq!(String::from_utf8_lossy(&ra), String::from_utf8_lossy(&rb), "input {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            String::from_utf8_lossy(&ra),
+            String::from_utf8_lossy(&rb),
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
 }
 
@@ -204,7 +293,10 @@ fn resp3_after_hello() {
     assert!(hello.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"));
     assert_eq!(raw.cmd(&["GET", "nokey"]), b"_\r\n");
     raw.cmd(&["SET", "k", "v"]);
-    assert_eq!(raw.cmd(&["CONFIG", "GET", "maxmemory"]), b"%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+    assert_eq!(
+        raw.cmd(&["CONFIG", "GET", "maxmemory"]),
+        b"%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+    );
     let info = raw.cmd(&["INFO", "keyspace"]);
     assert!(info.starts_with(b"="), "INFO is verbatim text in RESP3");
     raw.cmd(&["HELLO", "2"]);
@@ -215,7 +307,10 @@ fn resp3_after_hello() {
 fn auth_select_and_client_state() {
     let s = start_ours_with(&[("requirepass", "secret")]);
     let mut raw = RawConn::connect(s.port);
-    assert_eq!(raw.cmd(&["GET", "k"]), b"-NOAUTH Authentication required.\r\n");
+    assert_eq!(
+        raw.cmd(&["GET", "k"]),
+        b"-NOAUTH Authentication required.\r\n"
+    );
     assert_eq!(
         raw.cmd(&["AUTH", "wrong"]),
         b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
@@ -226,7 +321,10 @@ fn auth_select_and_client_state() {
     raw.cmd(&["CLIENT", "SETNAME", "tester"]);
     assert_eq!(raw.cmd(&["CLIENT", "GETNAME"]), b"$6\r\ntester\r\n");
     let list = String::from_utf8(raw.cmd(&["CLIENT", "LIST"])).unwrap();
-    assert!(list.contains("name=tester") && list.contains("db=3") && list.contains("cmd=client|list"), "{list}");
+    assert!(
+        list.contains("name=tester") && list.contains("db=3") && list.contains("cmd=client|list"),
+        "{list}"
+    );
     // Another client authenticating with HELLO.
     let mut other = RawConn::connect(s.port);
     let r = other.cmd(&["HELLO", "3", "AUTH", "default", "secret", "SETNAME", "o"]);
@@ -241,7 +339,10 @@ fn auth_select_and_client_state() {
     assert!(other.is_closed());
     // RESET drops auth and state.
     assert_eq!(raw.cmd(&["RESET"]), b"+RESET\r\n");
-    assert_eq!(raw.cmd(&["GET", "k"]), b"-NOAUTH Authentication required.\r\n");
+    assert_eq!(
+        raw.cmd(&["GET", "k"]),
+        b"-NOAUTH Authentication required.\r\n"
+    );
 }
 
 #[test]
@@ -283,20 +384,49 @@ fn info_config_and_command_docs() {
         assert!(info.contains(section), "{section} missing");
     }
     assert!(info.contains("redis_version:7.0.15"));
-    let _: () = redis::cmd("CONFIG").arg("SET").arg("list-max-listpack-size").arg("-3").arg("save").arg("100 1").query(&mut c).unwrap();
-    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("list-max-ziplist-size").query(&mut c).unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("list-max-listpack-size")
+        .arg("-3")
+        .arg("save")
+        .arg("100 1")
+        .query(&mut c)
+        .unwrap();
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("list-max-ziplist-size")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(v, vec!["list-max-ziplist-size", "-3"]);
-    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("save").query(&mut c).unwrap();
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("save")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(v, vec!["save", "100 1"]);
     let _: () = redis::cmd("SET").arg("x").arg(1).query(&mut c).unwrap();
-    let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut c).unwrap();
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut c)
+        .unwrap();
     assert!(stats.contains("cmdstat_set:calls=1,"), "{stats}");
     let _: () = redis::cmd("CONFIG").arg("RESETSTAT").query(&mut c).unwrap();
-    let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut c).unwrap();
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut c)
+        .unwrap();
     assert!(!stats.contains("cmdstat_set"), "{stats}");
     let count: i64 = redis::cmd("COMMAND").arg("COUNT").query(&mut c).unwrap();
     assert!(count > 50);
-    let keys: Vec<String> = redis::cmd("COMMAND").arg("GETKEYS").arg("MSET").arg("a").arg("1").arg("b").arg("2").query(&mut c).unwrap();
+    let keys: Vec<String> = redis::cmd("COMMAND")
+        .arg("GETKEYS")
+        .arg("MSET")
+        .arg("a")
+        .arg("1")
+        .arg("b")
+        .arg("2")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(keys, vec!["a", "b"]);
 }
 
@@ -308,7 +438,10 @@ fn unknown_and_arity_errors_keep_connection() {
         raw.cmd(&["NOPE", "a", "b"]),
         b"-ERR unknown command 'NOPE', with args beginning with: 'a' 'b' \r\n"
     );
-    assert_eq!(raw.cmd(&["GET"]), b"-ERR wrong number of arguments for 'get' command\r\n");
+    assert_eq!(
+        raw.cmd(&["GET"]),
+        b"-ERR wrong number of arguments for 'get' command\r\n"
+    );
     assert_eq!(raw.cmd(&["PING"]), b"+PONG\r\n");
     let stats = String::from_utf8(raw.cmd(&["INFO", "errorstats"])).unwrap();
     assert!(stats.contains("errorstat_ERR:count=2"), "{stats}");
@@ -324,7 +457,11 @@ fn many_clients_at_once() {
                 let mut c = conn(port);
                 for i in 0..200 {
                     let _: i64 = redis::cmd("INCR").arg("counter").query(&mut c).unwrap();
-                    let _: () = redis::cmd("SET").arg(format!("t{t}:{i}")).arg(i).query(&mut c).unwrap();
+                    let _: () = redis::cmd("SET")
+                        .arg(format!("t{t}:{i}"))
+                        .arg(i)
+                        .query(&mut c)
+                        .unwrap();
                 }
             })
         })

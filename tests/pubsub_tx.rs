@@ -19,7 +19,10 @@ fn publish_reaches_channel_and_pattern_subscribers() {
         sub.cmd(&["SUBSCRIBE", "news", "sports"]),
         format!("*3\r\n{}{}:1\r\n", bulk("subscribe"), bulk("news")).into_bytes()
     );
-    assert_eq!(sub.read_reply(), format!("*3\r\n{}{}:2\r\n", bulk("subscribe"), bulk("sports")).into_bytes());
+    assert_eq!(
+        sub.read_reply(),
+        format!("*3\r\n{}{}:2\r\n", bulk("subscribe"), bulk("sports")).into_bytes()
+    );
     psub.cmd(&["PSUBSCRIBE", "n*"]);
     resp3.cmd(&["HELLO", "3"]);
     assert_eq!(
@@ -27,12 +30,25 @@ fn publish_reaches_channel_and_pattern_subscribers() {
         format!(">3\r\n{}{}:1\r\n", bulk("subscribe"), bulk("news")).into_bytes()
     );
     assert_eq!(publ.cmd(&["PUBLISH", "news", "hello"]), b":3\r\n");
-    assert_eq!(sub.read_reply(), format!("*3\r\n{}{}{}", bulk("message"), bulk("news"), bulk("hello")).into_bytes());
+    assert_eq!(
+        sub.read_reply(),
+        format!("*3\r\n{}{}{}", bulk("message"), bulk("news"), bulk("hello")).into_bytes()
+    );
     assert_eq!(
         psub.read_reply(),
-        format!("*4\r\n{}{}{}{}", bulk("pmessage"), bulk("n*"), bulk("news"), bulk("hello")).into_bytes()
+        format!(
+            "*4\r\n{}{}{}{}",
+            bulk("pmessage"),
+            bulk("n*"),
+            bulk("news"),
+            bulk("hello")
+        )
+        .into_bytes()
     );
-    assert_eq!(resp3.read_reply(), format!(">3\r\n{}{}{}", bulk("message"), bulk("news"), bulk("hello")).into_bytes());
+    assert_eq!(
+        resp3.read_reply(),
+        format!(">3\r\n{}{}{}", bulk("message"), bulk("news"), bulk("hello")).into_bytes()
+    );
     // RESP3 subscribers may run any command.
     assert_eq!(resp3.cmd(&["SET", "k", "v"]), b"+OK\r\n");
     // RESP2 subscribers may not.
@@ -40,8 +56,14 @@ fn publish_reaches_channel_and_pattern_subscribers() {
         sub.cmd(&["GET", "k"]),
         b"-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
     );
-    assert_eq!(sub.cmd(&["PING"]), format!("*2\r\n{}{}", bulk("pong"), bulk("")).into_bytes());
-    assert_eq!(publ.cmd(&["PUBSUB", "NUMSUB", "news", "none"]), format!("*4\r\n{}:2\r\n{}:0\r\n", bulk("news"), bulk("none")).into_bytes());
+    assert_eq!(
+        sub.cmd(&["PING"]),
+        format!("*2\r\n{}{}", bulk("pong"), bulk("")).into_bytes()
+    );
+    assert_eq!(
+        publ.cmd(&["PUBSUB", "NUMSUB", "news", "none"]),
+        format!("*4\r\n{}:2\r\n{}:0\r\n", bulk("news"), bulk("none")).into_bytes()
+    );
     assert_eq!(publ.cmd(&["PUBSUB", "NUMPAT"]), b":1\r\n");
     // Unsubscribe from all: one confirmation per channel, counts going down.
     sub.send_raw(&encode(&["UNSUBSCRIBE"]));
@@ -49,7 +71,10 @@ fn publish_reaches_channel_and_pattern_subscribers() {
     let b = sub.read_reply();
     let both = String::from_utf8_lossy(&a).to_string() + &String::from_utf8_lossy(&b);
     assert!(both.contains(":1\r\n") && both.contains(":0\r\n"));
-    assert_eq!(sub.cmd(&["UNSUBSCRIBE"]), format!("*3\r\n{}$-1\r\n:0\r\n", bulk("unsubscribe")).into_bytes());
+    assert_eq!(
+        sub.cmd(&["UNSUBSCRIBE"]),
+        format!("*3\r\n{}$-1\r\n:0\r\n", bulk("unsubscribe")).into_bytes()
+    );
     assert_eq!(sub.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
     // A disconnected subscriber is forgotten.
     drop(psub);
@@ -79,7 +104,12 @@ fn pubsub_replies_match_redis() {
         for cmd in &script {
             conn.send_raw(&encode(cmd));
             // Multi-channel commands send one reply per argument.
-            let replies = if cmd[0].eq_ignore_ascii_case(b"ping") || cmd[0].eq_ignore_ascii_case(b"quit") { 1 } else { cmd.len() - 1 };
+            let replies =
+                if cmd[0].eq_ignore_ascii_case(b"ping") || cmd[0].eq_ignore_ascii_case(b"quit") {
+                    1
+                } else {
+                    cmd.len() - 1
+                };
             for _ in 0..replies {
                 out.push(conn.read_reply());
             }
@@ -108,28 +138,43 @@ fn slow_subscriber_is_disconnected_and_memory_stays_bounded() {
         }
     }
     assert!(delivered_to_zero, "the slow subscriber was never cut off");
-    assert_eq!(publ.cmd(&["PUBSUB", "NUMSUB", "flood"]), format!("*2\r\n{}:0\r\n", bulk("flood")).into_bytes());
+    assert_eq!(
+        publ.cmd(&["PUBSUB", "NUMSUB", "flood"]),
+        format!("*2\r\n{}:0\r\n", bulk("flood")).into_bytes()
+    );
 }
 
 #[test]
 fn keyspace_notifications() {
     let s = start_ours();
     let mut cfg = RawConn::connect(s.port);
-    assert_eq!(cfg.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]), b"+OK\r\n");
+    assert_eq!(
+        cfg.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]),
+        b"+OK\r\n"
+    );
     let mut sub = RawConn::connect(s.port);
     sub.cmd(&["PSUBSCRIBE", "__key*__:*"]);
     cfg.cmd(&["SET", "k", "v"]);
     let a = String::from_utf8(sub.read_reply()).unwrap();
     let b = String::from_utf8(sub.read_reply()).unwrap();
-    assert!(a.contains("__keyspace@0__:k") && a.ends_with(&bulk("set")), "{a}");
-    assert!(b.contains("__keyevent@0__:set") && b.ends_with(&bulk("k")), "{b}");
+    assert!(
+        a.contains("__keyspace@0__:k") && a.ends_with(&bulk("set")),
+        "{a}"
+    );
+    assert!(
+        b.contains("__keyevent@0__:set") && b.ends_with(&bulk("k")),
+        "{b}"
+    );
     // Expired events from the active cycle.
     cfg.cmd(&["SET", "e", "v", "PX", "50"]);
     for _ in 0..4 {
         sub.read_reply(); // set + expire events
     }
     let expired = String::from_utf8(sub.read_reply()).unwrap();
-    assert!(expired.contains("__keyspace@0__:e") && expired.ends_with(&bulk("expired")), "{expired}");
+    assert!(
+        expired.contains("__keyspace@0__:e") && expired.ends_with(&bulk("expired")),
+        "{expired}"
+    );
 }
 
 #[test]
@@ -192,7 +237,11 @@ fn watch_aborts_on_change_by_another_client() {
     a.cmd(&["INCRBY", "balance", "-10"]);
     assert_eq!(a.cmd(&["EXEC"]), b"*1\r\n:95\r\n");
     // Deletion, FLUSHDB and expiry count.
-    for breaker in [vec!["DEL", "balance"], vec!["FLUSHDB"], vec!["PEXPIRE", "balance", "1"]] {
+    for breaker in [
+        vec!["DEL", "balance"],
+        vec!["FLUSHDB"],
+        vec!["PEXPIRE", "balance", "1"],
+    ] {
         b.cmd(&["SELECT", "0"]);
         a.cmd(&["SET", "balance", "1"]);
         a.cmd(&["WATCH", "balance"]);
@@ -212,7 +261,11 @@ fn watch_aborts_on_change_by_another_client() {
                 for _ in 0..100 {
                     c.cmd(&["WATCH", "ctr"]);
                     let cur = c.cmd(&["GET", "ctr"]);
-                    let n: i64 = String::from_utf8_lossy(&cur).lines().nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+                    let n: i64 = String::from_utf8_lossy(&cur)
+                        .lines()
+                        .nth(1)
+                        .and_then(|l| l.parse().ok())
+                        .unwrap_or(0);
                     c.cmd(&["MULTI"]);
                     c.cmd(&["SET", "ctr", &(n + 1).to_string()]);
                     if c.cmd(&["EXEC"]) != b"*-1\r\n" {

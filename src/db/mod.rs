@@ -3,8 +3,8 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod table;
-pub mod zset;
 pub mod value;
+pub mod zset;
 
 pub use value::Value;
 
@@ -55,6 +55,20 @@ impl Db {
     }
 
     /// The entry, expired or not: callers that must hide expired keys go through `cmd::Ctx`.
+    /// Position of a key, for one-probe read-check-use sequences (valid until the next insert/removal).
+    #[inline]
+    pub fn index_of(&self, key: &[u8]) -> Option<usize> {
+        self.map.find_index(key)
+    }
+    #[inline]
+    pub fn entry_at(&self, i: usize) -> &Entry {
+        self.map.value_at(i)
+    }
+    #[inline]
+    pub fn entry_at_mut(&mut self, i: usize) -> &mut Entry {
+        self.map.value_at_mut(i)
+    }
+
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
         self.map.get(key)
@@ -74,21 +88,19 @@ impl Db {
 
     /// Replaces only the value of an existing key, keeping its TTL; inserts if absent.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        match self.map.get_mut(key) {
-            Some(e) => e.value = value,
-            None => {
-                self.map.insert(key.into(), Entry::new(value));
-            }
+        match self.map.find_index(key) {
+            Some(i) => self.map.value_at_mut(i).value = value,
+            None => self.map.insert_new(key.into(), Entry::new(value)),
         }
     }
 
     /// Inserts a whole entry (value and expiry), replacing an existing one.
     pub fn insert_entry(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let has_ttl = entry.expire_at != NO_EXPIRE;
-        let old = match self.map.get_mut(key) {
-            Some(e) => Some(std::mem::replace(e, entry)),
+        let old = match self.map.find_index(key) {
+            Some(i) => Some(std::mem::replace(self.map.value_at_mut(i), entry)),
             None => {
-                self.map.insert(key.into(), entry);
+                self.map.insert_new(key.into(), entry);
                 None
             }
         };
@@ -170,7 +182,11 @@ impl Db {
     /// Cursor 0 starts a scan; the returned cursor is 0 when the scan is complete.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
         let len = self.map.len() as u64;
-        let mut pos = if cursor == 0 || cursor > len { len } else { cursor };
+        let mut pos = if cursor == 0 || cursor > len {
+            len
+        } else {
+            cursor
+        };
         let mut n = 0;
         while pos > 0 && n < count {
             pos -= 1;
@@ -225,7 +241,7 @@ mod tests {
             });
             // Delete some keys with odd index as we go, and add new ones.
             round += 1;
-            db.remove(format!("k{}", round * 7 % 1000 | 1).as_bytes());
+            db.remove(format!("k{}", (round * 7 % 1000) | 1).as_bytes());
             db.set(format!("new{round}").as_bytes(), s("v"));
             if cursor == 0 {
                 break;

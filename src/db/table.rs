@@ -1,8 +1,6 @@
 //! The keyspace's hash table: dense entries (O(1) random access, removal by swap) indexed by an open-addressing
 //! table of 8-byte slots. Compared with a general map it stores no per-entry hash and grows its entry array by
 //! 1.25x rather than to the index's capacity, which is most of the per-key overhead at a million keys.
-use std::hash::BuildHasher;
-
 use super::Key;
 
 /// Slot layout: high 32 bits = low 32 bits of the key's hash (ideal position and a cheap filter),
@@ -69,6 +67,20 @@ impl<V> KeyTable<V> {
         }
     }
 
+    /// Position of `key` in the entry array (valid until the next insert or removal).
+    #[inline]
+    pub fn find_index(&self, key: &[u8]) -> Option<usize> {
+        self.find(key).map(|(_, i)| i)
+    }
+    #[inline]
+    pub fn value_at(&self, i: usize) -> &V {
+        &self.entries[i].1
+    }
+    #[inline]
+    pub fn value_at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.entries[i].1
+    }
+
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<&V> {
         self.find(key).map(|(_, i)| &self.entries[i].1)
@@ -110,6 +122,12 @@ impl<V> KeyTable<V> {
         if let Some((_, i)) = self.find(&key) {
             return Some(std::mem::replace(&mut self.entries[i].1, value));
         }
+        self.insert_new(key, value);
+        None
+    }
+
+    /// Inserts a key the caller knows is absent (skips the lookup).
+    pub fn insert_new(&mut self, key: Key, value: V) {
         // Keep the index at most 3/4 full (linear probing stays short).
         if (self.entries.len() + 1) * 4 > self.slots.len() * 3 {
             self.rebuild((self.slots.len() * 2).max(8));
@@ -122,7 +140,6 @@ impl<V> KeyTable<V> {
         let idx = self.entries.len();
         self.entries.push((key, value));
         self.place(h, idx);
-        None
     }
 
     /// Removes `key`, moving the last entry into its place.
