@@ -314,3 +314,59 @@ fn exec_is_isolated_from_concurrent_writers() {
         w.join().unwrap();
     }
 }
+
+/// The same commands on both servers with `notify-keyspace-events KEA`: the notification streams received by a
+/// pattern subscriber must be identical.
+#[test]
+fn keyspace_events_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script = vec![
+        c(&["SET", "a", "1"]),
+        c(&["SET", "a", "2", "EX", "100"]),
+        c(&["SETEX", "b", "100", "x"]),
+        c(&["INCR", "a"]),
+        c(&["DECRBY", "a", "3"]),
+        c(&["INCRBYFLOAT", "a", "1"]),
+        c(&["APPEND", "s", "x"]),
+        c(&["SETRANGE", "s", "3", "y"]),
+        c(&["MSET", "m1", "1", "m2", "2"]),
+        c(&["GETSET", "m1", "z"]),
+        c(&["GETDEL", "m1"]),
+        c(&["GETEX", "m2", "EX", "50"]),
+        c(&["GETEX", "m2", "PERSIST"]),
+        c(&["EXPIRE", "m2", "100"]),
+        c(&["PERSIST", "m2"]),
+        c(&["EXPIRE", "m2", "-1"]),
+        c(&["RENAME", "s", "s2"]),
+        c(&["COPY", "s2", "s3"]),
+        c(&["MOVE", "s3", "1"]),
+        c(&["DEL", "s2", "nokey"]),
+        c(&["UNLINK", "b"]),
+        c(&["SETNX", "n", "1"]),
+        c(&["PSETEX", "p", "100000", "1"]),
+        c(&["SET", "z", "1", "KEEPTTL"]),
+        c(&["SET", "done", "1"]),
+    ];
+    let mut streams = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut ctl = RawConn::connect(port);
+        ctl.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&["PSUBSCRIBE", "__key*@*__:*"]);
+        for cmd in &script {
+            ctl.cmd(cmd);
+        }
+        let mut events = Vec::new();
+        loop {
+            let m = String::from_utf8_lossy(&sub.read_reply()).to_string();
+            let end = m.contains("__keyevent@0__:set") && m.ends_with("$4\r\ndone\r\n");
+            events.push(m);
+            if end {
+                break;
+            }
+        }
+        streams.push(events);
+    }
+    assert_eq!(streams[0], streams[1]);
+}
