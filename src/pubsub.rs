@@ -1,5 +1,4 @@
 //! Pub/sub registry: channels and patterns -> subscribed clients, and message fan-out with buffer limits.
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -7,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::resp::Out;
 use crate::server::client::ClientHandle;
+use crate::store::HashMap;
 
 /// A subscriber: where to send, and which protocol to encode messages in.
 #[derive(Clone)]

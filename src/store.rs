@@ -1,6 +1,6 @@
 //! Shared server state behind one lock: the databases, configuration, statistics, connected clients, blocked
 //! clients, pub/sub and WATCH registries. Every command runs with exclusive access to it.
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,6 +9,10 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
 use crate::cmd::{self, notify, Ctx};
+
+/// Hash maps keyed by client ids and keys: ahash is several times cheaper than SipHash on these hot paths.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use crate::config::Config;
 use crate::db::Db;
 use crate::resp::Out;
@@ -130,11 +134,11 @@ impl Store {
             },
             config,
             dirty: 0,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             blocking: Blocking::default(),
             pubsub: Default::default(),
-            watched: HashMap::new(),
-            watch_dirty: HashSet::new(),
+            watched: HashMap::default(),
+            watch_dirty: HashSet::default(),
             notify_flags,
             rng: SmallRng::from_entropy(),
             started: Instant::now(),
@@ -249,7 +253,7 @@ impl Store {
         while !self.blocking.ready.is_empty() && rounds < 1000 {
             rounds += 1;
             let ready = std::mem::take(&mut self.blocking.ready);
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             for k in ready {
                 if !seen.insert(k.clone()) {
                     continue;

@@ -103,6 +103,12 @@ fn active_expiry_reclaims_unread_keys() {
     let _: () = pipe.query(&mut c).unwrap();
     let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
     assert_eq!(n, 50_001);
+    std::thread::sleep(Duration::from_millis(300));
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(1)
+        .query(&mut c)
+        .unwrap();
     let t0 = std::time::Instant::now();
     loop {
         let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();

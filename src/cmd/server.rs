@@ -101,7 +101,6 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR Command not allowed inside a transaction",
         ));
     }
-    tracing::warn!("User requested shutdown...");
     ctx.store.shutdown = Some(req);
     Ok(())
 }
