@@ -7,12 +7,26 @@ fn never(_: &[Vec<u8>]) -> bool {
     false
 }
 
+/// Runs the commands on both servers and fails on any difference. HELLO switches the protocol (to compare
+/// RESP3 shapes); its own reply carries the client id, which differs, so it is not compared.
 fn run(cases: &[Vec<Vec<u8>>]) {
     let ours = start_ours();
     let redis = start_redis();
     let mut a = RawConn::connect(ours.port);
     let mut b = RawConn::connect(redis.port);
-    let diffs = diff_sequence(&mut a, &mut b, cases, never);
+    let mut diffs = Vec::new();
+    let mut batch: Vec<Vec<Vec<u8>>> = Vec::new();
+    for cmd in cases {
+        if cmd[0].eq_ignore_ascii_case(b"hello") {
+            diffs.extend(diff_sequence(&mut a, &mut b, &batch, never));
+            batch.clear();
+            a.cmd(cmd);
+            b.cmd(cmd);
+        } else {
+            batch.push(cmd.clone());
+        }
+    }
+    diffs.extend(diff_sequence(&mut a, &mut b, &batch, never));
     assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
 }
 
@@ -101,6 +115,248 @@ fn incrbyfloat_random_values() {
             cases.push(c(&["SET", &key, &random_decimal(&mut r)]));
         }
         cases.push(c(&["INCRBYFLOAT", &key, &random_decimal(&mut r)]));
+    }
+    run(&cases);
+}
+
+#[test]
+fn bit_commands_fixed_cases() {
+    let cases = vec![
+        c(&["SETBIT", "b", "7", "1"]),
+        c(&["SETBIT", "b", "7", "0"]),
+        c(&["SETBIT", "b", "100", "1"]),
+        c(&["GET", "b"]),
+        c(&["STRLEN", "b"]),
+        c(&["OBJECT", "ENCODING", "b"]),
+        c(&["SETBIT", "b", "-1", "1"]),
+        c(&["SETBIT", "b", "abc", "1"]),
+        c(&["SETBIT", "b", "1", "2"]),
+        c(&["SETBIT", "b", "1", "-1"]),
+        c(&["SETBIT", "b", "1", "x"]),
+        c(&["SETBIT", "b", "4294967295", "x"]),
+        c(&["SETBIT", "b", "4294967296", "1"]),
+        c(&["SETBIT", "b", "99999999999", "1"]),
+        c(&["GETBIT", "b", "100"]),
+        c(&["GETBIT", "b", "101"]),
+        c(&["GETBIT", "b", "100000"]),
+        c(&["GETBIT", "b", "-1"]),
+        c(&["GETBIT", "b", "4294967296"]),
+        c(&["GETBIT", "nokey", "1"]),
+        c(&["SET", "i", "12345"]),
+        c(&["GETBIT", "i", "2"]),
+        c(&["GETBIT", "i", "3"]),
+        c(&["SETBIT", "i", "0", "1"]),
+        c(&["GET", "i"]),
+        c(&["SET", "s", "foobar"]),
+        c(&["BITCOUNT", "s"]),
+        c(&["BITCOUNT", "s", "0", "0"]),
+        c(&["BITCOUNT", "s", "1", "1"]),
+        c(&["BITCOUNT", "s", "1", "1", "BYTE"]),
+        c(&["BITCOUNT", "s", "5", "30", "BIT"]),
+        c(&["BITCOUNT", "s", "-5", "-1", "BIT"]),
+        c(&["BITCOUNT", "s", "-1", "-5"]),
+        c(&["BITCOUNT", "s", "-1", "-5", "FOO"]),
+        c(&["BITCOUNT", "s", "0", "-1", "FOO"]),
+        c(&["BITCOUNT", "s", "0"]),
+        c(&["BITCOUNT", "s", "a", "b"]),
+        c(&["BITCOUNT", "s", "0", "1", "BIT", "x"]),
+        c(&["BITCOUNT", "nokey", "a", "b"]),
+        c(&["BITCOUNT", "nokey", "0"]),
+        c(&["BITCOUNT", "s", "100", "200"]),
+        c(&["BITCOUNT", "s", "-100", "200"]),
+        c(&["BITCOUNT", "i"]),
+        c(&["SET", "p", "\u{ff}\u{f0}\u{00}"]),
+        c(&["BITPOS", "p", "0"]),
+        c(&["BITPOS", "p", "1"]),
+        c(&["BITPOS", "p", "2"]),
+        c(&["BITPOS", "nokey", "2"]),
+        c(&["BITPOS", "nokey", "1", "a", "b"]),
+        c(&["BITPOS", "nokey", "0"]),
+        c(&["BITPOS", "p", "1", "0", "abc", "FOO"]),
+        c(&["BITPOS", "p", "1", "2", "-1", "BYTE"]),
+        c(&["BITPOS", "p", "0", "1"]),
+        c(&["BITPOS", "p", "0", "1", "1"]),
+        c(&["BITPOS", "p", "1", "7", "15", "BIT"]),
+        c(&["BITPOS", "p", "0", "7", "15", "BIT"]),
+        c(&["BITPOS", "p", "1", "1", "2", "3"]),
+        c(&["SET", "ones", "\u{7f}"]),
+        c(&["SETBIT", "all", "0", "1"]),
+        c(&["SETBIT", "all", "1", "1"]),
+        c(&["SETBIT", "all", "2", "1"]),
+        c(&["SETBIT", "all", "3", "1"]),
+        c(&["SETBIT", "all", "4", "1"]),
+        c(&["SETBIT", "all", "5", "1"]),
+        c(&["SETBIT", "all", "6", "1"]),
+        c(&["SETBIT", "all", "7", "1"]),
+        c(&["BITPOS", "all", "0"]),
+        c(&["BITPOS", "all", "0", "0"]),
+        c(&["BITPOS", "all", "0", "0", "-1"]),
+        c(&["BITPOS", "all", "0", "0", "-1", "BIT"]),
+        c(&["BITPOS", "all", "0", "2", "BIT"]),
+        c(&["BITPOS", "all", "0", "2", "5", "BIT"]),
+        c(&["BITPOS", "all", "1", "2", "5", "BIT"]),
+        c(&["BITOP", "AND", "dest", "s", "p"]),
+        c(&["GET", "dest"]),
+        c(&["OBJECT", "ENCODING", "dest"]),
+        c(&["BITOP", "OR", "dest", "s", "p", "nokey"]),
+        c(&["GET", "dest"]),
+        c(&["BITOP", "XOR", "dest", "s", "p"]),
+        c(&["GET", "dest"]),
+        c(&["BITOP", "NOT", "dest", "s"]),
+        c(&["GET", "dest"]),
+        c(&["BITOP", "NOT", "dest", "s", "p"]),
+        c(&["BITOP", "FOO", "dest", "s"]),
+        c(&["EXPIRE", "dest", "100"]),
+        c(&["BITOP", "AND", "dest", "s"]),
+        c(&["TTL", "dest"]),
+        c(&["BITOP", "AND", "dest", "nokey", "nokey2"]),
+        c(&["EXISTS", "dest"]),
+        c(&["BITOP", "AND", "i", "s", "i"]),
+        c(&["GET", "i"]),
+    ];
+    run(&cases);
+}
+
+#[test]
+fn bitfield_fixed_cases() {
+    let cases = vec![
+        c(&["BITFIELD", "bf", "SET", "i8", "0", "100", "GET", "i8", "0", "INCRBY", "i8", "0", "100"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3", "100"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3", "-100"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "WRAP", "INCRBY", "u63", "#1", "-1", "INCRBY", "i64", "64", "-9223372036854775808"]),
+        c(&["BITFIELD", "bf", "INCRBY", "i64", "64", "-1", "OVERFLOW", "SAT", "INCRBY", "i64", "64", "-9223372036854775808"]),
+        c(&["BITFIELD", "bf", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
+        c(&["GET", "bf"]),
+        c(&["BITFIELD", "bf", "GET", "u64", "0"]),
+        c(&["BITFIELD", "bf", "GET", "i65", "0"]),
+        c(&["BITFIELD", "bf", "GET", "x8", "0"]),
+        c(&["BITFIELD", "bf", "GET", "i0", "0"]),
+        c(&["BITFIELD", "bf", "GET", "", "0"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "-1"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "#-1"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "#"]),
+        c(&["BITFIELD", "bf", "GET", "i8"]),
+        c(&["BITFIELD", "bf", "SET", "i8", "0"]),
+        c(&["BITFIELD", "bf", "SET", "i8", "0", "x"]),
+        c(&["BITFIELD", "bf", "OVERFLOW", "FOO"]),
+        c(&["BITFIELD", "bf", "OVERFLOW"]),
+        c(&["BITFIELD", "bf", "FOO"]),
+        c(&["BITFIELD", "bf"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "4294967296"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "#536870912"]),
+        c(&["BITFIELD", "bf", "GET", "i8", "#536870911"]),
+        c(&["BITFIELD", "nokey", "GET", "i8", "100"]),
+        c(&["BITFIELD", "nokey2", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "10"]),
+        c(&["EXISTS", "nokey2"]),
+        c(&["GET", "nokey2"]),
+        c(&["BITFIELD_RO", "bf", "GET", "i8", "0", "GET", "u4", "4"]),
+        c(&["BITFIELD_RO", "bf", "SET", "i8", "0", "1"]),
+        c(&["BITFIELD_RO", "bf", "FOO"]),
+        c(&["SET", "n", "123"]),
+        c(&["BITFIELD", "n", "GET", "u8", "0", "SET", "u8", "8", "65"]),
+        c(&["GET", "n"]),
+        c(&["SET", "n", "123"]),
+        c(&["BITFIELD_RO", "n", "GET", "u8", "0", "GET", "i16", "#1"]),
+    ];
+    run(&cases);
+}
+
+#[test]
+fn lcs_fixed_cases() {
+    let mut cases = vec![
+        c(&["MSET", "a", "ohmytext", "b", "mynewtext", "e", "", "n", "1234567", "m", "357"]),
+        c(&["LCS", "a", "b"]),
+        c(&["LCS", "a", "b", "LEN"]),
+        c(&["LCS", "a", "b", "IDX"]),
+        c(&["LCS", "a", "b", "IDX", "MINMATCHLEN", "4"]),
+        c(&["LCS", "a", "b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"]),
+        c(&["LCS", "a", "b", "IDX", "WITHMATCHLEN", "MINMATCHLEN", "-5"]),
+        c(&["LCS", "a", "b", "LEN", "IDX"]),
+        c(&["LCS", "a", "b", "FOO"]),
+        c(&["LCS", "a", "b", "MINMATCHLEN"]),
+        c(&["LCS", "a", "b", "MINMATCHLEN", "x"]),
+        c(&["LCS", "a", "nokey"]),
+        c(&["LCS", "a", "nokey", "IDX"]),
+        c(&["LCS", "e", "a", "IDX", "WITHMATCHLEN"]),
+        c(&["LCS", "n", "m", "IDX", "WITHMATCHLEN"]),
+        c(&["LCS", "a", "a", "IDX", "WITHMATCHLEN"]),
+        c(&["HELLO", "3"]),
+        c(&["LCS", "a", "b", "IDX", "WITHMATCHLEN"]),
+        c(&["HELLO", "2"]),
+    ];
+    let mut r = Rng(42);
+    for i in 0..60 {
+        let mk = |r: &mut Rng| -> String { (0..r.below(30)).map(|_| (b'a' + r.below(4) as u8) as char).collect() };
+        let (x, y) = (mk(&mut r), mk(&mut r));
+        cases.push(c(&["MSET", "x", &x, "y", &y]));
+        cases.push(c(&["LCS", "x", "y"]));
+        let ml = (i % 4).to_string();
+        cases.push(c(&["LCS", "x", "y", "IDX", "MINMATCHLEN", &ml, "WITHMATCHLEN"]));
+    }
+    run(&cases);
+}
+
+#[test]
+fn bit_commands_random_sequences() {
+    let mut r = Rng(0xb175_0001);
+    let keys = ["k1", "k2", "k3"];
+    let mut cases = Vec::new();
+    for _ in 0..3000 {
+        let k = *r.pick(&keys);
+        let n = |r: &mut Rng, m: i64| (r.below((2 * m + 1) as u64) as i64 - m).to_string();
+        let cmd = match r.below(9) {
+            0 | 1 => c(&["SETBIT", k, &r.below(200).to_string(), &r.below(2).to_string()]),
+            2 => c(&["GETBIT", k, &r.below(220).to_string()]),
+            3 => {
+                let mut v = c(&["BITCOUNT", k, &n(&mut r, 30), &n(&mut r, 30)]);
+                if r.below(2) == 0 {
+                    v.push(r.pick(&["BIT", "BYTE"]).as_bytes().to_vec());
+                }
+                v
+            }
+            4 => {
+                let mut v = c(&["BITPOS", k, &r.below(2).to_string()]);
+                let extra = r.below(4);
+                if extra >= 1 {
+                    v.push(n(&mut r, 200).into_bytes());
+                }
+                if extra >= 2 {
+                    v.push(n(&mut r, 200).into_bytes());
+                }
+                if extra >= 3 {
+                    v.push(r.pick(&["BIT", "BYTE"]).as_bytes().to_vec());
+                }
+                v
+            }
+            5 => {
+                let op = *r.pick(&["AND", "OR", "XOR", "NOT"]);
+                if op == "NOT" {
+                    c(&["BITOP", op, k, *r.pick(&keys)])
+                } else {
+                    c(&["BITOP", op, k, *r.pick(&keys), *r.pick(&keys)])
+                }
+            }
+            6 => {
+                let ty = format!("{}{}", r.pick(&["i", "u"]), 1 + r.below(63));
+                let sub = *r.pick(&["GET", "SET", "INCRBY"]);
+                let mut v = c(&["BITFIELD", k, "OVERFLOW", *r.pick(&["WRAP", "SAT", "FAIL"]), sub, &ty]);
+                v.push(r.below(150).to_string().into_bytes());
+                if sub != "GET" {
+                    let val = match r.below(3) {
+                        0 => n(&mut r, 300),
+                        1 => (r.next() as i64).to_string(),
+                        _ => n(&mut r, 5),
+                    };
+                    v.push(val.into_bytes());
+                }
+                v
+            }
+            7 => c(&["GET", k]),
+            _ => c(&["SET", k, &r.below(100000).to_string()]),
+        };
+        cases.push(cmd);
     }
     run(&cases);
 }
