@@ -360,3 +360,132 @@ fn bit_commands_random_sequences() {
     }
     run(&cases);
 }
+
+/// A bulk reply's payload (None for a null bulk).
+fn bulk(reply: &[u8]) -> Option<Vec<u8>> {
+    match parse_reply(reply) {
+        Reply::Bulk(_, v) => v,
+        other => panic!("not a bulk: {other:?}"),
+    }
+}
+
+fn cmd_bytes(args: &[&[u8]]) -> Vec<Vec<u8>> {
+    args.iter().map(|a| a.to_vec()).collect()
+}
+
+#[test]
+fn dump_strings_byte_identical() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    let mut values: Vec<Vec<u8>> = [
+        "", "0", "1", "-1", "127", "128", "-128", "-129", "32767", "32768", "-32768", "2147483647", "2147483648",
+        "-2147483648", "-2147483649", "12345678901", "9223372036854775807", "-9223372036854775808", "007", "-0",
+        "+1", " 1", "1.5", "hello", "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaa", "abcdefghijklmnopqrstuvwxyz",
+        "hello world hello world hello world", "123456789012345678901234567890",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    let mut r = Rng(7);
+    for n in [21usize, 25, 30, 64, 100, 1000, 5000, 20000, 70000] {
+        // Repetitive (compressible) and random (incompressible) bodies.
+        values.push((0..n).map(|i| b"abcab"[i % 5]).collect());
+        values.push((0..n).map(|_| r.below(256) as u8).collect());
+        values.push((0..n).map(|_| b'a' + r.below(3) as u8).collect());
+        let words = ["foo", "bar", "baz", "redis", "dump"];
+        let mut t = Vec::new();
+        while t.len() < n {
+            t.extend_from_slice(r.pick(&words).as_bytes());
+            t.push(b' ');
+        }
+        values.push(t);
+    }
+    let mut diffs = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let set = cmd_bytes(&[b"SET", b"k", v]);
+        assert_eq!(a.cmd(&set), b.cmd(&set));
+        let dump = c(&["DUMP", "k"]);
+        let (x, y) = (a.cmd(&dump), b.cmd(&dump));
+        if x != y {
+            diffs.push(format!("value #{i} (len {}) differs", v.len()));
+        }
+        // Each side restores the other's payload to the same value.
+        let py = bulk(&y).unwrap();
+        let px = bulk(&x).unwrap();
+        assert_eq!(a.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &py, b"REPLACE"])), b"+OK\r\n");
+        assert_eq!(b.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &px, b"REPLACE"])), b"+OK\r\n");
+        assert_eq!(bulk(&a.cmd(&c(&["GET", "r"]))).unwrap(), *v);
+        assert_eq!(bulk(&b.cmd(&c(&["GET", "r"]))).unwrap(), *v);
+        assert_eq!(a.cmd(&c(&["OBJECT", "ENCODING", "r"])), b.cmd(&c(&["OBJECT", "ENCODING", "r"])));
+    }
+    // With rdbcompression off, long strings are stored verbatim.
+    for conn in [&mut a, &mut b] {
+        conn.cmd(&c(&["CONFIG", "SET", "rdbcompression", "no"]));
+        conn.cmd(&cmd_bytes(&[b"SET", b"k", &values[values.len() - 4]]));
+    }
+    if a.cmd(&c(&["DUMP", "k"])) != b.cmd(&c(&["DUMP", "k"])) {
+        diffs.push("rdbcompression no differs".into());
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[test]
+fn restore_fixed_cases() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    b.cmd(&c(&["SET", "src", "hello"]));
+    let good = bulk(&b.cmd(&c(&["DUMP", "src"]))).unwrap();
+    b.cmd(&c(&["SET", "src", "x".repeat(100).as_str()]));
+    let long = bulk(&b.cmd(&c(&["DUMP", "src"]))).unwrap();
+    let mut bad_crc = good.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 1] ^= 1;
+    let mut bad_ver = good.clone();
+    bad_ver[n - 10] = 11;
+    // A payload with a valid footer but a broken body.
+    let mut body = vec![0u8, 0x45];
+    body.extend_from_slice(&10u16.to_le_bytes());
+    let crc = mini_redis::persist::rdb::crc64(&body);
+    body.extend_from_slice(&crc.to_le_bytes());
+    let cases: Vec<Vec<Vec<u8>>> = vec![
+        c(&["DUMP", "nokey"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"0", &good]),
+        c(&["GET", "k"]),
+        c(&["TTL", "k"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"0", &good]),
+        cmd_bytes(&[b"RESTORE", b"k", b"-1", &good]),
+        cmd_bytes(&[b"RESTORE", b"k", b"-1", &good, b"REPLACE"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"abc", &good, b"REPLACE"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"100000", &long, b"REPLACE"]),
+        c(&["GET", "k"]),
+        c(&["TTL", "k"]),
+        c(&["OBJECT", "ENCODING", "k"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &bad_crc]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &bad_ver]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", b"short"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", b""]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &body]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"FOO"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"-1"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"x"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"FREQ", b"256"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"FREQ", b"1", b"IDLETIME", b"1"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"10"]),
+        cmd_bytes(&[b"RESTORE", b"k2", b"1", &good, b"ABSTTL", b"REPLACE"]),
+        c(&["EXISTS", "k2"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"1", &good, b"ABSTTL", b"REPLACE"]),
+        c(&["EXISTS", "k"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"9223372036854775807", &good, b"REPLACE"]),
+        c(&["EXISTS", "k"]),
+        cmd_bytes(&[b"RESTORE", b"k", b"4102444800000", &good, b"ABSTTL"]),
+        c(&["EXPIRETIME", "k"]),
+        c(&["RESTORE", "k", "0"]),
+    ];
+    let diffs = diff_sequence(&mut a, &mut b, &cases, never);
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}

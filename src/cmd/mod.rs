@@ -2,6 +2,7 @@
 //! queuing, subscribed-mode rules, statistics, and the context every handler works through.
 pub mod bits;
 pub mod connection;
+pub mod dump;
 pub mod expire;
 pub mod hashes;
 pub mod keys;
@@ -135,6 +136,7 @@ fn handlers() -> Vec<(&'static str, Handler)> {
     v.extend(strings::COMMANDS.iter().copied());
     v.extend(bits::COMMANDS.iter().copied());
     v.extend(lcs::COMMANDS.iter().copied());
+    v.extend(dump::COMMANDS.iter().copied());
     v.extend(keys::COMMANDS.iter().copied());
     v.extend(expire::COMMANDS.iter().copied());
     v.extend(lists::COMMANDS.iter().copied());
