@@ -144,16 +144,14 @@ fn save_binary_double(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-/// d2string as Redis 7.0 formats zset scores inside a listpack: integers exactly, else `%.17g`.
+/// d2string as Redis 7.0 formats zset scores inside a listpack: integers exactly (-0 included, as "0": the
+/// integer fast path catches it), else `%.17g`.
 pub fn score_to_string(v: f64) -> Vec<u8> {
     if v.is_nan() {
         return b"nan".to_vec();
     }
     if v.is_infinite() {
         return if v > 0.0 { b"inf".to_vec() } else { b"-inf".to_vec() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { b"-0".to_vec() } else { b"0".to_vec() };
     }
     if v > -4503599627370495.0 && v < 4503599627370496.0 && v == (v as i64) as f64 {
         return crate::resp::encode::fmt_i64(v as i64);
@@ -162,20 +160,14 @@ pub fn score_to_string(v: f64) -> Vec<u8> {
 }
 
 /// Splits a list into quicklist nodes as a sequence of RPUSHes with `fill` (list-max-listpack-size) would
-/// (quicklist.c _quicklistNodeAllowInsert of Redis 7.0, which still sizes entries with ziplist overheads).
+/// (quicklist.c _quicklistNodeAllowInsert of Redis 7.0).
 pub fn quicklist_nodes<T: AsRef<[u8]>>(items: &[T], fill: i64) -> Vec<Vec<u8>> {
     const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
     const SIZE_SAFETY_LIMIT: usize = 8192;
+    // SIZE_ESTIMATE_OVERHEAD: Redis's deliberate overestimate of one entry's listpack overhead.
+    const OVERHEAD: usize = 8;
     let allow = |node_sz: usize, count: usize, sz: usize| -> bool {
-        let mut overhead = if sz < 254 { 1 } else { 5 };
-        overhead += if sz < 64 {
-            1
-        } else if sz < 16384 {
-            2
-        } else {
-            5
-        };
-        let new_sz = node_sz + sz + overhead;
+        let new_sz = node_sz + sz + OVERHEAD;
         if fill < 0 {
             let offset = (-fill - 1) as usize;
             if offset < OPTIMIZATION_LEVEL.len() && new_sz <= OPTIMIZATION_LEVEL[offset] {
