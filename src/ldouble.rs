@@ -35,7 +35,11 @@ pub enum Parsed {
 /// gradual underflow. `None` on overflow (strtold's HUGE_VALL / an infinite sum).
 fn round_to_ld(neg: bool, num: BigUint, den: BigUint, e2: i64) -> Option<LongDouble> {
     if num.is_zero() {
-        return Some(LongDouble { neg, mant: 0, exp: 0 });
+        return Some(LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        });
     }
     let nb = num.bits() as i64;
     let db = den.bits() as i64;
@@ -139,10 +143,17 @@ fn split_number(b: &[u8], is_digit: fn(u8) -> bool, marker: u8) -> Option<(&[u8]
 fn parse_dec(neg: bool, b: &[u8]) -> Option<LongDouble> {
     let (int, frac, e) = split_number(b, |c| c.is_ascii_digit(), b'e')?;
     let mut digits: Vec<u8> = int.iter().chain(frac.iter()).copied().collect();
-    let lead = digits.iter().position(|&c| c != b'0').unwrap_or(digits.len());
+    let lead = digits
+        .iter()
+        .position(|&c| c != b'0')
+        .unwrap_or(digits.len());
     digits.drain(..lead);
     if digits.is_empty() {
-        return Some(LongDouble { neg, mant: 0, exp: 0 });
+        return Some(LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        });
     }
     let exp10 = e - frac.len() as i64;
     // The value is in [10^mag, 10^(mag+1)): decide huge exponents before building huge powers.
@@ -155,7 +166,12 @@ fn parse_dec(neg: bool, b: &[u8]) -> Option<LongDouble> {
     }
     let d = BigUint::parse_bytes(&digits, 10)?;
     let r = if exp10 >= 0 {
-        round_to_ld(neg, d * BigUint::from(10u32).pow(exp10 as u32), BigUint::one(), 0)?
+        round_to_ld(
+            neg,
+            d * BigUint::from(10u32).pow(exp10 as u32),
+            BigUint::one(),
+            0,
+        )?
     } else {
         round_to_ld(neg, d, BigUint::from(10u32).pow((-exp10) as u32), 0)?
     };
@@ -167,7 +183,11 @@ fn parse_hex(neg: bool, b: &[u8]) -> Option<LongDouble> {
     let digits: Vec<u8> = int.iter().chain(frac.iter()).copied().collect();
     let m = BigUint::parse_bytes(&digits, 16)?;
     if m.is_zero() {
-        return Some(LongDouble { neg, mant: 0, exp: 0 });
+        return Some(LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        });
     }
     let e2 = e - 4 * frac.len() as i64;
     let msb = m.bits() as i64 - 1 + e2;
@@ -290,7 +310,10 @@ mod tests {
     fn errors_like_redis() {
         let nf = "ERR value is not a valid float";
         let ni = "ERR increment would produce NaN or Infinity";
-        for bad in ["abc", "", " 1", "1 ", "nan", "1e", "1e+", ".", "e5", "1.2.3", "0x", "1e5000", "1e-5000"] {
+        for bad in [
+            "abc", "", " 1", "1 ", "nan", "1e", "1e+", ".", "e5", "1.2.3", "0x", "1e5000",
+            "1e-5000",
+        ] {
             assert_eq!(inc("0", bad), nf, "{bad:?}");
         }
         assert_eq!(inc("0", "inf"), ni);

@@ -27,7 +27,12 @@ fn run(cases: &[Vec<Vec<u8>>]) {
         }
     }
     diffs.extend(diff_sequence(&mut a, &mut b, &batch, never));
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 /// A random decimal of varied shape: integer, fraction, exponent, sign, many digits.
@@ -220,14 +225,56 @@ fn bit_commands_fixed_cases() {
 #[test]
 fn bitfield_fixed_cases() {
     let cases = vec![
-        c(&["BITFIELD", "bf", "SET", "i8", "0", "100", "GET", "i8", "0", "INCRBY", "i8", "0", "100"]),
-        c(&["BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3", "100"]),
-        c(&["BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3", "-100"]),
-        c(&["BITFIELD", "bf", "OVERFLOW", "WRAP", "INCRBY", "u63", "#1", "-1", "INCRBY", "i64", "64", "-9223372036854775808"]),
-        c(&["BITFIELD", "bf", "INCRBY", "i64", "64", "-1", "OVERFLOW", "SAT", "INCRBY", "i64", "64", "-9223372036854775808"]),
-        c(&["BITFIELD", "bf", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
-        c(&["BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
-        c(&["BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0"]),
+        c(&[
+            "BITFIELD", "bf", "SET", "i8", "0", "100", "GET", "i8", "0", "INCRBY", "i8", "0", "100",
+        ]),
+        c(&[
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3",
+            "100",
+        ]),
+        c(&[
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "i8", "0", "100", "INCRBY", "u4", "#3",
+            "-100",
+        ]),
+        c(&[
+            "BITFIELD",
+            "bf",
+            "OVERFLOW",
+            "WRAP",
+            "INCRBY",
+            "u63",
+            "#1",
+            "-1",
+            "INCRBY",
+            "i64",
+            "64",
+            "-9223372036854775808",
+        ]),
+        c(&[
+            "BITFIELD",
+            "bf",
+            "INCRBY",
+            "i64",
+            "64",
+            "-1",
+            "OVERFLOW",
+            "SAT",
+            "INCRBY",
+            "i64",
+            "64",
+            "-9223372036854775808",
+        ]),
+        c(&[
+            "BITFIELD", "bf", "SET", "u8", "0", "-1", "SET", "i8", "8", "200", "GET", "u16", "0",
+        ]),
+        c(&[
+            "BITFIELD", "bf", "OVERFLOW", "SAT", "SET", "u8", "0", "-1", "SET", "i8", "8", "200",
+            "GET", "u16", "0",
+        ]),
+        c(&[
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "SET", "u8", "0", "-1", "SET", "i8", "8", "200",
+            "GET", "u16", "0",
+        ]),
         c(&["GET", "bf"]),
         c(&["BITFIELD", "bf", "GET", "u64", "0"]),
         c(&["BITFIELD", "bf", "GET", "i65", "0"]),
@@ -248,7 +295,9 @@ fn bitfield_fixed_cases() {
         c(&["BITFIELD", "bf", "GET", "i8", "#536870912"]),
         c(&["BITFIELD", "bf", "GET", "i8", "#536870911"]),
         c(&["BITFIELD", "nokey", "GET", "i8", "100"]),
-        c(&["BITFIELD", "nokey2", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "10"]),
+        c(&[
+            "BITFIELD", "nokey2", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "10",
+        ]),
         c(&["EXISTS", "nokey2"]),
         c(&["GET", "nokey2"]),
         c(&["BITFIELD_RO", "bf", "GET", "i8", "0", "GET", "u4", "4"]),
@@ -266,7 +315,19 @@ fn bitfield_fixed_cases() {
 #[test]
 fn lcs_fixed_cases() {
     let mut cases = vec![
-        c(&["MSET", "a", "ohmytext", "b", "mynewtext", "e", "", "n", "1234567", "m", "357"]),
+        c(&[
+            "MSET",
+            "a",
+            "ohmytext",
+            "b",
+            "mynewtext",
+            "e",
+            "",
+            "n",
+            "1234567",
+            "m",
+            "357",
+        ]),
         c(&["LCS", "a", "b"]),
         c(&["LCS", "a", "b", "LEN"]),
         c(&["LCS", "a", "b", "IDX"]),
@@ -288,12 +349,24 @@ fn lcs_fixed_cases() {
     ];
     let mut r = Rng(42);
     for i in 0..60 {
-        let mk = |r: &mut Rng| -> String { (0..r.below(30)).map(|_| (b'a' + r.below(4) as u8) as char).collect() };
+        let mk = |r: &mut Rng| -> String {
+            (0..r.below(30))
+                .map(|_| (b'a' + r.below(4) as u8) as char)
+                .collect()
+        };
         let (x, y) = (mk(&mut r), mk(&mut r));
         cases.push(c(&["MSET", "x", &x, "y", &y]));
         cases.push(c(&["LCS", "x", "y"]));
         let ml = (i % 4).to_string();
-        cases.push(c(&["LCS", "x", "y", "IDX", "MINMATCHLEN", &ml, "WITHMATCHLEN"]));
+        cases.push(c(&[
+            "LCS",
+            "x",
+            "y",
+            "IDX",
+            "MINMATCHLEN",
+            &ml,
+            "WITHMATCHLEN",
+        ]));
     }
     run(&cases);
 }
@@ -307,7 +380,12 @@ fn bit_commands_random_sequences() {
         let k = *r.pick(&keys);
         let n = |r: &mut Rng, m: i64| (r.below((2 * m + 1) as u64) as i64 - m).to_string();
         let cmd = match r.below(9) {
-            0 | 1 => c(&["SETBIT", k, &r.below(200).to_string(), &r.below(2).to_string()]),
+            0 | 1 => c(&[
+                "SETBIT",
+                k,
+                &r.below(200).to_string(),
+                &r.below(2).to_string(),
+            ]),
             2 => c(&["GETBIT", k, &r.below(220).to_string()]),
             3 => {
                 let mut v = c(&["BITCOUNT", k, &n(&mut r, 30), &n(&mut r, 30)]);
@@ -341,7 +419,14 @@ fn bit_commands_random_sequences() {
             6 => {
                 let ty = format!("{}{}", r.pick(&["i", "u"]), 1 + r.below(63));
                 let sub = *r.pick(&["GET", "SET", "INCRBY"]);
-                let mut v = c(&["BITFIELD", k, "OVERFLOW", *r.pick(&["WRAP", "SAT", "FAIL"]), sub, &ty]);
+                let mut v = c(&[
+                    "BITFIELD",
+                    k,
+                    "OVERFLOW",
+                    *r.pick(&["WRAP", "SAT", "FAIL"]),
+                    sub,
+                    &ty,
+                ]);
                 v.push(r.below(150).to_string().into_bytes());
                 if sub != "GET" {
                     let val = match r.below(3) {
@@ -380,10 +465,35 @@ fn dump_strings_byte_identical() {
     let mut a = RawConn::connect(ours.port);
     let mut b = RawConn::connect(redis.port);
     let mut values: Vec<Vec<u8>> = [
-        "", "0", "1", "-1", "127", "128", "-128", "-129", "32767", "32768", "-32768", "2147483647", "2147483648",
-        "-2147483648", "-2147483649", "12345678901", "9223372036854775807", "-9223372036854775808", "007", "-0",
-        "+1", " 1", "1.5", "hello", "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaa", "abcdefghijklmnopqrstuvwxyz",
-        "hello world hello world hello world", "123456789012345678901234567890",
+        "",
+        "0",
+        "1",
+        "-1",
+        "127",
+        "128",
+        "-128",
+        "-129",
+        "32767",
+        "32768",
+        "-32768",
+        "2147483647",
+        "2147483648",
+        "-2147483648",
+        "-2147483649",
+        "12345678901",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "007",
+        "-0",
+        "+1",
+        " 1",
+        "1.5",
+        "hello",
+        "aaaaaaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaaaaaaaa",
+        "abcdefghijklmnopqrstuvwxyz",
+        "hello world hello world hello world",
+        "123456789012345678901234567890",
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())
@@ -414,11 +524,20 @@ fn dump_strings_byte_identical() {
         // Each side restores the other's payload to the same value.
         let py = bulk(&y).unwrap();
         let px = bulk(&x).unwrap();
-        assert_eq!(a.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &py, b"REPLACE"])), b"+OK\r\n");
-        assert_eq!(b.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &px, b"REPLACE"])), b"+OK\r\n");
+        assert_eq!(
+            a.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &py, b"REPLACE"])),
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            b.cmd(&cmd_bytes(&[b"RESTORE", b"r", b"0", &px, b"REPLACE"])),
+            b"+OK\r\n"
+        );
         assert_eq!(bulk(&a.cmd(&c(&["GET", "r"]))).unwrap(), *v);
         assert_eq!(bulk(&b.cmd(&c(&["GET", "r"]))).unwrap(), *v);
-        assert_eq!(a.cmd(&c(&["OBJECT", "ENCODING", "r"])), b.cmd(&c(&["OBJECT", "ENCODING", "r"])));
+        assert_eq!(
+            a.cmd(&c(&["OBJECT", "ENCODING", "r"])),
+            b.cmd(&c(&["OBJECT", "ENCODING", "r"]))
+        );
     }
     // With rdbcompression off, long strings are stored verbatim.
     for conn in [&mut a, &mut b] {
@@ -473,7 +592,16 @@ fn restore_fixed_cases() {
         cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"-1"]),
         cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"x"]),
         cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"FREQ", b"256"]),
-        cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"FREQ", b"1", b"IDLETIME", b"1"]),
+        cmd_bytes(&[
+            b"RESTORE",
+            b"k2",
+            b"0",
+            &good,
+            b"FREQ",
+            b"1",
+            b"IDLETIME",
+            b"1",
+        ]),
         cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME"]),
         cmd_bytes(&[b"RESTORE", b"k2", b"0", &good, b"IDLETIME", b"10"]),
         cmd_bytes(&[b"RESTORE", b"k2", b"1", &good, b"ABSTTL", b"REPLACE"]),
@@ -487,7 +615,12 @@ fn restore_fixed_cases() {
         c(&["RESTORE", "k", "0"]),
     ];
     let diffs = diff_sequence(&mut a, &mut b, &cases, never);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 #[test]
@@ -503,8 +636,16 @@ fn restore_collections_from_redis() {
     b.cmd(&c(&["ZADD", "zset", "1.5", "a", "2", "b"]));
     for key in ["list", "hash", "iset", "sset", "zset"] {
         let p = bulk(&b.cmd(&c(&["DUMP", key]))).unwrap();
-        assert_eq!(a.cmd(&cmd_bytes(&[b"RESTORE", key.as_bytes(), b"0", &p])), b"+OK\r\n", "{key}");
-        assert_eq!(a.cmd(&c(&["TYPE", key])), b.cmd(&c(&["TYPE", key])), "{key}");
+        assert_eq!(
+            a.cmd(&cmd_bytes(&[b"RESTORE", key.as_bytes(), b"0", &p])),
+            b"+OK\r\n",
+            "{key}"
+        );
+        assert_eq!(
+            a.cmd(&c(&["TYPE", key])),
+            b.cmd(&c(&["TYPE", key])),
+            "{key}"
+        );
     }
     // A list restored from Redis dumps back to the very same bytes.
     assert_eq!(a.cmd(&c(&["DUMP", "list"])), b.cmd(&c(&["DUMP", "list"])));
@@ -516,7 +657,11 @@ fn restore_collections_from_redis() {
         let crc = mini_redis::persist::rdb::crc64(&body);
         body.extend_from_slice(&crc.to_le_bytes());
         let reply = a.cmd(&cmd_bytes(&[b"RESTORE", b"g", b"0", &body, b"REPLACE"]));
-        assert!(reply == b"+OK\r\n" || reply == b"-ERR Bad data format\r\n", "{:?}", String::from_utf8_lossy(&reply));
+        assert!(
+            reply == b"+OK\r\n" || reply == b"-ERR Bad data format\r\n",
+            "{:?}",
+            String::from_utf8_lossy(&reply)
+        );
     }
     assert_eq!(a.cmd(&c(&["PING"])), b"+PONG\r\n");
 }

@@ -62,10 +62,21 @@ fn crc64_is_redis_crc64() {
 fn lists_match_redis() {
     let mut r = Redis::new();
     let mut rng = Rng(99);
-    let small: Vec<Vec<u8>> = ["a", "1", "-1", "1000", "100000", "hello", "", "-4096", "9223372036854775807", "3.14"]
-        .iter()
-        .map(|x| s(x))
-        .collect();
+    let small: Vec<Vec<u8>> = [
+        "a",
+        "1",
+        "-1",
+        "1000",
+        "100000",
+        "hello",
+        "",
+        "-4096",
+        "9223372036854775807",
+        "3.14",
+    ]
+    .iter()
+    .map(|x| s(x))
+    .collect();
     let mut big: Vec<Vec<u8>> = Vec::new();
     for i in 0..3000 {
         big.push(match i % 5 {
@@ -90,11 +101,19 @@ fn lists_match_redis() {
             for _ in 0..n {
                 let _cont = rd.len().unwrap();
                 let blob = rd.string().unwrap();
-                counts.push((blob.len(), mini_redis::persist::listpack::decode(&blob).unwrap().len()));
+                counts.push((
+                    blob.len(),
+                    mini_redis::persist::listpack::decode(&blob).unwrap().len(),
+                ));
             }
             let ours: Vec<(usize, usize)> = rdb::quicklist_nodes(items, -2)
                 .iter()
-                .map(|lp| (lp.len(), mini_redis::persist::listpack::decode(lp).unwrap().len()))
+                .map(|lp| {
+                    (
+                        lp.len(),
+                        mini_redis::persist::listpack::decode(lp).unwrap().len(),
+                    )
+                })
                 .collect();
             panic!("list {name}: redis nodes {counts:?}\nours {ours:?}");
         }
@@ -107,7 +126,17 @@ fn lists_match_redis() {
 fn hashes_match_redis() {
     let mut r = Redis::new();
     let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..20)
-        .map(|i| (format!("field:{i}").into_bytes(), if i % 2 == 0 { i.to_string() } else { format!("v{i}") }.into_bytes()))
+        .map(|i| {
+            (
+                format!("field:{i}").into_bytes(),
+                if i % 2 == 0 {
+                    i.to_string()
+                } else {
+                    format!("v{i}")
+                }
+                .into_bytes(),
+            )
+        })
         .collect();
     let mut cmd = c(&["HSET", "small"]);
     for (f, v) in &pairs {
@@ -122,7 +151,14 @@ fn hashes_match_redis() {
     assert_eq!(load(&theirs), v);
 
     // A hashtable hash: field order is Redis's dict order, so compare contents, and let Redis load ours.
-    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..600).map(|i| (format!("f{i}").into_bytes(), format!("{}", i * 7).into_bytes())).collect();
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..600)
+        .map(|i| {
+            (
+                format!("f{i}").into_bytes(),
+                format!("{}", i * 7).into_bytes(),
+            )
+        })
+        .collect();
     let mut cmd = c(&["HSET", "big"]);
     for (f, v) in &pairs {
         cmd.push(f.clone());
@@ -131,7 +167,10 @@ fn hashes_match_redis() {
     r.cmd(&cmd);
     assert_eq!(r.encoding("big"), "hashtable");
     let theirs = r.dump("big");
-    assert_eq!(rdb::object_type(&RdbValue::Hash(vec![]), Encoding::Full), theirs[0]);
+    assert_eq!(
+        rdb::object_type(&RdbValue::Hash(vec![]), Encoding::Full),
+        theirs[0]
+    );
     match load(&theirs) {
         RdbValue::Hash(p) => assert_eq!(sorted(&p), sorted(&pairs)),
         other => panic!("{other:?}"),
@@ -154,20 +193,37 @@ fn sets_match_redis() {
     assert_eq!(r.encoding("ints"), "intset");
     let theirs = r.dump("ints");
     let members: Vec<Vec<u8>> = ints.iter().map(|i| i.to_string().into_bytes()).collect();
-    assert_eq!(payload(&RdbValue::Set(members.clone()), Encoding::Compact), theirs);
+    assert_eq!(
+        payload(&RdbValue::Set(members.clone()), Encoding::Compact),
+        theirs
+    );
     match load(&theirs) {
         RdbValue::Set(m) => assert_eq!(sorted(&m), sorted(&members)),
         other => panic!("{other:?}"),
     }
     // Wide integers: 64-bit intset.
-    r.cmd(&c(&["SADD", "wide", "1", "9223372036854775807", "-9223372036854775808"]));
+    r.cmd(&c(&[
+        "SADD",
+        "wide",
+        "1",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ]));
     let members = vec![s("1"), s("9223372036854775807"), s("-9223372036854775808")];
-    assert_eq!(payload(&RdbValue::Set(members), Encoding::Compact), r.dump("wide"));
+    assert_eq!(
+        payload(&RdbValue::Set(members), Encoding::Compact),
+        r.dump("wide")
+    );
 
     // Hashtable sets: contents compared, and Redis loads ours.
     for (name, members) in [
         ("strs", vec![s("a"), s("b"), s("hello"), s("1")]),
-        ("bigints", (0..600).map(|i: i32| i.to_string().into_bytes()).collect::<Vec<_>>()),
+        (
+            "bigints",
+            (0..600)
+                .map(|i: i32| i.to_string().into_bytes())
+                .collect::<Vec<_>>(),
+        ),
     ] {
         let mut cmd = c(&["SADD", name]);
         cmd.extend(members.iter().cloned());
@@ -183,7 +239,10 @@ fn sets_match_redis() {
         restore.push(payload(&RdbValue::Set(members.clone()), Encoding::Full));
         restore.push(s("REPLACE"));
         assert_eq!(r.cmd(&restore), b"+OK\r\n");
-        assert_eq!(r.cmd(&c(&["SCARD", "copy"])), format!(":{}\r\n", members.len()).into_bytes());
+        assert_eq!(
+            r.cmd(&c(&["SCARD", "copy"])),
+            format!(":{}\r\n", members.len()).into_bytes()
+        );
     }
 }
 
@@ -203,7 +262,9 @@ fn zsets_match_redis() {
         (s("j"), 1.0),
         (s("k"), 123456789.123),
     ];
-    let mut big: Vec<(Vec<u8>, f64)> = (0..200).map(|i| (format!("m{i}").into_bytes(), (i % 17) as f64 * 1.25)).collect();
+    let mut big: Vec<(Vec<u8>, f64)> = (0..200)
+        .map(|i| (format!("m{i}").into_bytes(), (i % 17) as f64 * 1.25))
+        .collect();
     big.push((s("x"), 0.3));
     for (name, pairs) in [("small", &small), ("big", &big)] {
         let mut cmd = c(&["ZADD", name]);
@@ -212,9 +273,17 @@ fn zsets_match_redis() {
             cmd.push(m.clone());
         }
         r.cmd(&cmd);
-        let enc = if name == "small" { Encoding::Compact } else { Encoding::Full };
+        let enc = if name == "small" {
+            Encoding::Compact
+        } else {
+            Encoding::Full
+        };
         let theirs = r.dump(name);
-        assert_eq!(payload(&RdbValue::ZSet(pairs.clone()), enc), theirs, "zset {name}");
+        assert_eq!(
+            payload(&RdbValue::ZSet(pairs.clone()), enc),
+            theirs,
+            "zset {name}"
+        );
         match load(&theirs) {
             RdbValue::ZSet(mut z) => {
                 let mut want = pairs.clone();
@@ -238,9 +307,18 @@ fn restore_never_panics_on_garbage() {
     // Random bodies with a valid footer (so they reach the decoder), and mutations of real payloads.
     let mut rng = Rng(0xdead_beef);
     let samples = [
-        payload(&RdbValue::List((0..50).map(|i| format!("item{i}").into_bytes()).collect()), Encoding::Compact),
-        payload(&RdbValue::Hash(vec![(s("a"), s("1")), (s("b"), vec![b'z'; 100])]), Encoding::Compact),
-        payload(&RdbValue::ZSet(vec![(s("a"), 1.5), (s("b"), 2.0)]), Encoding::Full),
+        payload(
+            &RdbValue::List((0..50).map(|i| format!("item{i}").into_bytes()).collect()),
+            Encoding::Compact,
+        ),
+        payload(
+            &RdbValue::Hash(vec![(s("a"), s("1")), (s("b"), vec![b'z'; 100])]),
+            Encoding::Compact,
+        ),
+        payload(
+            &RdbValue::ZSet(vec![(s("a"), 1.5), (s("b"), 2.0)]),
+            Encoding::Full,
+        ),
         payload(&RdbValue::Set(vec![s("1"), s("2")]), Encoding::Compact),
         payload(&RdbValue::Str(vec![b'a'; 100]), Encoding::Full),
     ];

@@ -2,7 +2,9 @@
 //! argument order, range clamping and error texts (bitops.c).
 use bytes::Bytes;
 
-use super::{arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
+use super::{
+    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE,
+};
 use crate::db::{Entry, Value};
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -18,7 +20,9 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 const BAD_OFFSET: CmdError = CmdError(std::borrow::Cow::Borrowed(
     "ERR bit offset is not an integer or out of range",
 ));
-const BAD_BIT: CmdError = CmdError(std::borrow::Cow::Borrowed("ERR bit is not an integer or out of range"));
+const BAD_BIT: CmdError = CmdError(std::borrow::Cow::Borrowed(
+    "ERR bit is not an integer or out of range",
+));
 
 /// Redis's getBitOffsetFromArgument: a non-negative bit offset (or `#n` times the field width when `hash`
 /// is allowed) whose byte lies within proto-max-bulk-len.
@@ -38,7 +42,11 @@ fn bit_offset(ctx: &Ctx, a: &[u8], hash_bits: Option<i64>) -> Result<u64, CmdErr
 }
 
 /// The string at `key` grown with zero bytes to hold `bytes` bytes, created if absent (lookupStringForBitCommand).
-fn string_for_write<'c>(ctx: &'c mut Ctx, key: &[u8], bytes: usize) -> Result<&'c mut Vec<u8>, CmdError> {
+fn string_for_write<'c>(
+    ctx: &'c mut Ctx,
+    key: &[u8],
+    bytes: usize,
+) -> Result<&'c mut Vec<u8>, CmdError> {
     match ctx.lookup_write(key) {
         Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
         Some(_) => {}
@@ -151,7 +159,11 @@ fn bitcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ctx.out.int(0);
                 return Ok(());
             }
-            let isbit = if args.len() == 5 { bit_unit(&args[4])? } else { false };
+            let isbit = if args.len() == 5 {
+                bit_unit(&args[4])?
+            } else {
+                false
+            };
             clamp_range(start, end, strlen, isbit)
         }
         2 => (0, strlen - 1, 0, 0),
@@ -190,7 +202,11 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (mut start, end, first_mask, last_mask) = match args.len() {
         4..=6 => {
             let start = arg_i64(&args[3])?;
-            let isbit = if args.len() == 6 { bit_unit(&args[5])? } else { false };
+            let isbit = if args.len() == 6 {
+                bit_unit(&args[5])?
+            } else {
+                false
+            };
             let end = if args.len() >= 5 {
                 end_given = true;
                 arg_i64(&args[4])?
@@ -212,7 +228,11 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut bytes = end - start + 1;
     let pos: i64 = 'search: {
         if first_mask != 0 {
-            let mut t = if bit { p[start as usize] & !first_mask } else { p[start as usize] | first_mask };
+            let mut t = if bit {
+                p[start as usize] & !first_mask
+            } else {
+                p[start as usize] | first_mask
+            };
             if last_mask != 0 && bytes == 1 {
                 t = if bit { t & !last_mask } else { t | last_mask };
             }
@@ -233,14 +253,19 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             start += curbytes;
             bytes -= curbytes;
         }
-        let t = if bit { p[end as usize] & !last_mask } else { p[end as usize] | last_mask };
+        let t = if bit {
+            p[end as usize] & !last_mask
+        } else {
+            p[end as usize] | last_mask
+        };
         first_bit(&[t], bit)
     };
     if end_given && !bit && pos == bytes << 3 {
         ctx.out.int(-1);
         return Ok(());
     }
-    ctx.out.int(if pos != -1 { pos + (start << 3) } else { pos });
+    ctx.out
+        .int(if pos != -1 { pos + (start << 3) } else { pos });
     Ok(())
 }
 
@@ -264,11 +289,17 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(SYNTAX);
     };
     if op == Op::Not && args.len() != 4 {
-        return Err(CmdError::new("ERR BITOP NOT must be called with a single source key."));
+        return Err(CmdError::new(
+            "ERR BITOP NOT must be called with a single source key.",
+        ));
     }
     let mut srcs: Vec<Vec<u8>> = Vec::with_capacity(args.len() - 3);
     for key in &args[3..] {
-        srcs.push(get_string(ctx, key)?.map(|v| v.into_owned()).unwrap_or_default());
+        srcs.push(
+            get_string(ctx, key)?
+                .map(|v| v.into_owned())
+                .unwrap_or_default(),
+        );
     }
     let maxlen = srcs.iter().map(Vec::len).max().unwrap_or(0);
     let dest = &args[2];
@@ -386,13 +417,20 @@ fn unsigned_op(value: u64, incr: i64, bits: u32, ov: Overflow) -> Option<u64> {
 
 /// Redis's checkSignedBitfieldOverflow.
 fn signed_op(value: i64, incr: i64, bits: u32, ov: Overflow) -> Option<i64> {
-    let max: i64 = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
+    let max: i64 = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
     let min: i64 = -max - 1;
     let maxincr = (max as u64).wrapping_sub(value as u64) as i64;
     let minincr = (min as u64).wrapping_sub(value as u64) as i64;
-    let overflow = value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
+    let overflow =
+        value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr);
     let underflow = !overflow
-        && (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr));
+        && (value < min
+            || (bits != 64 && incr < minincr)
+            || (value < 0 && incr < 0 && incr < minincr));
     if overflow || underflow {
         match ov {
             Overflow::Wrap => {
@@ -400,7 +438,11 @@ fn signed_op(value: i64, incr: i64, bits: u32, ov: Overflow) -> Option<i64> {
                 if bits < 64 {
                     let mask = u64::MAX << bits;
                     let msb = 1u64 << (bits - 1);
-                    Some(if c & msb != 0 { (c | mask) as i64 } else { (c & !mask) as i64 })
+                    Some(if c & msb != 0 {
+                        (c | mask) as i64
+                    } else {
+                        (c & !mask) as i64
+                    })
                 } else {
                     Some(c as i64)
                 }
@@ -472,12 +514,16 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
         j += 3;
     }
     if readonly && has_write {
-        return Err(CmdError::new("ERR BITFIELD_RO only supports the GET subcommand"));
+        return Err(CmdError::new(
+            "ERR BITFIELD_RO only supports the GET subcommand",
+        ));
     }
     let key = &args[1];
     if !has_write {
         // Read-only: a missing key reads as zeros; WRONGTYPE only for other types.
-        let p = get_string(ctx, key)?.map(|v| v.into_owned()).unwrap_or_default();
+        let p = get_string(ctx, key)?
+            .map(|v| v.into_owned())
+            .unwrap_or_default();
         ctx.out.array(ops.len());
         for f in &ops {
             if f.signed {

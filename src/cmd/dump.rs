@@ -43,7 +43,12 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
             Encoding::Compact,
         ),
         Value::Hash(h) => (
-            RdbValue::Hash(h.map.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+            RdbValue::Hash(
+                h.map
+                    .iter()
+                    .map(|(f, v)| (f.to_vec(), v.to_vec()))
+                    .collect(),
+            ),
             enc_of(h.encoding()),
         ),
         Value::Set(s) => (
@@ -85,7 +90,10 @@ fn from_rdb(v: RdbValue) -> Value {
         }
         RdbValue::ZSet(pairs) => {
             let mut z = crate::db::zset::ZSet::default();
-            z.scores = pairs.into_iter().map(|(m, s)| (m.into_boxed_slice(), s)).collect();
+            z.scores = pairs
+                .into_iter()
+                .map(|(m, s)| (m.into_boxed_slice(), s))
+                .collect();
             Value::ZSet(Box::new(z))
         }
     }
@@ -133,7 +141,9 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         } else if eq_ic(a, "freq") && more >= 1 && idle == -1 {
             freq = arg_i64(&args[j + 1])?;
             if !(0..=255).contains(&freq) {
-                return Err(CmdError::new("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+                return Err(CmdError::new(
+                    "ERR Invalid FREQ value, must be >= 0 and <= 255",
+                ));
             }
             j += 1;
         } else {
@@ -151,9 +161,12 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let payload = &args[3];
     if !rdb::verify_dump_payload(payload) {
-        return Err(CmdError::new("ERR DUMP payload version or checksum are wrong"));
+        return Err(CmdError::new(
+            "ERR DUMP payload version or checksum are wrong",
+        ));
     }
-    let value = rdb::load_dump_payload(payload).map_err(|_| CmdError::new("ERR Bad data format"))?;
+    let value =
+        rdb::load_dump_payload(payload).map_err(|_| CmdError::new("ERR Bad data format"))?;
     let deleted = replace && ctx.delete(key);
     if ttl != 0 && !absttl {
         // Redis adds in C long long; an overflow wraps into the past and the key is not created.

@@ -12,7 +12,9 @@ fn string_or_empty(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
     match ctx.lookup_read(key) {
         None => Ok(None),
         Some(e) => match &e.value {
-            Value::Str(_) | Value::Int(_) | Value::Raw(_) => Ok(e.value.as_bytes().map(|b| b.into_owned())),
+            Value::Str(_) | Value::Int(_) | Value::Raw(_) => {
+                Ok(e.value.as_bytes().map(|b| b.into_owned()))
+            }
             _ => Err(()),
         },
     }
@@ -48,7 +50,9 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         j += 1;
     }
     if getidx && getlen {
-        return Err(CmdError::new("ERR If you want both the length and indexes, please just use IDX."));
+        return Err(CmdError::new(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
     }
     if a.len() as u64 >= u32::MAX as u64 - 1 || b.len() as u64 >= u32::MAX as u64 - 1 {
         return Err(CmdError::new("ERR String too long for LCS"));

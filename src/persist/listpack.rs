@@ -14,7 +14,11 @@ fn backlen(out: &mut Vec<u8>, l: usize) {
     } else if l < 16383 {
         out.extend_from_slice(&[(l >> 7) as u8, (l & 127) as u8 | 128]);
     } else if l < 2097151 {
-        out.extend_from_slice(&[(l >> 14) as u8, ((l >> 7) & 127) as u8 | 128, (l & 127) as u8 | 128]);
+        out.extend_from_slice(&[
+            (l >> 14) as u8,
+            ((l >> 7) & 127) as u8 | 128,
+            (l & 127) as u8 | 128,
+        ]);
     } else if l < 268435455 {
         out.extend_from_slice(&[
             (l >> 21) as u8,
@@ -40,7 +44,11 @@ pub fn push_entry(out: &mut Vec<u8>, ele: &[u8]) {
         if (0..=127).contains(&v) {
             out.push(v as u8);
         } else if (-4096..=4095).contains(&v) {
-            let u = if v < 0 { ((1i64 << 13) + v) as u64 } else { v as u64 };
+            let u = if v < 0 {
+                ((1i64 << 13) + v) as u64
+            } else {
+                v as u64
+            };
             out.extend_from_slice(&[((u >> 8) as u8) | 0xC0, u as u8]);
         } else if (-32768..=32767).contains(&v) {
             out.push(0xF1);
@@ -133,7 +141,11 @@ pub fn decode(lp: &[u8]) -> Option<Vec<Vec<u8>>> {
             (lp.get(p + 1..p + 1 + len)?.to_vec(), p + 1 + len)
         } else if b & 0xE0 == 0xC0 {
             let u = (((b & 0x1F) as u64) << 8) | get(p + 1)? as u64;
-            let v = if u >= 1 << 12 { u as i64 - (1 << 13) } else { u as i64 };
+            let v = if u >= 1 << 12 {
+                u as i64 - (1 << 13)
+            } else {
+                u as i64
+            };
             (fmt(v), p + 2)
         } else if b & 0xF0 == 0xE0 {
             let len = (((b & 0x0F) as usize) << 8) | get(p + 1)? as usize;
@@ -145,14 +157,24 @@ pub fn decode(lp: &[u8]) -> Option<Vec<Vec<u8>>> {
                     let end = (p + 5).checked_add(len)?;
                     (lp.get(p + 5..end)?.to_vec(), end)
                 }
-                0xF1 => (fmt(i16::from_le_bytes(lp.get(p + 1..p + 3)?.try_into().ok()?) as i64), p + 3),
+                0xF1 => (
+                    fmt(i16::from_le_bytes(lp.get(p + 1..p + 3)?.try_into().ok()?) as i64),
+                    p + 3,
+                ),
                 0xF2 => {
                     let s = lp.get(p + 1..p + 4)?;
-                    let v = ((s[0] as i32) | ((s[1] as i32) << 8) | ((s[2] as i32) << 16)) << 8 >> 8;
+                    let v =
+                        ((s[0] as i32) | ((s[1] as i32) << 8) | ((s[2] as i32) << 16)) << 8 >> 8;
                     (fmt(v as i64), p + 4)
                 }
-                0xF3 => (fmt(i32::from_le_bytes(lp.get(p + 1..p + 5)?.try_into().ok()?) as i64), p + 5),
-                0xF4 => (fmt(i64::from_le_bytes(lp.get(p + 1..p + 9)?.try_into().ok()?)), p + 9),
+                0xF3 => (
+                    fmt(i32::from_le_bytes(lp.get(p + 1..p + 5)?.try_into().ok()?) as i64),
+                    p + 5,
+                ),
+                0xF4 => (
+                    fmt(i64::from_le_bytes(lp.get(p + 1..p + 9)?.try_into().ok()?)),
+                    p + 9,
+                ),
                 _ => return None,
             }
         };
@@ -185,7 +207,10 @@ mod tests {
         // RPUSH l a 1 -1 1000 100000 hello: the listpack node Redis 7.0 builds.
         let items: Vec<&[u8]> = vec![b"a", b"1", b"-1", b"1000", b"100000", b"hello"];
         let lp = encode(items.iter().copied());
-        assert_eq!(decode(&lp).unwrap(), items.iter().map(|s| s.to_vec()).collect::<Vec<_>>());
+        assert_eq!(
+            decode(&lp).unwrap(),
+            items.iter().map(|s| s.to_vec()).collect::<Vec<_>>()
+        );
         assert_eq!(&lp[6..9], &[0x81, b'a', 2]);
         assert_eq!(&lp[9..11], &[0x01, 1]);
         assert_eq!(&lp[11..14], &[0xDF, 0xFF, 2]);
@@ -194,12 +219,33 @@ mod tests {
     #[test]
     fn round_trips_all_widths() {
         let vals: Vec<Vec<u8>> = [
-            "0", "127", "128", "-4096", "4095", "-4097", "32767", "-32768", "8388607", "-8388608", "2147483647",
-            "-2147483648", "9223372036854775807", "-9223372036854775808", "-0", "007", "",
+            "0",
+            "127",
+            "128",
+            "-4096",
+            "4095",
+            "-4097",
+            "32767",
+            "-32768",
+            "8388607",
+            "-8388608",
+            "2147483647",
+            "-2147483648",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "-0",
+            "007",
+            "",
         ]
         .iter()
         .map(|s| s.as_bytes().to_vec())
-        .chain([vec![b'x'; 63], vec![b'y'; 64], vec![b'z'; 4095], vec![b'w'; 4096], vec![b'v'; 20000]])
+        .chain([
+            vec![b'x'; 63],
+            vec![b'y'; 64],
+            vec![b'z'; 4095],
+            vec![b'w'; 4096],
+            vec![b'v'; 20000],
+        ])
         .collect();
         let lp = encode(vals.iter().map(|v| v.as_slice()));
         assert_eq!(decode(&lp).unwrap(), vals);

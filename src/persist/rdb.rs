@@ -151,7 +151,11 @@ pub fn score_to_string(v: f64) -> Vec<u8> {
         return b"nan".to_vec();
     }
     if v.is_infinite() {
-        return if v > 0.0 { b"inf".to_vec() } else { b"-inf".to_vec() };
+        return if v > 0.0 {
+            b"inf".to_vec()
+        } else {
+            b"-inf".to_vec()
+        };
     }
     if v > -4503599627370495.0 && v < 4503599627370496.0 && v == (v as i64) as f64 {
         return crate::resp::encode::fmt_i64(v as i64);
@@ -259,7 +263,8 @@ pub fn write_object(out: &mut Vec<u8>, v: &RdbValue, enc: Encoding, opts: &SaveO
         }
         RdbValue::Hash(pairs) => {
             if ty == TYPE_HASH_LISTPACK {
-                let lp = listpack::encode(pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]));
+                let lp =
+                    listpack::encode(pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]));
                 save_string(out, &lp, c);
             } else {
                 save_len(out, pairs.len() as u64);
@@ -272,7 +277,8 @@ pub fn write_object(out: &mut Vec<u8>, v: &RdbValue, enc: Encoding, opts: &SaveO
         RdbValue::ZSet(pairs) => {
             let sorted = sorted_zset(pairs);
             if ty == TYPE_ZSET_LISTPACK {
-                let scores: Vec<Vec<u8>> = sorted.iter().map(|(_, s)| score_to_string(*s)).collect();
+                let scores: Vec<Vec<u8>> =
+                    sorted.iter().map(|(_, s)| score_to_string(*s)).collect();
                 let lp = listpack::encode(
                     sorted
                         .iter()
@@ -324,7 +330,9 @@ pub fn verify_dump_payload(p: &[u8]) -> bool {
 
 /// Loads the value of a verified DUMP payload (its object, ignoring the footer).
 pub fn load_dump_payload(p: &[u8]) -> Result<RdbValue> {
-    let body = p.get(..p.len().saturating_sub(10)).ok_or(RdbError("short payload"))?;
+    let body = p
+        .get(..p.len().saturating_sub(10))
+        .ok_or(RdbError("short payload"))?;
     let mut r = Reader::new(body);
     r.read_object()
 }
@@ -377,8 +385,12 @@ impl<'a> Reader<'a> {
             1 => Len::Plain((((b & 0x3F) as u64) << 8) | self.u8()? as u64),
             3 => Len::Encoded(b & 0x3F),
             _ => match b {
-                0x80 => Len::Plain(u32::from_be_bytes(self.bytes(4)?.try_into().map_err(|_| RdbError("len"))?) as u64),
-                0x81 => Len::Plain(u64::from_be_bytes(self.bytes(8)?.try_into().map_err(|_| RdbError("len"))?)),
+                0x80 => Len::Plain(u32::from_be_bytes(
+                    self.bytes(4)?.try_into().map_err(|_| RdbError("len"))?,
+                ) as u64),
+                0x81 => Len::Plain(u64::from_be_bytes(
+                    self.bytes(8)?.try_into().map_err(|_| RdbError("len"))?,
+                )),
                 _ => return Err(RdbError("unknown length encoding")),
             },
         })
@@ -402,11 +414,15 @@ impl<'a> Reader<'a> {
             Len::Encoded(ENC_INT8) => Ok(crate::resp::encode::fmt_i64(self.u8()? as i8 as i64)),
             Len::Encoded(ENC_INT16) => {
                 let b = self.bytes(2)?;
-                Ok(crate::resp::encode::fmt_i64(i16::from_le_bytes([b[0], b[1]]) as i64))
+                Ok(crate::resp::encode::fmt_i64(
+                    i16::from_le_bytes([b[0], b[1]]) as i64,
+                ))
             }
             Len::Encoded(ENC_INT32) => {
                 let b = self.bytes(4)?;
-                Ok(crate::resp::encode::fmt_i64(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64))
+                Ok(crate::resp::encode::fmt_i64(
+                    i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
+                ))
             }
             Len::Encoded(ENC_LZF) => {
                 let clen = usize::try_from(self.len()?).map_err(|_| RdbError("length"))?;
@@ -421,7 +437,9 @@ impl<'a> Reader<'a> {
     /// rdbLoadBinaryDoubleValue.
     fn binary_double(&mut self) -> Result<f64> {
         let b = self.bytes(8)?;
-        Ok(f64::from_le_bytes(b.try_into().map_err(|_| RdbError("double"))?))
+        Ok(f64::from_le_bytes(
+            b.try_into().map_err(|_| RdbError("double"))?,
+        ))
     }
 
     /// rdbLoadDoubleValue (the old textual zset score): 253 NaN, 254 +inf, 255 -inf, else ASCII.

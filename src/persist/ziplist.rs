@@ -37,12 +37,22 @@ pub fn decode(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
                 (zl.get(p + 5..end)?.to_vec(), end)
             }
             _ => match b {
-                0xC0 => (fmt(i16::from_le_bytes(zl.get(p + 1..p + 3)?.try_into().ok()?) as i64), p + 3),
-                0xD0 => (fmt(i32::from_le_bytes(zl.get(p + 1..p + 5)?.try_into().ok()?) as i64), p + 5),
-                0xE0 => (fmt(i64::from_le_bytes(zl.get(p + 1..p + 9)?.try_into().ok()?)), p + 9),
+                0xC0 => (
+                    fmt(i16::from_le_bytes(zl.get(p + 1..p + 3)?.try_into().ok()?) as i64),
+                    p + 3,
+                ),
+                0xD0 => (
+                    fmt(i32::from_le_bytes(zl.get(p + 1..p + 5)?.try_into().ok()?) as i64),
+                    p + 5,
+                ),
+                0xE0 => (
+                    fmt(i64::from_le_bytes(zl.get(p + 1..p + 9)?.try_into().ok()?)),
+                    p + 9,
+                ),
                 0xF0 => {
                     let s = zl.get(p + 1..p + 4)?;
-                    let v = ((s[0] as i32) | ((s[1] as i32) << 8) | ((s[2] as i32) << 16)) << 8 >> 8;
+                    let v =
+                        ((s[0] as i32) | ((s[1] as i32) << 8) | ((s[2] as i32) << 16)) << 8 >> 8;
                     (fmt(v as i64), p + 4)
                 }
                 0xFE => (fmt(zl.get(p + 1).copied()? as i8 as i64), p + 2),
@@ -74,7 +84,10 @@ mod tests {
         let n = zl.len() as u32;
         zl[0..4].copy_from_slice(&n.to_le_bytes());
         zl[8..10].copy_from_slice(&3u16.to_le_bytes());
-        assert_eq!(decode(&zl).unwrap(), vec![b"a".to_vec(), b"5".to_vec(), b"300".to_vec()]);
+        assert_eq!(
+            decode(&zl).unwrap(),
+            vec![b"a".to_vec(), b"5".to_vec(), b"300".to_vec()]
+        );
         assert!(decode(&zl[..zl.len() - 2]).is_none());
     }
 }
