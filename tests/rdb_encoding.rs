@@ -96,11 +96,11 @@ fn lists_match_redis() {
         let v = RdbValue::List(items.clone());
         if payload(&v, Encoding::Compact) != theirs {
             let mut rd = rdb::Reader::new(&theirs[1..]);
-            let n = rd.len().unwrap();
+            let n = rd.read_len().unwrap();
             let mut counts = vec![];
             for _ in 0..n {
-                let _cont = rd.len().unwrap();
-                let blob = rd.string().unwrap();
+                let _cont = rd.read_len().unwrap();
+                let blob = rd.read_string().unwrap();
                 counts.push((
                     blob.len(),
                     mini_redis::persist::listpack::decode(&blob).unwrap().len(),

@@ -397,7 +397,7 @@ impl<'a> Reader<'a> {
     }
 
     /// rdbLoadLen (an encoded marker where a length belongs is an error).
-    pub fn len(&mut self) -> Result<u64> {
+    pub fn read_len(&mut self) -> Result<u64> {
         match self.len_or_enc()? {
             Len::Plain(n) => Ok(n),
             Len::Encoded(_) => Err(RdbError("unexpected string encoding")),
@@ -405,7 +405,7 @@ impl<'a> Reader<'a> {
     }
 
     /// rdbGenericLoadStringObject: plain, INT8/16/32 (as decimal text) or LZF.
-    pub fn string(&mut self) -> Result<Vec<u8>> {
+    pub fn read_string(&mut self) -> Result<Vec<u8>> {
         match self.len_or_enc()? {
             Len::Plain(n) => {
                 let n = usize::try_from(n).map_err(|_| RdbError("length"))?;
@@ -425,8 +425,8 @@ impl<'a> Reader<'a> {
                 ))
             }
             Len::Encoded(ENC_LZF) => {
-                let clen = usize::try_from(self.len()?).map_err(|_| RdbError("length"))?;
-                let len = usize::try_from(self.len()?).map_err(|_| RdbError("length"))?;
+                let clen = usize::try_from(self.read_len()?).map_err(|_| RdbError("length"))?;
+                let len = usize::try_from(self.read_len()?).map_err(|_| RdbError("length"))?;
                 let c = self.bytes(clen)?;
                 lzf::decompress(c, len).ok_or(RdbError("invalid LZF compressed string"))
             }
@@ -460,7 +460,7 @@ impl<'a> Reader<'a> {
 
     /// A count of elements, capped by what the remaining bytes could possibly hold (no huge allocations).
     fn count(&mut self) -> Result<usize> {
-        let n = self.len()?;
+        let n = self.read_len()?;
         if n > self.remaining() as u64 {
             return Err(RdbError("count larger than payload"));
         }
@@ -475,20 +475,20 @@ impl<'a> Reader<'a> {
 
     pub fn read_object_body(&mut self, ty: u8) -> Result<RdbValue> {
         let v = match ty {
-            TYPE_STRING => return Ok(RdbValue::Str(self.string()?)),
+            TYPE_STRING => return Ok(RdbValue::Str(self.read_string()?)),
             TYPE_LIST => {
                 let n = self.count()?;
-                RdbValue::List((0..n).map(|_| self.string()).collect::<Result<_>>()?)
+                RdbValue::List((0..n).map(|_| self.read_string()).collect::<Result<_>>()?)
             }
             TYPE_SET => {
                 let n = self.count()?;
-                RdbValue::Set((0..n).map(|_| self.string()).collect::<Result<_>>()?)
+                RdbValue::Set((0..n).map(|_| self.read_string()).collect::<Result<_>>()?)
             }
             TYPE_ZSET | TYPE_ZSET_2 => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let m = self.string()?;
+                    let m = self.read_string()?;
                     let s = if ty == TYPE_ZSET_2 {
                         self.binary_double()?
                     } else {
@@ -505,23 +505,23 @@ impl<'a> Reader<'a> {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let f = self.string()?;
-                    let val = self.string()?;
+                    let f = self.read_string()?;
+                    let val = self.read_string()?;
                     v.push((f, val));
                 }
                 RdbValue::Hash(v)
             }
             TYPE_SET_INTSET => {
-                let blob = self.string()?;
+                let blob = self.read_string()?;
                 let ints = intset::decode(&blob).ok_or(RdbError("bad intset"))?;
                 RdbValue::Set(ints.into_iter().map(crate::resp::encode::fmt_i64).collect())
             }
             TYPE_SET_LISTPACK => {
-                let blob = self.string()?;
+                let blob = self.read_string()?;
                 RdbValue::Set(listpack::decode(&blob).ok_or(RdbError("bad listpack"))?)
             }
             TYPE_LIST_ZIPLIST => {
-                let blob = self.string()?;
+                let blob = self.read_string()?;
                 RdbValue::List(ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?)
             }
             TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
@@ -529,11 +529,11 @@ impl<'a> Reader<'a> {
                 let mut items = Vec::new();
                 for _ in 0..nodes {
                     let container = if ty == TYPE_LIST_QUICKLIST_2 {
-                        self.len()?
+                        self.read_len()?
                     } else {
                         QUICKLIST_NODE_PACKED
                     };
-                    let blob = self.string()?;
+                    let blob = self.read_string()?;
                     match (ty, container) {
                         (_, QUICKLIST_NODE_PLAIN) => items.push(blob),
                         (TYPE_LIST_QUICKLIST, _) => {
@@ -548,7 +548,7 @@ impl<'a> Reader<'a> {
                 RdbValue::List(items)
             }
             TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
-                let blob = self.string()?;
+                let blob = self.read_string()?;
                 let flat = if ty == TYPE_HASH_ZIPLIST || ty == TYPE_ZSET_ZIPLIST {
                     ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?
                 } else {
