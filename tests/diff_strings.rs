@@ -665,3 +665,54 @@ fn restore_collections_from_redis() {
     }
     assert_eq!(a.cmd(&c(&["PING"])), b"+PONG\r\n");
 }
+
+/// The keyspace notification streams of the bit, DUMP/RESTORE and INCRBYFLOAT commands match Redis's.
+#[test]
+fn keyspace_events_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut src = RawConn::connect(redis.port);
+    src.cmd(&c(&["SET", "src", "payload"]));
+    let p = bulk(&src.cmd(&c(&["DUMP", "src"]))).unwrap();
+    src.cmd(&c(&["DEL", "src"]));
+    let script: Vec<Vec<Vec<u8>>> = vec![
+        c(&["SETBIT", "b", "7", "1"]),
+        c(&["SETBIT", "b", "7", "1"]),
+        c(&["SETBIT", "b", "x", "1"]),
+        c(&["BITOP", "OR", "d", "b"]),
+        c(&["BITOP", "OR", "d", "nokey"]),
+        c(&["BITOP", "OR", "d", "nokey"]),
+        c(&["BITFIELD", "f", "SET", "u8", "0", "1"]),
+        c(&[
+            "BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "100",
+        ]),
+        c(&["BITFIELD", "f", "GET", "u8", "0"]),
+        c(&["INCRBYFLOAT", "x", "1.5"]),
+        c(&["LCS", "b", "f"]),
+        cmd_bytes(&[b"RESTORE", b"r", b"0", &p]),
+        cmd_bytes(&[b"RESTORE", b"r", b"100000", &p, b"REPLACE"]),
+        cmd_bytes(&[b"RESTORE", b"r", b"1", &p, b"REPLACE", b"ABSTTL"]),
+        c(&["SET", "done", "1"]),
+    ];
+    let mut streams = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut ctl = RawConn::connect(port);
+        ctl.cmd(&c(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]));
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&c(&["PSUBSCRIBE", "__key*@*__:*"]));
+        for cmd in &script {
+            ctl.cmd(cmd);
+        }
+        let mut events = Vec::new();
+        loop {
+            let m = String::from_utf8_lossy(&sub.read_reply()).to_string();
+            let end = m.contains("__keyevent@0__:set") && m.ends_with("$4\r\ndone\r\n");
+            events.push(m);
+            if end {
+                break;
+            }
+        }
+        streams.push(events);
+    }
+    assert_eq!(streams[0], streams[1]);
+}

@@ -41,25 +41,30 @@ fn bit_offset(ctx: &Ctx, a: &[u8], hash_bits: Option<i64>) -> Result<u64, CmdErr
     Ok(n as u64)
 }
 
-/// The string at `key` grown with zero bytes to hold `bytes` bytes, created if absent (lookupStringForBitCommand).
+/// The string at `key` grown with zero bytes to hold `bytes` bytes, created if absent
+/// (lookupStringForBitCommand). The flag says whether it was created or grew (Redis's `dirty`): a write that
+/// changes nothing else is then still a modification.
 fn string_for_write<'c>(
     ctx: &'c mut Ctx,
     key: &[u8],
     bytes: usize,
-) -> Result<&'c mut Vec<u8>, CmdError> {
+) -> Result<(&'c mut Vec<u8>, bool), CmdError> {
+    let mut dirty = false;
     match ctx.lookup_write(key) {
         Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
         Some(_) => {}
         None => {
             ctx.db().set(key, Value::Raw(Vec::new()));
+            dirty = true;
         }
     }
     let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
     let b = super::strings::raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
     if b.len() < bytes {
         b.resize(bytes, 0);
+        dirty = true;
     }
-    Ok(b)
+    Ok((b, dirty))
 }
 
 fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -71,11 +76,14 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let byte = (off >> 3) as usize;
     let shift = 7 - (off & 7) as u32;
-    let b = string_for_write(ctx, key, byte + 1)?;
+    let (b, dirty) = string_for_write(ctx, key, byte + 1)?;
     let old = (b[byte] >> shift) & 1;
     b[byte] = (b[byte] & !(1 << shift)) | ((on as u8) << shift);
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "setbit", key);
+    // Redis 7.0 signals only real changes: a new or grown string, or a flipped bit.
+    if dirty || old as i64 != on {
+        ctx.modified(key);
+        ctx.notify(notify::STRING, "setbit", key);
+    }
     ctx.out.int(old as i64);
     Ok(())
 }
@@ -544,7 +552,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0;
     {
-        let p = string_for_write(ctx, key, max_byte + 1)?;
+        let (p, dirty) = string_for_write(ctx, key, max_byte + 1)?;
         for f in &ops {
             match f.op {
                 FieldOp::Get => {
@@ -560,10 +568,13 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
                         let old = get_signed(p, f.offset, f.bits);
                         let (base, incr) = if is_set { (v, 0) } else { (old, v) };
                         let new = signed_op(base, incr, f.bits, f.overflow);
-                        changes += 1;
                         match new {
                             Some(n) => {
                                 set_bits(p, f.offset, f.bits, n as u64);
+                                // Counted when the string was created/grown or the field changed.
+                                if dirty || n != old {
+                                    changes += 1;
+                                }
                                 replies.push(Some(if is_set { old } else { n }));
                             }
                             None => replies.push(None),
@@ -572,10 +583,12 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
                         let old = get_unsigned(p, f.offset, f.bits);
                         let (base, incr) = if is_set { (v as u64, 0) } else { (old, v) };
                         let new = unsigned_op(base, incr, f.bits, f.overflow);
-                        changes += 1;
                         match new {
                             Some(n) => {
                                 set_bits(p, f.offset, f.bits, n);
+                                if dirty || n != old {
+                                    changes += 1;
+                                }
                                 replies.push(Some(if is_set { old as i64 } else { n as i64 }));
                             }
                             None => replies.push(None),
