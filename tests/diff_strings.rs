@@ -716,3 +716,41 @@ fn keyspace_events_match_redis() {
     }
     assert_eq!(streams[0], streams[1]);
 }
+
+/// Extreme INCRBYFLOAT operands: long mantissas, exponents near the long double limits, subnormals, hex.
+#[test]
+fn incrbyfloat_extreme_values() {
+    let mut r = Rng(0x5eed_f10a7);
+    let mut cases = Vec::new();
+    // Digits of a random count in 1..=max.
+    fn digits(r: &mut Rng, max: u64) -> String {
+        let n = 1 + r.below(max);
+        (0..n).map(|_| (b'0' + r.below(10) as u8) as char).collect()
+    }
+    for _ in 0..600 {
+        let a = match r.below(6) {
+            0 => {
+                let (i, f) = (digits(&mut r, 3), digits(&mut r, 60));
+                format!("{i}.{f}e{}", r.below(9900) as i64 - 4950)
+            }
+            1 => {
+                let m = digits(&mut r, 30);
+                format!("-{m}e-{}", 4900 + r.below(60))
+            }
+            2 => {
+                let m = digits(&mut r, 30);
+                format!("{m}e{}", 4900 + r.below(40))
+            }
+            3 => format!("0x{:x}.{:x}p{}", r.next(), r.next() & 0xffff, r.below(32000) as i64 - 16000),
+            4 => {
+                let (i, f) = (digits(&mut r, 25), digits(&mut r, 25));
+                format!("{i}.{f}")
+            }
+            _ => format!("{}", (r.next() as i64) as f64 / 1e6),
+        };
+        let b = format!("{}e{}", r.below(1000) as i64 - 500, r.below(60) as i64 - 30);
+        cases.push(c(&["SET", "k", &a]));
+        cases.push(c(&["INCRBYFLOAT", "k", &b]));
+    }
+    run(&cases);
+}
