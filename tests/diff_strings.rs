@@ -754,3 +754,47 @@ fn incrbyfloat_extreme_values() {
     }
     run(&cases);
 }
+
+/// Commands of this branch against a key of another type (a list, created with RESTORE of Redis's DUMP).
+#[test]
+fn wrong_type_cases() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    b.cmd(&c(&["RPUSH", "tmp", "x", "y"]));
+    let p = bulk(&b.cmd(&c(&["DUMP", "tmp"]))).unwrap();
+    let mut cases = vec![
+        cmd_bytes(&[b"RESTORE", b"l", b"0", &p]),
+        cmd_bytes(&[b"RESTORE", b"l2", b"0", &p]),
+        c(&["SET", "s", "abc"]),
+    ];
+    for cmd in [
+        &["SETBIT", "l", "1", "1"][..],
+        &["SETBIT", "l", "x", "1"],
+        &["GETBIT", "l", "1"],
+        &["GETBIT", "l", "x"],
+        &["BITCOUNT", "l"],
+        &["BITCOUNT", "l", "x"],
+        &["BITPOS", "l", "1"],
+        &["BITPOS", "l", "3"],
+        &["BITOP", "AND", "d", "s", "l"],
+        &["BITOP", "AND", "l2", "s"],
+        &["TYPE", "l2"],
+        &["BITOP", "AND", "l", "nokey"],
+        &["EXISTS", "l"],
+        &["RESTORE", "l", "0", "x"],
+        &["BITFIELD", "l2", "GET", "u8", "0"],
+        &["BITFIELD", "l2", "SET", "u8", "0", "1"],
+        &["BITFIELD_RO", "l2", "GET", "u8", "0"],
+        &["LCS", "l2", "s"],
+        &["LCS", "s", "l2"],
+        &["INCRBYFLOAT", "l2", "1"],
+        &["GET", "l2"],
+        &["DUMP", "l2"],
+    ] {
+        cases.push(c(cmd));
+    }
+    let diffs = diff_sequence(&mut a, &mut b, &cases, never);
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}
