@@ -15,6 +15,13 @@ const MIN_ULP_EXP: i64 = -16445;
 /// Largest binary exponent of a finite long double's leading bit.
 const MAX_MSB_EXP: i64 = 16383;
 
+/// Parses a float argument to f64 as before the exact emulation (strtod rules, no spaces, no NaN); kept for
+/// callers that only need a double (timeouts) or a quick validity check. `parse_ld` is the exact
+/// long double parser that INCRBYFLOAT uses.
+pub fn parse(s: &[u8]) -> Option<f64> {
+    crate::cmd::parse_f64(s)
+}
+
 /// A finite long double: `(-1)^neg * mant * 2^exp`; `mant == 0` is zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LongDouble {
