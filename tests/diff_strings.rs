@@ -741,7 +741,12 @@ fn incrbyfloat_extreme_values() {
                 let m = digits(&mut r, 30);
                 format!("{m}e{}", 4900 + r.below(40))
             }
-            3 => format!("0x{:x}.{:x}p{}", r.next(), r.next() & 0xffff, r.below(32000) as i64 - 16000),
+            3 => format!(
+                "0x{:x}.{:x}p{}",
+                r.next(),
+                r.next() & 0xffff,
+                r.below(32000) as i64 - 16000
+            ),
             4 => {
                 let (i, f) = (digits(&mut r, 25), digits(&mut r, 25));
                 format!("{i}.{f}")
@@ -796,5 +801,10 @@ fn wrong_type_cases() {
         cases.push(c(cmd));
     }
     let diffs = diff_sequence(&mut a, &mut b, &cases, never);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
