@@ -512,6 +512,12 @@ fn dump_strings_byte_identical() {
         }
         values.push(t);
     }
+    // Many short texts with repeats: the LZF match finder's edge cases (matches near the end, long runs).
+    for i in 0..400u64 {
+        let n = 21 + r.below(300) as usize;
+        let alphabet = 2 + i % 6;
+        values.push((0..n).map(|_| b'a' + r.below(alphabet) as u8).collect());
+    }
     let mut diffs = Vec::new();
     for (i, v) in values.iter().enumerate() {
         let set = cmd_bytes(&[b"SET", b"k", v]);

@@ -23,17 +23,40 @@ fn idx(h: u32) -> usize {
     ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+thread_local! {
+    /// The hash table (input positions + 1, 0 = empty) and the slots a run wrote: kept per thread and cleared
+    /// slot by slot afterwards, so compressing a short string does not clear 256 KB each time.
+    static HTAB: std::cell::RefCell<(Vec<u32>, Vec<u32>)> =
+        std::cell::RefCell::new((vec![0; HSIZE], Vec::new()));
+}
+
 /// Compresses `input` into at most `out_len` bytes; `None` when it does not fit (lzf_compress returning 0).
 ///
 /// One deliberate difference: liblzf as Redis builds it does not clear its hash table (INIT_HTAB 0), so a
 /// stale slot can, very rarely, offer a match a clean table would not; we start from a clean table.
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len == 0 || out_len == 0 {
+    if input.is_empty() || out_len == 0 || input.len() >= u32::MAX as usize {
         return None;
     }
-    // Positions + 1 (0 = empty slot).
-    let mut htab = vec![0usize; HSIZE];
+    HTAB.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (htab, touched) = &mut *guard;
+        let r = compress_with(input, out_len, htab, touched);
+        for &slot in touched.iter() {
+            htab[slot as usize] = 0;
+        }
+        touched.clear();
+        r
+    })
+}
+
+fn compress_with(input: &[u8], out_len: usize, htab: &mut [u32], touched: &mut Vec<u32>) -> Option<Vec<u8>> {
+    let in_len = input.len();
+    // Records position `pos` in `slot`, remembering the slot for the cleanup.
+    fn set(htab: &mut [u32], touched: &mut Vec<u32>, slot: usize, pos: usize) {
+        htab[slot] = pos as u32 + 1;
+        touched.push(slot as u32);
+    }
     // One spare byte, like Redis's `zmalloc(outlen+1)`, for the run header written ahead.
     let mut out = vec![0u8; out_len + 2];
     let out_end = out_len;
@@ -45,8 +68,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while in_len >= 3 && ip < in_len - 2 {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let r = htab[slot];
-        htab[slot] = ip + 1;
+        let r = htab[slot] as usize;
+        set(htab, touched, slot, ip);
         let matched = r != 0 && {
             let rf = r - 1;
             rf < ip
@@ -107,10 +130,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = frst(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip + 1;
+            set(htab, touched, idx(hval), ip);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip + 1;
+            set(htab, touched, idx(hval), ip);
             ip += 1;
         } else {
             if op >= out_end {
