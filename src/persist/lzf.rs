@@ -50,7 +50,12 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     })
 }
 
-fn compress_with(input: &[u8], out_len: usize, htab: &mut [u32], touched: &mut Vec<u32>) -> Option<Vec<u8>> {
+fn compress_with(
+    input: &[u8],
+    out_len: usize,
+    htab: &mut [u32],
+    touched: &mut Vec<u32>,
+) -> Option<Vec<u8>> {
     let in_len = input.len();
     // Records position `pos` in `slot`, remembering the slot for the cleanup.
     fn set(htab: &mut [u32], touched: &mut Vec<u32>, slot: usize, pos: usize) {
