@@ -103,6 +103,20 @@ pub fn dump_value(ctx: &Ctx, v: &Value) -> Vec<u8> {
     rdb::create_dump_payload(&rv, enc, &save_options(ctx))
 }
 
+/// rdbSavedObjectLen: the size of the value's RDB body (without the type byte), as DEBUG OBJECT reports
+/// it in `serializedlength`.
+pub fn serialized_length(v: &Value, opts: &SaveOptions) -> usize {
+    let (rv, enc) = to_rdb(v);
+    let mut out = Vec::new();
+    rdb::write_object(&mut out, &rv, enc, opts);
+    out.len().saturating_sub(1)
+}
+
+/// The save settings in force, for callers outside this module.
+pub fn current_save_options(ctx: &Ctx) -> SaveOptions {
+    save_options(ctx)
+}
+
 fn dump(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let opts = save_options(ctx);
     let payload = match ctx.lookup_read(&args[1]) {
