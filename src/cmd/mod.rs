@@ -1,9 +1,12 @@
 //! The command table (name, arity, flags, key positions -> handler) and dispatch: lookup, arity, auth, MULTI
 //! queuing, subscribed-mode rules, statistics, and the context every handler works through.
+pub mod bits;
 pub mod connection;
+pub mod dump;
 pub mod expire;
 pub mod hashes;
 pub mod keys;
+pub mod lcs;
 pub mod lists;
 pub mod meta;
 pub mod pubsub;
@@ -133,6 +136,9 @@ fn handlers() -> Vec<(&'static str, Handler)> {
     v.extend(connection::COMMANDS.iter().copied());
     v.extend(server::COMMANDS.iter().copied());
     v.extend(strings::COMMANDS.iter().copied());
+    v.extend(bits::COMMANDS.iter().copied());
+    v.extend(lcs::COMMANDS.iter().copied());
+    v.extend(dump::COMMANDS.iter().copied());
     v.extend(keys::COMMANDS.iter().copied());
     v.extend(expire::COMMANDS.iter().copied());
     v.extend(lists::COMMANDS.iter().copied());

@@ -327,7 +327,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Turns a string entry into an in-place editable buffer (what Redis calls a raw sds).
-fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
+pub(crate) fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
     let bytes = match v {
         Value::Raw(_) => None,
         Value::Str(s) => Some(s.to_vec()),
