@@ -418,3 +418,248 @@ fn fixed_cases_match_redis() {
     let diffs = run(&mut a, &mut b, &fixed_cases());
     assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
 }
+
+/// Builds one random command over a small key space, so types collide, with valid and invalid arguments.
+fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
+    const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4"];
+    let vals: &[&[u8]] = &[
+        b"a", b"b", b"c", b"1", b"2", b"-3", b"10", b"007", b"", b"\x00\xff\r\n", b"x y", b"3.5", b"99999999999999999999",
+    ];
+    let ints: &[&str] = &["0", "1", "-1", "2", "-2", "3", "5", "-100", "100", "x", "1.5", "9223372036854775807"];
+    let key = |r: &mut Rng| r.pick(KEYS).as_bytes().to_vec();
+    let val = |r: &mut Rng| r.pick(vals).to_vec();
+    let int = |r: &mut Rng| r.pick(ints).as_bytes().to_vec();
+    let side = |r: &mut Rng| r.pick(&["LEFT", "RIGHT", "left", "up"]).as_bytes().to_vec();
+    let s = |x: &str| x.as_bytes().to_vec();
+    let mut c: Vec<Vec<u8>>;
+    let name = *r.pick(&[
+        "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX", "LSET", "LREM", "LTRIM",
+        "LINSERT", "LPOS", "LMOVE", "RPOPLPUSH", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BLMPOP", "HSET", "HSETNX",
+        "HGET", "HMGET", "HMSET", "HGETALL", "HDEL", "HLEN", "HEXISTS", "HKEYS", "HVALS", "HINCRBY", "HINCRBYFLOAT",
+        "HSTRLEN", "HRANDFIELD", "HSCAN", "SADD", "SREM", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP",
+        "SRANDMEMBER", "SMOVE", "SINTER", "SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE",
+        "SINTERCARD", "SSCAN", "SET", "DEL", "TYPE", "OBJECT",
+    ]);
+    c = vec![s(name)];
+    match name {
+        "LPUSH" | "RPUSH" | "LPUSHX" | "RPUSHX" | "SADD" | "SREM" | "SMISMEMBER" | "HMGET" | "HDEL" => {
+            c.push(key(r));
+            for _ in 0..1 + r.below(3) {
+                c.push(val(r));
+            }
+        }
+        "LPOP" | "RPOP" | "SPOP" | "SRANDMEMBER" | "HRANDFIELD" => {
+            c.push(key(r));
+            if r.below(2) == 0 {
+                c.push(int(r));
+                if name == "HRANDFIELD" && r.below(2) == 0 {
+                    c.push(s("WITHVALUES"));
+                }
+            }
+        }
+        "LRANGE" | "LTRIM" => {
+            c.push(key(r));
+            c.push(int(r));
+            c.push(int(r));
+        }
+        "LLEN" | "HGETALL" | "HLEN" | "HKEYS" | "HVALS" | "SMEMBERS" | "SCARD" | "TYPE" | "DEL" => c.push(key(r)),
+        "LINDEX" => {
+            c.push(key(r));
+            c.push(int(r));
+        }
+        "LSET" | "LREM" => {
+            c.push(key(r));
+            c.push(int(r));
+            c.push(val(r));
+        }
+        "LINSERT" => {
+            c.push(key(r));
+            c.push(s(*r.pick(&["BEFORE", "AFTER", "after", "x"])));
+            c.push(val(r));
+            c.push(val(r));
+        }
+        "LPOS" => {
+            c.push(key(r));
+            c.push(val(r));
+            for _ in 0..r.below(3) {
+                c.push(s(*r.pick(&["RANK", "COUNT", "MAXLEN"])));
+                c.push(int(r));
+            }
+        }
+        "LMOVE" | "BLMOVE" => {
+            c.push(key(r));
+            c.push(key(r));
+            c.push(side(r));
+            c.push(side(r));
+            if name == "BLMOVE" {
+                c.push(s("0.01"));
+            }
+        }
+        "RPOPLPUSH" | "SMOVE" => {
+            c.push(key(r));
+            c.push(key(r));
+            if name == "SMOVE" {
+                c.push(val(r));
+            }
+        }
+        "LMPOP" | "BLMPOP" => {
+            if name == "BLMPOP" {
+                c.push(s("0.01"));
+            }
+            let n = r.below(3);
+            c.push(n.to_string().into_bytes());
+            for _ in 0..n.max(1) {
+                c.push(key(r));
+            }
+            c.push(side(r));
+            if r.below(2) == 0 {
+                c.push(s("COUNT"));
+                c.push(int(r));
+            }
+        }
+        "BLPOP" | "BRPOP" => {
+            for _ in 0..1 + r.below(2) {
+                c.push(key(r));
+            }
+            c.push(s("0.01"));
+        }
+        "HSET" | "HMSET" => {
+            c.push(key(r));
+            for _ in 0..1 + r.below(3) {
+                c.push(val(r));
+                c.push(val(r));
+            }
+        }
+        "HSETNX" => {
+            c.push(key(r));
+            c.push(val(r));
+            c.push(val(r));
+        }
+        "HGET" | "HEXISTS" | "HSTRLEN" | "SISMEMBER" => {
+            c.push(key(r));
+            c.push(val(r));
+        }
+        "HINCRBY" | "HINCRBYFLOAT" => {
+            c.push(key(r));
+            c.push(val(r));
+            c.push(if name == "HINCRBY" { int(r) } else { s(*r.pick(&["1", "-2", "0.5", "x", "2.25", "inf"])) });
+        }
+        "HSCAN" | "SSCAN" => {
+            c.push(key(r));
+            c.push(s("0"));
+            c.push(s("COUNT"));
+            c.push(s("1000"));
+            if r.below(2) == 0 {
+                c.push(s("MATCH"));
+                c.push(s(*r.pick(&["*", "a*", "1*", "?"])));
+            }
+        }
+        "SINTER" | "SUNION" | "SDIFF" => {
+            for _ in 0..1 + r.below(3) {
+                c.push(key(r));
+            }
+        }
+        "SINTERSTORE" | "SUNIONSTORE" | "SDIFFSTORE" => {
+            for _ in 0..2 + r.below(3) {
+                c.push(key(r));
+            }
+        }
+        "SINTERCARD" => {
+            let n = 1 + r.below(3);
+            c.push(n.to_string().into_bytes());
+            for _ in 0..n {
+                c.push(key(r));
+            }
+            if r.below(2) == 0 {
+                c.push(s("LIMIT"));
+                c.push(int(r));
+            }
+        }
+        "SET" => {
+            c.push(key(r));
+            c.push(val(r));
+        }
+        "OBJECT" => {
+            c.push(s("ENCODING"));
+            c.push(key(r));
+        }
+        _ => unreachable!(),
+    }
+    c
+}
+
+#[test]
+fn random_sequences_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    for seed in 1..=6u64 {
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0x1234_5678_9ABC_DEF1));
+        let mut cmds: Vec<Vec<Vec<u8>>> = vec![vec![b"FLUSHALL".to_vec()]];
+        // Small configured thresholds make encoding conversions happen within the sequence.
+        if seed % 2 == 0 {
+            for (k, v) in [("hash-max-listpack-entries", "4"), ("set-max-intset-entries", "4")] {
+                cmds.push(c(&["CONFIG", "SET", k, v]));
+            }
+        }
+        for _ in 0..1500 {
+            cmds.push(random_command(&mut r));
+        }
+        for k in ["k0", "k1", "k2", "k3", "k4"] {
+            cmds.push(c(&["TYPE", k]));
+            cmds.push(c(&["OBJECT", "ENCODING", k]));
+        }
+        let diffs = run(&mut a, &mut b, &cmds);
+        assert!(diffs.is_empty(), "seed {seed}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
+    }
+}
+
+#[test]
+fn resp3_shapes_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    a.cmd(&["HELLO", "3"]);
+    b.cmd(&["HELLO", "3"]);
+    let cmds: Vec<Vec<Vec<u8>>> = vec![
+        c(&["RPUSH", "l", "a", "b"]),
+        c(&["LPOP", "nol"]),
+        c(&["LPOP", "nol", "2"]),
+        c(&["LMPOP", "1", "nol", "LEFT"]),
+        c(&["LPOS", "l", "zz"]),
+        c(&["HSET", "h", "f", "v", "g", "w"]),
+        c(&["HGETALL", "h"]),
+        c(&["HGETALL", "noh"]),
+        c(&["HGET", "h", "nof"]),
+        c(&["HMGET", "h", "f", "nof"]),
+        c(&["HRANDFIELD", "noh"]),
+        c(&["HRANDFIELD", "noh", "2"]),
+        c(&["HRANDFIELD", "h", "5", "WITHVALUES"]),
+        c(&["HRANDFIELD", "h", "-3", "WITHVALUES"]),
+        c(&["HSCAN", "h", "0"]),
+        c(&["SADD", "s", "1", "2", "3"]),
+        c(&["SMEMBERS", "s"]),
+        c(&["SMEMBERS", "nos"]),
+        c(&["SINTER", "s", "nos"]),
+        c(&["SUNION", "s", "nos"]),
+        c(&["SDIFF", "s", "nos"]),
+        c(&["SRANDMEMBER", "s", "5"]),
+        c(&["SRANDMEMBER", "s", "-5"]),
+        c(&["SRANDMEMBER", "s", "0"]),
+        c(&["SRANDMEMBER", "nos", "2"]),
+        c(&["SPOP", "nos"]),
+        c(&["SPOP", "nos", "2"]),
+        c(&["SPOP", "s", "0"]),
+        c(&["SMISMEMBER", "s", "1", "9"]),
+        c(&["SPOP", "s", "5"]),
+        c(&["BLPOP", "nol", "0.01"]),
+        c(&["MULTI"]),
+        c(&["BLPOP", "nol", "0"]),
+        c(&["BLMOVE", "nol", "x", "LEFT", "LEFT", "0"]),
+        c(&["EXEC"]),
+    ];
+    let diffs = run(&mut a, &mut b, &cmds);
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}

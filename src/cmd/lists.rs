@@ -492,6 +492,10 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> CmdResult {
     let db = ctx.client.db;
     let now = ctx.now;
+    if list_mut(ctx.store, db, src, now)?.is_none_or(|l| l.is_empty()) {
+        ctx.out.null();
+        return Ok(());
+    }
     // Type check of the destination before popping, as Redis does.
     list_mut(ctx.store, db, dst, now)?;
     let Some(l) = list_mut(ctx.store, db, src, now)? else {
