@@ -217,3 +217,25 @@ fn blocking_commands_inside_multi_answer_at_once() {
     c.cmd(&["BRPOPLPUSH", "none", "x", "0"]);
     assert_eq!(c.cmd(&["EXEC"]), b"*2\r\n*-1\r\n$-1\r\n");
 }
+
+#[test]
+fn a_waiter_stays_blocked_while_its_key_holds_another_type() {
+    let srv = start_ours();
+    let mut w = RawConn::connect(srv.port);
+    w.send_raw(&encode(&["BLPOP", "k", "0"]));
+    wait_blocked(srv.port, 1);
+    let mut c = RawConn::connect(srv.port);
+    assert_eq!(c.cmd(&["SET", "k", "x"]), b"+OK\r\n");
+    assert_eq!(w.read_reply_timeout(Duration::from_millis(100)), None);
+    c.cmd(&["DEL", "k"]);
+    c.cmd(&["RPUSH", "k", "v"]);
+    assert_eq!(w.read_reply(), b"*2\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    // A destination of the wrong type fails the served BLMOVE, leaving the element in place.
+    let mut m = RawConn::connect(srv.port);
+    m.send_raw(&encode(&["BLMOVE", "src", "dst", "LEFT", "LEFT", "0"]));
+    wait_blocked(srv.port, 1);
+    c.cmd(&["SET", "dst", "x"]);
+    c.cmd(&["RPUSH", "src", "v"]);
+    assert_eq!(m.read_reply(), b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    assert_eq!(c.cmd(&["LLEN", "src"]), b":1\r\n");
+}

@@ -578,10 +578,14 @@ fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
 /// Returns false (having written nothing) when every list is empty or missing.
 fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<bool, CmdError> {
     let db = ctx.client.db;
+    let skip_wrongtype = reprocessing(ctx);
     for key in keys {
         let out = &mut *ctx.out;
-        let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
-            continue;
+        let l = match list_mut(ctx.store, db, key, ctx.now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if skip_wrongtype => continue,
+            Err(e) => return Err(e),
         };
         if l.is_empty() {
             continue;
@@ -612,6 +616,13 @@ fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// True while `Store::serve_blocked` re-runs a blocked command (it runs it for a detached client with no
+/// address). Redis serves a blocked client only from keys that hold a list, so in that re-run a key of another
+/// type is skipped rather than answered with WRONGTYPE: the client keeps waiting.
+fn reprocessing(ctx: &Ctx) -> bool {
+    ctx.client.addr.is_empty()
+}
+
 /// Blocks the client on `keys` until `deadline`, or, inside MULTI/EXEC where blocking is not allowed, answers
 /// at once as a timeout would.
 fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
@@ -629,10 +640,14 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     let deadline = parse_timeout(ctx, &args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
     let db = ctx.client.db;
+    let skip_wrongtype = reprocessing(ctx);
     for key in keys {
         let out = &mut *ctx.out;
-        let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
-            continue;
+        let l = match list_mut(ctx.store, db, key, ctx.now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if skip_wrongtype => continue,
+            Err(e) => return Err(e),
         };
         let v = if left { l.items.pop_front() } else { l.items.pop_back() };
         let Some(v) = v else {
@@ -660,7 +675,12 @@ fn blmove_generic(ctx: &mut Ctx, args: &[Bytes], from: bool, to: bool, timeout: 
     let deadline = parse_timeout(ctx, timeout)?;
     let db = ctx.client.db;
     let (src, dst) = (&args[1], &args[2]);
-    match list_mut(ctx.store, db, src, ctx.now)? {
+    let skip_wrongtype = reprocessing(ctx);
+    let src_list = match list_mut(ctx.store, db, src, ctx.now) {
+        Err(_) if skip_wrongtype => None,
+        r => r?,
+    };
+    match src_list {
         Some(l) if !l.is_empty() => move_one(ctx, src, dst, from, to),
         _ => {
             if ctx.client.in_exec {
