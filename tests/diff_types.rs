@@ -8,7 +8,16 @@ fn order_free(c: &[Vec<u8>]) -> bool {
     let name = String::from_utf8_lossy(&c[0]).to_ascii_lowercase();
     matches!(
         name.as_str(),
-        "smembers" | "sinter" | "sunion" | "sdiff" | "hkeys" | "hvals" | "hgetall" | "sscan" | "hscan" | "keys"
+        "smembers"
+            | "sinter"
+            | "sunion"
+            | "sdiff"
+            | "hkeys"
+            | "hvals"
+            | "hgetall"
+            | "sscan"
+            | "hscan"
+            | "keys"
     )
 }
 
@@ -42,7 +51,9 @@ fn run(a: &mut RawConn, b: &mut RawConn, cmds: &[Vec<Vec<u8>>]) -> Vec<String> {
         if !same {
             diffs.push(format!(
                 "{:?}\n  ours:  {:?}\n  redis: {:?}",
-                c.iter().map(|a| String::from_utf8_lossy(a).to_string()).collect::<Vec<_>>(),
+                c.iter()
+                    .map(|a| String::from_utf8_lossy(a).to_string())
+                    .collect::<Vec<_>>(),
                 String::from_utf8_lossy(&x),
                 String::from_utf8_lossy(&y)
             ));
@@ -416,16 +427,51 @@ fn fixed_cases_match_redis() {
     let mut a = RawConn::connect(ours.port);
     let mut b = RawConn::connect(redis.port);
     let diffs = run(&mut a, &mut b, &fixed_cases());
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// One of the given words, as bytes.
+fn word(r: &mut Rng, v: &[&str]) -> Vec<u8> {
+    r.pick(v).as_bytes().to_vec()
 }
 
 /// Builds one random command over a small key space, so types collide, with valid and invalid arguments.
 fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
     const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "k4"];
     let vals: &[&[u8]] = &[
-        b"a", b"b", b"c", b"1", b"2", b"-3", b"10", b"007", b"", b"\x00\xff\r\n", b"x y", b"3.5", b"99999999999999999999",
+        b"a",
+        b"b",
+        b"c",
+        b"1",
+        b"2",
+        b"-3",
+        b"10",
+        b"007",
+        b"",
+        b"\x00\xff\r\n",
+        b"x y",
+        b"3.5",
+        b"99999999999999999999",
     ];
-    let ints: &[&str] = &["0", "1", "-1", "2", "-2", "3", "5", "-100", "100", "x", "1.5", "9223372036854775807"];
+    let ints: &[&str] = &[
+        "0",
+        "1",
+        "-1",
+        "2",
+        "-2",
+        "3",
+        "5",
+        "-100",
+        "100",
+        "x",
+        "1.5",
+        "9223372036854775807",
+    ];
     let key = |r: &mut Rng| r.pick(KEYS).as_bytes().to_vec();
     let val = |r: &mut Rng| r.pick(vals).to_vec();
     let int = |r: &mut Rng| r.pick(ints).as_bytes().to_vec();
@@ -433,16 +479,69 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
     let s = |x: &str| x.as_bytes().to_vec();
     let mut c: Vec<Vec<u8>>;
     let name = *r.pick(&[
-        "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LRANGE", "LLEN", "LINDEX", "LSET", "LREM", "LTRIM",
-        "LINSERT", "LPOS", "LMOVE", "RPOPLPUSH", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BLMPOP", "HSET", "HSETNX",
-        "HGET", "HMGET", "HMSET", "HGETALL", "HDEL", "HLEN", "HEXISTS", "HKEYS", "HVALS", "HINCRBY", "HINCRBYFLOAT",
-        "HSTRLEN", "HRANDFIELD", "HSCAN", "SADD", "SREM", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP",
-        "SRANDMEMBER", "SMOVE", "SINTER", "SUNION", "SDIFF", "SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE",
-        "SINTERCARD", "SSCAN", "SET", "DEL", "TYPE", "OBJECT",
+        "LPUSH",
+        "RPUSH",
+        "LPUSHX",
+        "RPUSHX",
+        "LPOP",
+        "RPOP",
+        "LRANGE",
+        "LLEN",
+        "LINDEX",
+        "LSET",
+        "LREM",
+        "LTRIM",
+        "LINSERT",
+        "LPOS",
+        "LMOVE",
+        "RPOPLPUSH",
+        "LMPOP",
+        "BLPOP",
+        "BRPOP",
+        "BLMOVE",
+        "BLMPOP",
+        "HSET",
+        "HSETNX",
+        "HGET",
+        "HMGET",
+        "HMSET",
+        "HGETALL",
+        "HDEL",
+        "HLEN",
+        "HEXISTS",
+        "HKEYS",
+        "HVALS",
+        "HINCRBY",
+        "HINCRBYFLOAT",
+        "HSTRLEN",
+        "HRANDFIELD",
+        "HSCAN",
+        "SADD",
+        "SREM",
+        "SMEMBERS",
+        "SISMEMBER",
+        "SMISMEMBER",
+        "SCARD",
+        "SPOP",
+        "SRANDMEMBER",
+        "SMOVE",
+        "SINTER",
+        "SUNION",
+        "SDIFF",
+        "SINTERSTORE",
+        "SUNIONSTORE",
+        "SDIFFSTORE",
+        "SINTERCARD",
+        "SSCAN",
+        "SET",
+        "DEL",
+        "TYPE",
+        "OBJECT",
     ]);
     c = vec![s(name)];
     match name {
-        "LPUSH" | "RPUSH" | "LPUSHX" | "RPUSHX" | "SADD" | "SREM" | "SMISMEMBER" | "HMGET" | "HDEL" => {
+        "LPUSH" | "RPUSH" | "LPUSHX" | "RPUSHX" | "SADD" | "SREM" | "SMISMEMBER" | "HMGET"
+        | "HDEL" => {
             c.push(key(r));
             for _ in 0..1 + r.below(3) {
                 c.push(val(r));
@@ -462,7 +561,9 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
             c.push(int(r));
             c.push(int(r));
         }
-        "LLEN" | "HGETALL" | "HLEN" | "HKEYS" | "HVALS" | "SMEMBERS" | "SCARD" | "TYPE" | "DEL" => c.push(key(r)),
+        "LLEN" | "HGETALL" | "HLEN" | "HKEYS" | "HVALS" | "SMEMBERS" | "SCARD" | "TYPE" | "DEL" => {
+            c.push(key(r))
+        }
         "LINDEX" => {
             c.push(key(r));
             c.push(int(r));
@@ -474,7 +575,7 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
         }
         "LINSERT" => {
             c.push(key(r));
-            c.push(s(*r.pick(&["BEFORE", "AFTER", "after", "x"])));
+            c.push(word(r, &["BEFORE", "AFTER", "after", "x"]));
             c.push(val(r));
             c.push(val(r));
         }
@@ -482,7 +583,7 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
             c.push(key(r));
             c.push(val(r));
             for _ in 0..r.below(3) {
-                c.push(s(*r.pick(&["RANK", "COUNT", "MAXLEN"])));
+                c.push(word(r, &["RANK", "COUNT", "MAXLEN"]));
                 c.push(int(r));
             }
         }
@@ -542,7 +643,11 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
         "HINCRBY" | "HINCRBYFLOAT" => {
             c.push(key(r));
             c.push(val(r));
-            c.push(if name == "HINCRBY" { int(r) } else { s(*r.pick(&["1", "-2", "0.5", "x", "2.25", "inf"])) });
+            c.push(if name == "HINCRBY" {
+                int(r)
+            } else {
+                word(r, &["1", "-2", "0.5", "x", "2.25", "inf"])
+            });
         }
         "HSCAN" | "SSCAN" => {
             c.push(key(r));
@@ -551,7 +656,7 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
             c.push(s("1000"));
             if r.below(2) == 0 {
                 c.push(s("MATCH"));
-                c.push(s(*r.pick(&["*", "a*", "1*", "?"])));
+                c.push(word(r, &["*", "a*", "1*", "?"]));
             }
         }
         "SINTER" | "SUNION" | "SDIFF" => {
@@ -599,7 +704,10 @@ fn random_sequences_match_redis() {
         let mut cmds: Vec<Vec<Vec<u8>>> = vec![vec![b"FLUSHALL".to_vec()]];
         // Small configured thresholds make encoding conversions happen within the sequence.
         if seed % 2 == 0 {
-            for (k, v) in [("hash-max-listpack-entries", "4"), ("set-max-intset-entries", "4")] {
+            for (k, v) in [
+                ("hash-max-listpack-entries", "4"),
+                ("set-max-intset-entries", "4"),
+            ] {
                 cmds.push(c(&["CONFIG", "SET", k, v]));
             }
         }
@@ -611,7 +719,12 @@ fn random_sequences_match_redis() {
             cmds.push(c(&["OBJECT", "ENCODING", k]));
         }
         let diffs = run(&mut a, &mut b, &cmds);
-        assert!(diffs.is_empty(), "seed {seed}: {} differences:\n{}", diffs.len(), diffs.join("\n"));
+        assert!(
+            diffs.is_empty(),
+            "seed {seed}: {} differences:\n{}",
+            diffs.len(),
+            diffs.join("\n")
+        );
     }
 }
 
@@ -661,7 +774,12 @@ fn resp3_shapes_match_redis() {
         c(&["EXEC"]),
     ];
     let diffs = run(&mut a, &mut b, &cmds);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 /// Reads every message a subscriber received until the stream has been quiet for a moment.
@@ -741,7 +859,12 @@ SUNIONSTORE str nothing
         .map(|l| l.split(' ').map(|a| a.as_bytes().to_vec()).collect())
         .collect();
     let diffs = run(&mut a, &mut b, &cmds);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
     let ev_a = drain(&mut sa);
     let ev_b = drain(&mut sb);
     assert!(ev_b.len() > 100, "{} events", ev_b.len());

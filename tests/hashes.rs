@@ -14,14 +14,25 @@ fn conn(port: u16) -> redis::Connection {
 }
 
 fn encoding(c: &mut redis::Connection, key: &str) -> String {
-    redis::cmd("OBJECT").arg("ENCODING").arg(key).query(c).unwrap()
+    redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(key)
+        .query(c)
+        .unwrap()
 }
 
 #[test]
 fn set_get_delete() {
     let srv = start_ours();
     let mut c = conn(srv.port);
-    let n: i64 = redis::cmd("HSET").arg("h").arg("a").arg("1").arg("b").arg("2").query(&mut c).unwrap();
+    let n: i64 = redis::cmd("HSET")
+        .arg("h")
+        .arg("a")
+        .arg("1")
+        .arg("b")
+        .arg("2")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(n, 2);
     let n: i64 = c.hset("h", "a", "one").unwrap();
     assert_eq!(n, 0, "an update creates nothing");
@@ -29,14 +40,24 @@ fn set_get_delete() {
     assert_eq!(v, "one");
     let v: Option<String> = c.hget("h", "nope").unwrap();
     assert_eq!(v, None);
-    let vs: Vec<Option<String>> = redis::cmd("HMGET").arg("h").arg("a").arg("x").arg("b").query(&mut c).unwrap();
+    let vs: Vec<Option<String>> = redis::cmd("HMGET")
+        .arg("h")
+        .arg("a")
+        .arg("x")
+        .arg("b")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(vs, [Some("one".into()), None, Some("2".into())]);
     let all: HashMap<String, String> = c.hgetall("h").unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all["b"], "2");
     let n: i64 = c.hset_nx("h", "a", "x").unwrap();
     assert_eq!(n, 0);
-    let n: i64 = redis::cmd("HSTRLEN").arg("h").arg("a").query(&mut c).unwrap();
+    let n: i64 = redis::cmd("HSTRLEN")
+        .arg("h")
+        .arg("a")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(n, 3);
     let ok: bool = c.hexists("h", "b").unwrap();
     assert!(ok);
@@ -66,9 +87,15 @@ fn counters() {
     assert_eq!(f, 1.5);
     let _: i64 = c.hset("h", "s", "abc").unwrap();
     let e: redis::RedisResult<i64> = c.hincr("h", "s", 1);
-    assert!(e.unwrap_err().to_string().contains("hash value is not an integer"));
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("hash value is not an integer"));
     let e: redis::RedisResult<f64> = c.hincr("h", "s", 1.0);
-    assert!(e.unwrap_err().to_string().contains("hash value is not a float"));
+    assert!(e
+        .unwrap_err()
+        .to_string()
+        .contains("hash value is not a float"));
     let _: i64 = c.hset("h", "big", i64::MAX).unwrap();
     let e: redis::RedisResult<i64> = c.hincr("h", "big", 1);
     assert!(e.unwrap_err().to_string().contains("overflow"));
@@ -83,18 +110,42 @@ fn random_fields() {
     }
     let one: String = redis::cmd("HRANDFIELD").arg("h").query(&mut c).unwrap();
     assert!(one.starts_with('f'));
-    let five: Vec<String> = redis::cmd("HRANDFIELD").arg("h").arg(5).query(&mut c).unwrap();
-    assert_eq!(five.iter().collect::<HashSet<_>>().len(), 5, "a positive count gives distinct fields");
-    let all: Vec<String> = redis::cmd("HRANDFIELD").arg("h").arg(50).query(&mut c).unwrap();
+    let five: Vec<String> = redis::cmd("HRANDFIELD")
+        .arg("h")
+        .arg(5)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        five.iter().collect::<HashSet<_>>().len(),
+        5,
+        "a positive count gives distinct fields"
+    );
+    let all: Vec<String> = redis::cmd("HRANDFIELD")
+        .arg("h")
+        .arg(50)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(all.len(), 10);
-    let rep: Vec<String> = redis::cmd("HRANDFIELD").arg("h").arg(-30).query(&mut c).unwrap();
+    let rep: Vec<String> = redis::cmd("HRANDFIELD")
+        .arg("h")
+        .arg(-30)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(rep.len(), 30, "a negative count may repeat");
-    let pairs: Vec<String> = redis::cmd("HRANDFIELD").arg("h").arg(3).arg("WITHVALUES").query(&mut c).unwrap();
+    let pairs: Vec<String> = redis::cmd("HRANDFIELD")
+        .arg("h")
+        .arg(3)
+        .arg("WITHVALUES")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(pairs.len(), 6);
     for p in pairs.chunks(2) {
         assert_eq!(p[0], format!("f{}", p[1]));
     }
-    let none: Option<String> = redis::cmd("HRANDFIELD").arg("missing").query(&mut c).unwrap();
+    let none: Option<String> = redis::cmd("HRANDFIELD")
+        .arg("missing")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(none, None);
 }
 
@@ -106,7 +157,12 @@ fn encodings_follow_listpack_limits() {
     assert_eq!(encoding(&mut c, "h"), "listpack");
     let _: i64 = c.hset("h", "long", "x".repeat(65)).unwrap();
     assert_eq!(encoding(&mut c, "h"), "hashtable");
-    let _: () = redis::cmd("CONFIG").arg("SET").arg("hash-max-listpack-entries").arg(3).query(&mut c).unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("hash-max-listpack-entries")
+        .arg(3)
+        .query(&mut c)
+        .unwrap();
     for i in 0..3 {
         let _: i64 = c.hset("small", i, i).unwrap();
     }
@@ -128,8 +184,13 @@ fn hscan_visits_every_field() {
     let mut seen = HashSet::new();
     let mut cursor = 0u64;
     loop {
-        let (next, items): (u64, Vec<String>) =
-            redis::cmd("HSCAN").arg("h").arg(cursor).arg("COUNT").arg(37).query(&mut c).unwrap();
+        let (next, items): (u64, Vec<String>) = redis::cmd("HSCAN")
+            .arg("h")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(37)
+            .query(&mut c)
+            .unwrap();
         for p in items.chunks(2) {
             seen.insert(p[0].clone());
         }
@@ -139,8 +200,15 @@ fn hscan_visits_every_field() {
         }
     }
     assert_eq!(seen.len(), 1000);
-    let (_, items): (u64, Vec<String>) =
-        redis::cmd("HSCAN").arg("h").arg(0).arg("MATCH").arg("f99*").arg("COUNT").arg(10000).query(&mut c).unwrap();
+    let (_, items): (u64, Vec<String>) = redis::cmd("HSCAN")
+        .arg("h")
+        .arg(0)
+        .arg("MATCH")
+        .arg("f99*")
+        .arg("COUNT")
+        .arg(10000)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(items.len(), 2 * 11);
 }
 
@@ -153,5 +221,8 @@ fn wrong_type_is_refused() {
     assert_eq!(c.cmd(&["HSET", "l", "a", "b"]), wrong);
     assert_eq!(c.cmd(&["HGET", "l", "a"]), wrong);
     assert_eq!(c.cmd(&["HGETALL", "l"]), wrong);
-    assert_eq!(c.cmd(&["HSET", "h", "a"]), b"-ERR wrong number of arguments for 'hset' command\r\n");
+    assert_eq!(
+        c.cmd(&["HSET", "h", "a"]),
+        b"-ERR wrong number of arguments for 'hset' command\r\n"
+    );
 }

@@ -52,10 +52,18 @@ fn push_pop_and_ranges() {
     assert!(!exists);
     let none: Option<String> = c.lpop("l", None).unwrap();
     assert_eq!(none, None);
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("l").query(&mut c).unwrap_or_default();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("l")
+        .query(&mut c)
+        .unwrap_or_default();
     assert_eq!(enc, "");
     let _: i64 = c.rpush("l", 1).unwrap();
-    let enc: String = redis::cmd("OBJECT").arg("ENCODING").arg("l").query(&mut c).unwrap();
+    let enc: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg("l")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(enc, "quicklist");
 }
 
@@ -75,9 +83,21 @@ fn index_set_insert_remove_trim_pos() {
     assert_eq!(n, 6);
     let n: i64 = c.linsert_after("l", "nope", "X").unwrap();
     assert_eq!(n, -1);
-    let pos: Vec<i64> = redis::cmd("LPOS").arg("l").arg("a").arg("COUNT").arg(0).query(&mut c).unwrap();
+    let pos: Vec<i64> = redis::cmd("LPOS")
+        .arg("l")
+        .arg("a")
+        .arg("COUNT")
+        .arg(0)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(pos, [0, 2, 5]);
-    let pos: Option<i64> = redis::cmd("LPOS").arg("l").arg("a").arg("RANK").arg(-2).query(&mut c).unwrap();
+    let pos: Option<i64> = redis::cmd("LPOS")
+        .arg("l")
+        .arg("a")
+        .arg("RANK")
+        .arg(-2)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(pos, Some(2));
     let removed: i64 = c.lrem("l", -2, "a").unwrap();
     assert_eq!(removed, 2);
@@ -98,7 +118,14 @@ fn moves_and_multi_pops() {
     let srv = start_ours();
     let mut c = conn(srv.port);
     let _: i64 = c.rpush("src", &["1", "2", "3"]).unwrap();
-    let v: String = c.lmove("src", "dst", redis::Direction::Left, redis::Direction::Right).unwrap();
+    let v: String = c
+        .lmove(
+            "src",
+            "dst",
+            redis::Direction::Left,
+            redis::Direction::Right,
+        )
+        .unwrap();
     assert_eq!(v, "1");
     let v: String = c.rpoplpush("src", "dst").unwrap();
     assert_eq!(v, "3");
@@ -118,8 +145,16 @@ fn moves_and_multi_pops() {
         .arg(5)
         .query(&mut c)
         .unwrap();
-    assert_eq!(r, ("dst".to_string(), vec!["3".to_string(), "1".to_string()]));
-    let r: Option<(String, Vec<String>)> = redis::cmd("LMPOP").arg(1).arg("dst").arg("LEFT").query(&mut c).unwrap();
+    assert_eq!(
+        r,
+        ("dst".to_string(), vec!["3".to_string(), "1".to_string()])
+    );
+    let r: Option<(String, Vec<String>)> = redis::cmd("LMPOP")
+        .arg(1)
+        .arg("dst")
+        .arg("LEFT")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(r, None);
 }
 
@@ -135,9 +170,15 @@ fn blpop_is_woken_by_a_push_from_another_connection() {
     wait_blocked(port, 1);
     let mut c = conn(port);
     let _: i64 = c.rpush("q", "job").unwrap();
-    assert_eq!(waiter.join().unwrap(), Some(("q".to_string(), "job".to_string())));
+    assert_eq!(
+        waiter.join().unwrap(),
+        Some(("q".to_string(), "job".to_string()))
+    );
     let exists: bool = c.exists("q").unwrap();
-    assert!(!exists, "the served element was popped and the list deleted");
+    assert!(
+        !exists,
+        "the served element was popped and the list deleted"
+    );
 }
 
 #[test]
@@ -147,9 +188,18 @@ fn blocking_pop_times_out_with_a_decimal_timeout() {
     let t0 = Instant::now();
     assert_eq!(c.cmd(&["BRPOP", "none", "0.2"]), b"*-1\r\n");
     let took = t0.elapsed();
-    assert!(took >= Duration::from_millis(190) && took < Duration::from_secs(2), "{took:?}");
-    assert_eq!(c.cmd(&["BLPOP", "none", "-1"]), b"-ERR timeout is negative\r\n");
-    assert_eq!(c.cmd(&["BLPOP", "none", "abc"]), b"-ERR timeout is not a float or out of range\r\n");
+    assert!(
+        took >= Duration::from_millis(190) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert_eq!(
+        c.cmd(&["BLPOP", "none", "-1"]),
+        b"-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["BLPOP", "none", "abc"]),
+        b"-ERR timeout is not a float or out of range\r\n"
+    );
     // The connection is usable after a timeout.
     assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
 }
@@ -169,7 +219,10 @@ fn three_blocked_clients_are_served_in_order() {
     assert_eq!(c.cmd(&["RPUSH", "q", "e1", "e2"]), b":2\r\n");
     assert_eq!(waiters[0].read_reply(), b"*2\r\n$1\r\nq\r\n$2\r\ne1\r\n");
     assert_eq!(waiters[1].read_reply(), b"*2\r\n$1\r\nq\r\n$2\r\ne2\r\n");
-    assert_eq!(waiters[2].read_reply_timeout(Duration::from_millis(200)), None);
+    assert_eq!(
+        waiters[2].read_reply_timeout(Duration::from_millis(200)),
+        None
+    );
     wait_blocked(srv.port, 1);
     assert_eq!(c.cmd(&["LPUSH", "q", "e3"]), b":1\r\n");
     assert_eq!(waiters[2].read_reply(), b"*2\r\n$1\r\nq\r\n$2\r\ne3\r\n");
@@ -198,7 +251,9 @@ fn blmove_and_blmpop_are_served_by_a_push() {
     wait_blocked(srv.port, 1);
     // A second client waits on the destination: the move's push serves it in turn.
     let mut popper = RawConn::connect(srv.port);
-    popper.send_raw(&encode(&["BLMPOP", "0", "2", "other", "dst", "LEFT", "COUNT", "5"]));
+    popper.send_raw(&encode(&[
+        "BLMPOP", "0", "2", "other", "dst", "LEFT", "COUNT", "5",
+    ]));
     wait_blocked(srv.port, 2);
     let mut c = RawConn::connect(srv.port);
     assert_eq!(c.cmd(&["RPUSH", "src", "a", "b"]), b":2\r\n");
@@ -236,6 +291,9 @@ fn a_waiter_stays_blocked_while_its_key_holds_another_type() {
     wait_blocked(srv.port, 1);
     c.cmd(&["SET", "dst", "x"]);
     c.cmd(&["RPUSH", "src", "v"]);
-    assert_eq!(m.read_reply(), b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    assert_eq!(
+        m.read_reply(),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
     assert_eq!(c.cmd(&["LLEN", "src"]), b":1\r\n");
 }

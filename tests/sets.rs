@@ -14,7 +14,11 @@ fn conn(port: u16) -> redis::Connection {
 }
 
 fn encoding(c: &mut redis::Connection, key: &str) -> String {
-    redis::cmd("OBJECT").arg("ENCODING").arg(key).query(c).unwrap()
+    redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(key)
+        .query(c)
+        .unwrap()
 }
 
 fn set(v: &[&str]) -> HashSet<String> {
@@ -29,7 +33,12 @@ fn membership() {
     assert_eq!(n, 3);
     let is: bool = c.sismember("s", "a").unwrap();
     assert!(is);
-    let many: Vec<bool> = redis::cmd("SMISMEMBER").arg("s").arg("a").arg("z").query(&mut c).unwrap();
+    let many: Vec<bool> = redis::cmd("SMISMEMBER")
+        .arg("s")
+        .arg("a")
+        .arg("z")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(many, [true, false]);
     let n: i64 = c.scard("s").unwrap();
     assert_eq!(n, 3);
@@ -67,9 +76,21 @@ fn algebra_and_store() {
     assert_eq!(n, 0);
     let exists: bool = c.exists("d").unwrap();
     assert!(!exists, "an empty result deletes the destination");
-    let n: i64 = redis::cmd("SINTERCARD").arg(2).arg("a").arg("b").query(&mut c).unwrap();
+    let n: i64 = redis::cmd("SINTERCARD")
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(n, 2);
-    let n: i64 = redis::cmd("SINTERCARD").arg(2).arg("a").arg("b").arg("LIMIT").arg(1).query(&mut c).unwrap();
+    let n: i64 = redis::cmd("SINTERCARD")
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .arg("LIMIT")
+        .arg(1)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(n, 1);
     let moved: bool = c.smove("a", "b", "x").unwrap();
     assert!(moved);
@@ -85,11 +106,23 @@ fn random_picks() {
     let mut c = conn(srv.port);
     let members: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
     let _: i64 = c.sadd("s", &members).unwrap();
-    let five: Vec<String> = redis::cmd("SRANDMEMBER").arg("s").arg(5).query(&mut c).unwrap();
+    let five: Vec<String> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(5)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(five.iter().collect::<HashSet<_>>().len(), 5);
-    let rep: Vec<String> = redis::cmd("SRANDMEMBER").arg("s").arg(-50).query(&mut c).unwrap();
+    let rep: Vec<String> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(-50)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(rep.len(), 50);
-    let all: Vec<String> = redis::cmd("SRANDMEMBER").arg("s").arg(100).query(&mut c).unwrap();
+    let all: Vec<String> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
     assert_eq!(all.len(), 20);
     let popped: Vec<String> = redis::cmd("SPOP").arg("s").arg(15).query(&mut c).unwrap();
     assert_eq!(popped.iter().collect::<HashSet<_>>().len(), 15);
@@ -124,8 +157,13 @@ fn encodings_and_scan() {
     let mut seen = HashSet::new();
     let mut cursor = 0u64;
     loop {
-        let (next, items): (u64, Vec<String>) =
-            redis::cmd("SSCAN").arg("big").arg(cursor).arg("COUNT").arg(50).query(&mut c).unwrap();
+        let (next, items): (u64, Vec<String>) = redis::cmd("SSCAN")
+            .arg("big")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(50)
+            .query(&mut c)
+            .unwrap();
         seen.extend(items);
         cursor = next;
         if cursor == 0 {

@@ -4,7 +4,9 @@ use bytes::Bytes;
 
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::lists::range_long;
-use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE};
+use super::{
+    arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
+};
 use crate::db::hash::{Hash, Limits};
 use crate::db::{Entry, Value};
 use crate::glob::glob_match;
@@ -47,7 +49,13 @@ fn limits(store: &Store) -> Limits {
 /// The hash at `key` (passive expiry applied), `Ok(None)` if absent, WRONGTYPE for other types. `read`
 /// counts keyspace hits/misses as lookupKeyRead does.
 #[inline]
-fn hash_at<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Result<Option<&'a mut Hash>, CmdError> {
+fn hash_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut Hash>, CmdError> {
     store.expire_if_needed(db, key, now);
     let hit = store.dbs[db].contains(key);
     if read {
@@ -67,7 +75,12 @@ fn hash_at<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64, read: bool
 }
 
 /// The hash at `key`, created empty if absent (Redis's hashTypeLookupWriteOrCreate).
-fn hash_or_create<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64) -> Result<&'a mut Hash, CmdError> {
+fn hash_or_create<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<&'a mut Hash, CmdError> {
     if hash_at(store, db, key, now, false)?.is_none() {
         store.dbs[db].insert_entry(key, Entry::new(Value::Hash(Box::default())));
     }
@@ -217,14 +230,17 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?.map(|h| h.len()).unwrap_or(0);
+    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?
+        .map(|h| h.len())
+        .unwrap_or(0);
     ctx.out.int(n as i64);
     Ok(())
 }
 
 fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let found = hash_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|h| h.contains(&args[2]));
+    let found =
+        hash_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|h| h.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
@@ -245,7 +261,8 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lim = limits(ctx.store);
     let h = hash_or_create(ctx.store, db, key, ctx.now)?;
     let cur = match h.get(&args[2]) {
-        Some(v) => crate::resp::parse::parse_i64(v).ok_or(CmdError::new("ERR hash value is not an integer"))?,
+        Some(v) => crate::resp::parse::parse_i64(v)
+            .ok_or(CmdError::new("ERR hash value is not an integer"))?,
         None => 0,
     };
     let Some(new) = cur.checked_add(incr) else {
@@ -321,7 +338,9 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     // Borrow the rng and the hash separately: both live in the store.
     ctx.store.expire_if_needed(db, &args[1], ctx.now);
-    let Store { dbs, rng, stats, .. } = &mut *ctx.store;
+    let Store {
+        dbs, rng, stats, ..
+    } = &mut *ctx.store;
     let out = &mut *ctx.out;
     let h = match dbs[db].get(&args[1]) {
         None => {

@@ -6,7 +6,10 @@
 //! try the non-blocking form, else block".
 use bytes::Bytes;
 
-use super::{arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX, WRONGTYPE};
+use super::{
+    arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX,
+    WRONGTYPE,
+};
 use crate::db::list::List;
 use crate::db::{Entry, Value};
 use crate::store::Store;
@@ -38,7 +41,12 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 
 /// Parses an integer within [min, max] as Redis's getRangeLongFromObjectOrReply: with `msg`, that text is the
 /// error for both a non-integer and an out-of-range value.
-pub fn range_long(a: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> Result<i64, CmdError> {
+pub fn range_long(
+    a: &[u8],
+    min: i64,
+    max: i64,
+    msg: Option<&'static str>,
+) -> Result<i64, CmdError> {
     let v = match crate::resp::parse::parse_i64(a) {
         Some(v) => v,
         None => return Err(msg.map(CmdError::new).unwrap_or(super::NOT_INTEGER)),
@@ -46,7 +54,9 @@ pub fn range_long(a: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> Re
     if v < min || v > max {
         return Err(match msg {
             Some(m) => CmdError::new(m),
-            None => CmdError::from(format!("ERR value is out of range, value must between {min} and {max}")),
+            None => CmdError::from(format!(
+                "ERR value is out of range, value must between {min} and {max}"
+            )),
         });
     }
     Ok(v)
@@ -54,13 +64,23 @@ pub fn range_long(a: &[u8], min: i64, max: i64, msg: Option<&'static str>) -> Re
 
 /// Redis's getPositiveLongFromObjectOrReply.
 pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
-    range_long(a, 0, i64::MAX, Some(msg.unwrap_or("ERR value is out of range, must be positive")))
+    range_long(
+        a,
+        0,
+        i64::MAX,
+        Some(msg.unwrap_or("ERR value is out of range, must be positive")),
+    )
 }
 
 /// The list at `key` for a write (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types.
 /// A free function over the store so the caller can write to `ctx.out` while holding the list.
 #[inline]
-fn list_mut<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64) -> Result<Option<&'a mut List>, CmdError> {
+fn list_mut<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut List>, CmdError> {
     store.expire_if_needed(db, key, now);
     match store.dbs[db].get_mut(key) {
         None => Ok(None),
@@ -73,7 +93,12 @@ fn list_mut<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64) -> Result
 
 /// As `list_mut`, counting keyspace hits and misses as Redis's lookupKeyRead does.
 #[inline]
-fn list_read<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64) -> Result<Option<&'a mut List>, CmdError> {
+fn list_read<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut List>, CmdError> {
     store.expire_if_needed(db, key, now);
     match store.dbs[db].get_mut(key) {
         None => {
@@ -113,7 +138,8 @@ fn parse_where(a: &[u8]) -> Result<bool, CmdError> {
 
 /// Blocking timeout in seconds (decimals allowed) -> absolute deadline in Unix ms, 0 = forever.
 fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
-    let secs = crate::ldouble::parse(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
+    let secs = crate::ldouble::parse(a)
+        .ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
     // C's (long long)(ftval * 1000.0): truncation toward zero, so 0.0001 means "forever" as in Redis.
     // Out-of-range conversions give LLONG_MIN on x86, which Redis then reports as negative.
     let ms = secs * 1000.0;
@@ -146,7 +172,8 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) 
             let mut l = List::default();
             push_all(&mut l, &args[2..], left);
             let n = l.len();
-            ctx.db().insert_entry(key, Entry::new(Value::List(Box::new(l))));
+            ctx.db()
+                .insert_entry(key, Entry::new(Value::List(Box::new(l))));
             n
         }
     };
@@ -202,7 +229,11 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     };
     match count {
         None => {
-            let v = if left { l.items.pop_front() } else { l.items.pop_back() };
+            let v = if left {
+                l.items.pop_front()
+            } else {
+                l.items.pop_back()
+            };
             match v {
                 Some(v) => out.bulk(&v),
                 None => out.null(),
@@ -216,7 +247,11 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
             let n = (n as usize).min(l.len());
             out.array(n);
             for _ in 0..n {
-                let v = if left { l.items.pop_front() } else { l.items.pop_back() };
+                let v = if left {
+                    l.items.pop_front()
+                } else {
+                    l.items.pop_back()
+                };
                 if let Some(v) = v {
                     out.bulk(&v);
                 }
@@ -274,7 +309,9 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn llen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = list_read(ctx.store, db, &args[1], ctx.now)?.map(|l| l.len()).unwrap_or(0);
+    let n = list_read(ctx.store, db, &args[1], ctx.now)?
+        .map(|l| l.len())
+        .unwrap_or(0);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -330,7 +367,11 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
     let mut removed = 0usize;
     if count >= 0 {
         let mut i = 0;
@@ -400,7 +441,8 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(-1);
         return Ok(());
     };
-    l.items.insert(if after { p + 1 } else { p }, Box::from(&args[4][..]));
+    l.items
+        .insert(if after { p + 1 } else { p }, Box::from(&args[4][..]));
     let n = l.len();
     ctx.out.int(n as i64);
     ctx.modified(key);
@@ -430,7 +472,10 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         } else if eq_ic(&args[j], "count") && more {
             j += 1;
-            count = Some(positive_long(&args[j], Some("ERR COUNT can't be negative"))?);
+            count = Some(positive_long(
+                &args[j],
+                Some("ERR COUNT can't be negative"),
+            )?);
         } else if eq_ic(&args[j], "maxlen") && more {
             j += 1;
             maxlen = positive_long(&args[j], Some("ERR MAXLEN can't be negative"))?;
@@ -457,7 +502,11 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => 1,
     };
     let mut skip = rank.unsigned_abs() - 1;
-    let max = if maxlen == 0 { len } else { (maxlen as usize).min(len) };
+    let max = if maxlen == 0 {
+        len
+    } else {
+        (maxlen as usize).min(len)
+    };
     let mut found = Vec::new();
     for step in 0..max {
         let i = if rank > 0 { step } else { len - 1 - step };
@@ -502,7 +551,11 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
         ctx.out.null();
         return Ok(());
     };
-    let v = if from_left { l.items.pop_front() } else { l.items.pop_back() };
+    let v = if from_left {
+        l.items.pop_front()
+    } else {
+        l.items.pop_back()
+    };
     let Some(v) = v else {
         ctx.out.null();
         return Ok(());
@@ -519,7 +572,8 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
         None => {
             let mut d = List::default();
             d.items.push_back(v);
-            ctx.db().insert_entry(dst, Entry::new(Value::List(Box::new(d))));
+            ctx.db()
+                .insert_entry(dst, Entry::new(Value::List(Box::new(d))));
         }
     }
     ctx.modified(dst);
@@ -548,7 +602,12 @@ struct MpopArgs {
 }
 
 fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
-    let numkeys = range_long(&args[numkeys_at], 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as u64;
+    let numkeys = range_long(
+        &args[numkeys_at],
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as u64;
     let where_at = (numkeys_at as u64 + 1).saturating_add(numkeys);
     if where_at >= args.len() as u64 {
         return Err(SYNTAX);
@@ -560,7 +619,12 @@ fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
     while j < args.len() {
         if count.is_none() && eq_ic(&args[j], "count") && j + 1 < args.len() {
             j += 1;
-            count = Some(range_long(&args[j], 1, i64::MAX, Some("ERR count should be greater than 0"))?);
+            count = Some(range_long(
+                &args[j],
+                1,
+                i64::MAX,
+                Some("ERR count should be greater than 0"),
+            )?);
         } else {
             return Err(SYNTAX);
         }
@@ -595,7 +659,11 @@ fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<b
         out.bulk(key);
         out.array(n);
         for _ in 0..n {
-            let v = if left { l.items.pop_front() } else { l.items.pop_back() };
+            let v = if left {
+                l.items.pop_front()
+            } else {
+                l.items.pop_back()
+            };
             if let Some(v) = v {
                 out.bulk(&v);
             }
@@ -649,7 +717,11 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
             Err(_) if skip_wrongtype => continue,
             Err(e) => return Err(e),
         };
-        let v = if left { l.items.pop_front() } else { l.items.pop_back() };
+        let v = if left {
+            l.items.pop_front()
+        } else {
+            l.items.pop_back()
+        };
         let Some(v) = v else {
             continue;
         };
@@ -671,7 +743,13 @@ fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     bpop_generic(ctx, args, false)
 }
 
-fn blmove_generic(ctx: &mut Ctx, args: &[Bytes], from: bool, to: bool, timeout: &[u8]) -> CmdResult {
+fn blmove_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    from: bool,
+    to: bool,
+    timeout: &[u8],
+) -> CmdResult {
     let deadline = parse_timeout(ctx, timeout)?;
     let db = ctx.client.db;
     let (src, dst) = (&args[1], &args[2]);
@@ -736,7 +814,15 @@ mod tests {
             range_long(b"-9223372036854775808", -i64::MAX, i64::MAX, None).unwrap_err().0,
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
         );
-        assert_eq!(positive_long(b"-1", None).unwrap_err().0, "ERR value is out of range, must be positive");
-        assert_eq!(positive_long(b"x", Some("ERR COUNT can't be negative")).unwrap_err().0, "ERR COUNT can't be negative");
+        assert_eq!(
+            positive_long(b"-1", None).unwrap_err().0,
+            "ERR value is out of range, must be positive"
+        );
+        assert_eq!(
+            positive_long(b"x", Some("ERR COUNT can't be negative"))
+                .unwrap_err()
+                .0,
+            "ERR COUNT can't be negative"
+        );
     }
 }

@@ -42,7 +42,13 @@ fn max_ints(store: &Store) -> usize {
 /// The set at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. `read` counts
 /// keyspace hits/misses as lookupKeyRead does.
 #[inline]
-fn set_at<'a>(store: &'a mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Result<Option<&'a mut Set>, CmdError> {
+fn set_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut Set>, CmdError> {
     store.expire_if_needed(db, key, now);
     if read {
         if store.dbs[db].contains(key) {
@@ -75,8 +81,10 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let s = match set_at(ctx.store, db, key, ctx.now, false)? {
         Some(s) => s,
         None => {
-            ctx.db()
-                .insert_entry(key, Entry::new(Value::Set(Box::new(Set::for_member(&args[2])))));
+            ctx.db().insert_entry(
+                key,
+                Entry::new(Value::Set(Box::new(Set::for_member(&args[2])))),
+            );
             match ctx.db().get_mut(key).map(|e| &mut e.value) {
                 Some(Value::Set(s)) => s,
                 _ => return Err(WRONGTYPE),
@@ -143,7 +151,8 @@ fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let found = set_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|s| s.contains(&args[2]));
+    let found =
+        set_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|s| s.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
@@ -161,7 +170,9 @@ fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn scard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = set_at(ctx.store, db, &args[1], ctx.now, true)?.map(|s| s.len()).unwrap_or(0);
+    let n = set_at(ctx.store, db, &args[1], ctx.now, true)?
+        .map(|s| s.len())
+        .unwrap_or(0);
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -234,7 +245,9 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
     ctx.store.expire_if_needed(db, key, ctx.now);
-    let Store { dbs, rng, stats, .. } = &mut *ctx.store;
+    let Store {
+        dbs, rng, stats, ..
+    } = &mut *ctx.store;
     let out = &mut *ctx.out;
     let s = match dbs[db].get(key).map(|e| &e.value) {
         None => {
@@ -329,7 +342,8 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => {
             let mut d = Set::for_member(m);
             d.add(m, max);
-            ctx.db().insert_entry(dst, Entry::new(Value::Set(Box::new(d))));
+            ctx.db()
+                .insert_entry(dst, Entry::new(Value::Set(Box::new(d))));
             true
         }
     };
@@ -350,7 +364,13 @@ enum Op {
 
 /// Computes an intersection, union or difference of the sets at `keys` (missing keys are empty sets).
 /// WRONGTYPE if any key holds another type. `limit` (SINTERCARD) stops an intersection early; 0 = none.
-fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize, read: bool) -> Result<Set, CmdError> {
+fn compute(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    op: Op,
+    limit: usize,
+    read: bool,
+) -> Result<Set, CmdError> {
     let db = ctx.client.db;
     let now = ctx.now;
     let mut any_missing = false;
@@ -460,9 +480,16 @@ fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let numkeys = range_long(&args[1], 1, i64::MAX, Some("ERR numkeys should be greater than 0"))? as u64;
+    let numkeys = range_long(
+        &args[1],
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as u64;
     if numkeys > (args.len() - 2) as u64 {
-        return Err(CmdError::new("ERR Number of keys can't be greater than number of args"));
+        return Err(CmdError::new(
+            "ERR Number of keys can't be greater than number of args",
+        ));
     }
     let numkeys = numkeys as usize;
     let mut limit = 0usize;

@@ -16,7 +16,10 @@ pub enum Hash {
 
 impl Default for Hash {
     fn default() -> Self {
-        Hash::Packed { buf: Vec::new(), len: 0 }
+        Hash::Packed {
+            buf: Vec::new(),
+            len: 0,
+        }
     }
 }
 
@@ -161,7 +164,7 @@ impl Hash {
     }
 
     /// Converts a packed hash to a table.
-    fn to_table(&mut self) {
+    fn convert_to_table(&mut self) {
         if let Hash::Packed { buf, len } = self {
             let mut m = Map::with_capacity_and_hasher(*len as usize + 1, ahash::RandomState::new());
             for (f, v) in (PackedIter { buf, pos: 0 }) {
@@ -173,8 +176,10 @@ impl Hash {
 
     /// Sets a field; true if it is new. Converts to a table past the limits, as Redis's hashTypeSet does.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
-        if matches!(self, Hash::Packed { .. }) && (field.len() > lim.value || value.len() > lim.value) {
-            self.to_table();
+        if matches!(self, Hash::Packed { .. })
+            && (field.len() > lim.value || value.len() > lim.value)
+        {
+            self.convert_to_table();
         }
         let new = match self {
             Hash::Packed { buf, len } => match find(buf, field) {
@@ -191,7 +196,10 @@ impl Hash {
                 }
                 None => {
                     // Exact growth, as a listpack reallocates per insert: small hashes carry no slack.
-                    let need = varint_len(field.len()) + field.len() + varint_len(value.len()) + value.len();
+                    let need = varint_len(field.len())
+                        + field.len()
+                        + varint_len(value.len())
+                        + value.len();
                     buf.reserve_exact(need);
                     put_varint(buf, field.len());
                     buf.extend_from_slice(field);
@@ -213,7 +221,7 @@ impl Hash {
             },
         };
         if new && self.len() > lim.entries {
-            self.to_table();
+            self.convert_to_table();
         }
         new
     }
@@ -251,7 +259,11 @@ impl Hash {
     /// an element present throughout is never missed). Packed hashes are returned whole by the caller.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
         let len = self.len() as u64;
-        let mut pos = if cursor == 0 || cursor > len { len } else { cursor };
+        let mut pos = if cursor == 0 || cursor > len {
+            len
+        } else {
+            cursor
+        };
         let mut n = 0;
         while pos > 0 && n < count {
             pos -= 1;
@@ -275,7 +287,10 @@ impl Hash {
 mod tests {
     use super::*;
 
-    const LIM: Limits = Limits { entries: 4, value: 8 };
+    const LIM: Limits = Limits {
+        entries: 4,
+        value: 8,
+    };
 
     #[test]
     fn packed_set_get_remove() {
@@ -311,7 +326,10 @@ mod tests {
     #[test]
     fn long_values_use_multibyte_lengths() {
         let big = vec![7u8; 300];
-        let lim = Limits { entries: 10, value: 1000 };
+        let lim = Limits {
+            entries: 10,
+            value: 1000,
+        };
         let mut h = Hash::default();
         h.set(b"x", &big, lim);
         h.set(b"y", b"z", lim);

@@ -91,7 +91,7 @@ impl Set {
         }
     }
 
-    fn to_table(&mut self) {
+    fn convert_to_table(&mut self) {
         if let Set::Ints(v) = self {
             let mut t = Table::with_capacity_and_hasher(v.len() + 1, ahash::RandomState::new());
             for n in v.iter() {
@@ -111,13 +111,13 @@ impl Set {
                         Err(pos) => {
                             v.insert(pos, n);
                             if v.len() > max_ints {
-                                self.to_table();
+                                self.convert_to_table();
                             }
                             true
                         }
                     };
                 }
-                None => self.to_table(),
+                None => self.convert_to_table(),
             }
         }
         match self {
@@ -192,7 +192,11 @@ impl Set {
     /// One SSCAN step over a table (positions walked from the end, as the keyspace SCAN does).
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(Elem)) -> u64 {
         let len = self.len() as u64;
-        let mut pos = if cursor == 0 || cursor > len { len } else { cursor };
+        let mut pos = if cursor == 0 || cursor > len {
+            len
+        } else {
+            cursor
+        };
         let mut n = 0;
         while pos > 0 && n < count {
             pos -= 1;
@@ -223,7 +227,10 @@ mod tests {
         assert!(s.add(b"-1", 3));
         assert!(!s.add(b"3", 3));
         assert_eq!(s.encoding(), "intset");
-        assert_eq!(s.iter().map(|e| e.to_vec()).collect::<Vec<_>>(), vec![b"-1".to_vec(), b"3".to_vec()]);
+        assert_eq!(
+            s.iter().map(|e| e.to_vec()).collect::<Vec<_>>(),
+            vec![b"-1".to_vec(), b"3".to_vec()]
+        );
         assert!(s.contains(b"3") && !s.contains(b"03"));
         assert!(s.add(b"x", 3));
         assert_eq!(s.encoding(), "hashtable");
