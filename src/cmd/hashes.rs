@@ -256,11 +256,10 @@ fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let incr = arg_i64(&args[3])?;
-    let key = &args[1];
+    let (key, field) = (&args[1], &args[2]);
     let db = ctx.client.db;
-    let lim = limits(ctx.store);
-    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
-    let cur = match h.get(&args[2]) {
+    // The new value is computed before the hash is created, so a failure never leaves an empty hash behind.
+    let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
         Some(v) => crate::resp::parse::parse_i64(v)
             .ok_or(CmdError::new("ERR hash value is not an integer"))?,
         None => 0,
@@ -268,7 +267,12 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let Some(new) = cur.checked_add(incr) else {
         return Err(super::OVERFLOW);
     };
-    h.set(&args[2], &crate::resp::encode::fmt_i64(new), lim);
+    let lim = limits(ctx.store);
+    hash_or_create(ctx.store, db, key, ctx.now)?.set(
+        field,
+        &crate::resp::encode::fmt_i64(new),
+        lim,
+    );
     ctx.out.int(new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrby", key);
@@ -280,11 +284,9 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if incr.is_infinite() {
         return Err(CmdError::new("ERR value is NaN or Infinity"));
     }
-    let key = &args[1];
+    let (key, field) = (&args[1], &args[2]);
     let db = ctx.client.db;
-    let lim = limits(ctx.store);
-    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
-    let new = match h.get(&args[2]) {
+    let new = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
         Some(v) => {
             if crate::ldouble::parse(v).is_none() {
                 return Err(CmdError::new("ERR hash value is not a float"));
@@ -293,7 +295,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         None => crate::ldouble::incr_by_float(b"0", &args[3])?,
     };
-    h.set(&args[2], &new, lim);
+    let lim = limits(ctx.store);
+    hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &new, lim);
     ctx.out.bulk(&new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrbyfloat", key);

@@ -109,6 +109,8 @@ impl Set {
                     return match v.binary_search(&n) {
                         Ok(_) => false,
                         Err(pos) => {
+                            // Exact growth, as an intset reallocates per insert: no slack in small sets.
+                            v.reserve_exact(1);
                             v.insert(pos, n);
                             if v.len() > max_ints {
                                 self.convert_to_table();
