@@ -124,6 +124,11 @@ fn random_picks() {
         .query(&mut c)
         .unwrap();
     assert_eq!(all.len(), 20);
+    let e: redis::RedisResult<Vec<String>> = redis::cmd("SRANDMEMBER")
+        .arg("s")
+        .arg(-i64::MAX)
+        .query(&mut c);
+    assert!(e.is_err(), "an absurd negative count is refused");
     let popped: Vec<String> = redis::cmd("SPOP").arg("s").arg(15).query(&mut c).unwrap();
     assert_eq!(popped.iter().collect::<HashSet<_>>().len(), 15);
     let n: i64 = c.scard("s").unwrap();

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::keys::{parse_cursor, parse_scan_opts};
-use super::lists::range_long;
+use super::lists::{range_long, MAX_RANDOM_PICKS};
 use super::{
     arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };
@@ -362,12 +362,23 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         out.array(0);
         return Ok(());
     }
+    if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
+        return Err(CmdError::new("ERR value is out of range"));
+    }
     let n = count.unsigned_abs() as usize;
     let flat = withvalues && out.resp == 2;
     if count < 0 || count == 1 {
+        // A packed hash has no O(1) positions: index its pairs once.
+        let packed: Option<Vec<(&[u8], &[u8])>> =
+            matches!(**h, Hash::Packed { .. }).then(|| h.iter().collect());
         out.array(if flat { n * 2 } else { n });
         for _ in 0..n {
-            if let Some((f, v)) = h.get_index(rand::Rng::gen_range(rng, 0..size)) {
+            let i = rand::Rng::gen_range(rng, 0..size);
+            let pair = match &packed {
+                Some(v) => v.get(i).copied(),
+                None => h.get_index(i),
+            };
+            if let Some((f, v)) = pair {
                 put_pair(out, f, v, withvalues);
             }
         }

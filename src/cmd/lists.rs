@@ -62,6 +62,10 @@ pub fn range_long(
     Ok(v)
 }
 
+/// Largest number of repeated random picks (HRANDFIELD / SRANDMEMBER with a negative count) one reply may
+/// hold. Redis would try to build any size and run out of memory; we refuse instead of hanging the server.
+pub const MAX_RANDOM_PICKS: u64 = 1 << 27;
+
 /// Redis's getPositiveLongFromObjectOrReply.
 pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
     range_long(

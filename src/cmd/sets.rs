@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::keys::{parse_cursor, parse_scan_opts};
-use super::lists::{positive_long, range_long};
+use super::lists::{positive_long, range_long, MAX_RANDOM_PICKS};
 use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::set::{Elem, Set};
 use crate::db::{Entry, Value};
@@ -273,6 +273,9 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count == 0 || size == 0 {
         out.array(0);
         return Ok(());
+    }
+    if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
+        return Err(CmdError::new("ERR value is out of range"));
     }
     let n = count.unsigned_abs() as usize;
     if count < 0 || n == 1 {
