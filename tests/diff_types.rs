@@ -456,6 +456,8 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
         b"\x00\xff\r\n",
         b"x y",
         b"3.5",
+        b"70000",
+        b"-5000000000",
         b"99999999999999999999",
     ];
     let ints: &[&str] = &[
@@ -645,14 +647,17 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
             c.push(key(r));
             c.push(val(r));
         }
-        "HINCRBY" | "HINCRBYFLOAT" => {
+        "HINCRBY" => {
             c.push(key(r));
             c.push(val(r));
-            c.push(if name == "HINCRBY" {
-                int(r)
-            } else {
-                word(r, &["1", "-2", "0.5", "x", "2.25", "inf"])
-            });
+            c.push(int(r));
+        }
+        "HINCRBYFLOAT" => {
+            // A field of its own, with increments exact in binary: the sums are then the same in C's long
+            // double and in f64, whichever INCRBYFLOAT arithmetic is linked in.
+            c.push(key(r));
+            c.push(word(r, &["fl", "fl2"]));
+            c.push(word(r, &["1", "-2", "0.5", "x", "2.25", "inf"]));
         }
         "HSCAN" | "SSCAN" => {
             c.push(key(r));

@@ -1,7 +1,8 @@
 //! The set type: small all-integer sets as a sorted vector (Redis's intset), others in a hash set.
 //!
-//! The integer form costs 8 bytes per member and iterates in ascending order, as Redis's intset does (so
-//! SMEMBERS of such a set matches Redis exactly). A non-integer member, or more members than
+//! The integer form stores each member in 2, 4 or 8 bytes (the narrowest width that fits every member, widened
+//! on demand) and iterates in ascending order, as Redis's intset does (so SMEMBERS of such a set matches Redis
+//! exactly). A non-integer member, or more members than
 //! `set-max-intset-entries`, turns it into a table for good.
 use indexmap::IndexSet;
 
@@ -9,13 +10,172 @@ pub type Table = IndexSet<Box<[u8]>, ahash::RandomState>;
 
 #[derive(Clone)]
 pub enum Set {
-    Ints(Vec<i64>),
+    Ints(IntSet),
     Table(Box<Table>),
 }
 
 impl Default for Set {
     fn default() -> Self {
-        Set::Ints(Vec::new())
+        Set::Ints(IntSet::default())
+    }
+}
+
+/// Bytes per member of an intset. An enum (not a u8) so `Set` can keep its tag in the niche.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Width {
+    W2 = 2,
+    W4 = 4,
+    W8 = 8,
+}
+
+impl Width {
+    fn of(v: i64) -> Width {
+        if i16::try_from(v).is_ok() {
+            Width::W2
+        } else if i32::try_from(v).is_ok() {
+            Width::W4
+        } else {
+            Width::W8
+        }
+    }
+}
+
+/// Sorted distinct integers packed little-endian at one width: Redis's intset.
+#[derive(Clone)]
+pub struct IntSet {
+    width: Width,
+    data: Vec<u8>,
+}
+
+impl Default for IntSet {
+    fn default() -> Self {
+        IntSet {
+            width: Width::W2,
+            data: Vec::new(),
+        }
+    }
+}
+
+impl IntSet {
+    pub fn len(&self) -> usize {
+        self.data.len() / self.width as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The member at a position (positions are always in range when called from this module).
+    #[inline]
+    pub fn get(&self, i: usize) -> i64 {
+        let w = self.width as usize;
+        let b = &self.data[i * w..i * w + w];
+        match self.width {
+            Width::W2 => i16::from_le_bytes([b[0], b[1]]) as i64,
+            Width::W4 => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
+            Width::W8 => i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        }
+    }
+
+    fn search(&self, v: i64) -> Result<usize, usize> {
+        if Width::of(v) > self.width {
+            // Wider than every member: beyond one end.
+            return Err(if v < 0 { 0 } else { self.len() });
+        }
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.get(mid).cmp(&v) {
+                std::cmp::Ordering::Equal => return Ok(mid),
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        Err(lo)
+    }
+
+    pub fn contains(&self, v: i64) -> bool {
+        self.search(v).is_ok()
+    }
+
+    fn put(buf: &mut Vec<u8>, w: Width, v: i64) {
+        match w {
+            Width::W2 => buf.extend_from_slice(&(v as i16).to_le_bytes()),
+            Width::W4 => buf.extend_from_slice(&(v as i32).to_le_bytes()),
+            Width::W8 => buf.extend_from_slice(&v.to_le_bytes()),
+        }
+    }
+
+    /// Inserts a member; true if it was new. Widens every member first when `v` needs more bytes.
+    pub fn insert(&mut self, v: i64) -> bool {
+        let pos = match self.search(v) {
+            Ok(_) => return false,
+            Err(p) => p,
+        };
+        let need = Width::of(v);
+        if need > self.width {
+            let mut data = Vec::with_capacity((self.len() + 1) * need as usize);
+            for i in 0..self.len() {
+                if i == pos {
+                    Self::put(&mut data, need, v);
+                }
+                Self::put(&mut data, need, self.get(i));
+            }
+            if pos == self.len() {
+                Self::put(&mut data, need, v);
+            }
+            self.width = need;
+            self.data = data;
+            return true;
+        }
+        let w = self.width as usize;
+        let mut bytes = Vec::with_capacity(w);
+        Self::put(&mut bytes, self.width, v);
+        // Exact growth, as an intset reallocates per insert: no slack in small sets.
+        self.data.reserve_exact(w);
+        self.data.splice(pos * w..pos * w, bytes);
+        true
+    }
+
+    pub fn remove(&mut self, v: i64) -> bool {
+        match self.search(v) {
+            Ok(pos) => {
+                self.remove_at(pos);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn remove_at(&mut self, pos: usize) -> i64 {
+        let v = self.get(pos);
+        let w = self.width as usize;
+        self.data.drain(pos * w..pos * w + w);
+        v
+    }
+
+    pub fn iter(&self) -> IntIter<'_> {
+        IntIter { set: self, i: 0 }
+    }
+}
+
+pub struct IntIter<'a> {
+    set: &'a IntSet,
+    i: usize,
+}
+
+impl Iterator for IntIter<'_> {
+    type Item = i64;
+    #[inline]
+    fn next(&mut self) -> Option<i64> {
+        if self.i >= self.set.len() {
+            return None;
+        }
+        self.i += 1;
+        Some(self.set.get(self.i - 1))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.set.len() - self.i;
+        (n, Some(n))
     }
 }
 
@@ -42,7 +202,7 @@ pub fn as_int(m: &[u8]) -> Option<i64> {
 }
 
 pub enum Iter<'a> {
-    Ints(std::slice::Iter<'a, i64>),
+    Ints(IntIter<'a>),
     Table(indexmap::set::Iter<'a, Box<[u8]>>),
 }
 
@@ -51,7 +211,7 @@ impl<'a> Iterator for Iter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Elem<'a>> {
         match self {
-            Iter::Ints(i) => i.next().map(|n| Elem::Int(*n)),
+            Iter::Ints(i) => i.next().map(Elem::Int),
             Iter::Table(t) => t.next().map(|m| Elem::Str(m)),
         }
     }
@@ -69,7 +229,7 @@ impl Set {
     /// An empty set in the form Redis's setTypeCreate picks for its first member.
     pub fn for_member(m: &[u8]) -> Set {
         if as_int(m).is_some() {
-            Set::Ints(Vec::new())
+            Set::Ints(IntSet::default())
         } else {
             Set::Table(Box::default())
         }
@@ -95,7 +255,7 @@ impl Set {
         if let Set::Ints(v) = self {
             let mut t = Table::with_capacity_and_hasher(v.len() + 1, ahash::RandomState::new());
             for n in v.iter() {
-                t.insert(crate::resp::encode::fmt_i64(*n).into_boxed_slice());
+                t.insert(crate::resp::encode::fmt_i64(n).into_boxed_slice());
             }
             *self = Set::Table(Box::new(t));
         }
@@ -106,18 +266,11 @@ impl Set {
         if let Set::Ints(v) = self {
             match as_int(m) {
                 Some(n) => {
-                    return match v.binary_search(&n) {
-                        Ok(_) => false,
-                        Err(pos) => {
-                            // Exact growth, as an intset reallocates per insert: no slack in small sets.
-                            v.reserve_exact(1);
-                            v.insert(pos, n);
-                            if v.len() > max_ints {
-                                self.convert_to_table();
-                            }
-                            true
-                        }
-                    };
+                    let added = v.insert(n);
+                    if added && v.len() > max_ints {
+                        self.convert_to_table();
+                    }
+                    return added;
                 }
                 None => self.convert_to_table(),
             }
@@ -136,7 +289,7 @@ impl Set {
 
     pub fn contains(&self, m: &[u8]) -> bool {
         match self {
-            Set::Ints(v) => as_int(m).is_some_and(|n| v.binary_search(&n).is_ok()),
+            Set::Ints(v) => as_int(m).is_some_and(|n| v.contains(n)),
             Set::Table(t) => t.contains(m),
         }
     }
@@ -144,7 +297,7 @@ impl Set {
     /// Membership of a member of another set, without formatting integers when both are intsets.
     pub fn contains_elem(&self, e: Elem) -> bool {
         match (self, e) {
-            (Set::Ints(v), Elem::Int(n)) => v.binary_search(&n).is_ok(),
+            (Set::Ints(v), Elem::Int(n)) => v.contains(n),
             (_, Elem::Str(s)) => self.contains(s),
             (Set::Table(_), Elem::Int(n)) => self.contains(&crate::resp::encode::fmt_i64(n)),
         }
@@ -152,13 +305,7 @@ impl Set {
 
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match self {
-            Set::Ints(v) => match as_int(m).map(|n| v.binary_search(&n)) {
-                Some(Ok(pos)) => {
-                    v.remove(pos);
-                    true
-                }
-                _ => false,
-            },
+            Set::Ints(v) => as_int(m).is_some_and(|n| v.remove(n)),
             Set::Table(t) => t.swap_remove(m),
         }
     }
@@ -172,7 +319,7 @@ impl Set {
 
     pub fn get_index(&self, i: usize) -> Option<Elem<'_>> {
         match self {
-            Set::Ints(v) => v.get(i).map(|n| Elem::Int(*n)),
+            Set::Ints(v) => (i < v.len()).then(|| Elem::Int(v.get(i))),
             Set::Table(t) => t.get_index(i).map(|m| Elem::Str(m)),
         }
     }
@@ -180,13 +327,7 @@ impl Set {
     /// Removes and returns the member at a position (for SPOP).
     pub fn remove_index(&mut self, i: usize) -> Option<Vec<u8>> {
         match self {
-            Set::Ints(v) => {
-                if i < v.len() {
-                    Some(crate::resp::encode::fmt_i64(v.remove(i)))
-                } else {
-                    None
-                }
-            }
+            Set::Ints(v) => (i < v.len()).then(|| crate::resp::encode::fmt_i64(v.remove_at(i))),
             Set::Table(t) => t.swap_remove_index(i).map(|m| m.into_vec()),
         }
     }
@@ -212,7 +353,7 @@ impl Set {
 
     pub fn mem_usage(&self) -> usize {
         match self {
-            Set::Ints(v) => v.capacity() * 8 + 32,
+            Set::Ints(v) => v.data.capacity() + 32,
             Set::Table(t) => t.iter().map(|m| m.len() + 32).sum::<usize>() + 64,
         }
     }
@@ -221,6 +362,34 @@ impl Set {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intset_widens_and_stays_sorted() {
+        let mut s = IntSet::default();
+        let vals = [5, -3, 40000, i64::MIN, 7, i64::MAX, -70000, 0, 1 << 40];
+        for v in vals {
+            assert!(s.insert(v));
+            assert!(!s.insert(v));
+        }
+        let mut want = vals.to_vec();
+        want.sort();
+        assert_eq!(s.iter().collect::<Vec<_>>(), want);
+        assert_eq!(s.width, Width::W8);
+        for v in vals {
+            assert!(s.contains(v));
+        }
+        assert!(!s.contains(6) && !s.contains(-4));
+        assert!(s.remove(40000) && !s.remove(40000));
+        assert_eq!(s.len(), vals.len() - 1);
+        let mut small = IntSet::default();
+        small.insert(3);
+        small.insert(1);
+        assert_eq!(small.data.len(), 4, "two bytes per small member");
+        assert!(std::mem::size_of::<Set>() <= 32);
+        assert!(!small.contains(1 << 20) && !small.contains(-(1 << 40)));
+        small.insert(-(1 << 20));
+        assert_eq!(small.iter().collect::<Vec<_>>(), vec![-(1 << 20), 1, 3]);
+    }
 
     #[test]
     fn intset_until_a_string_or_too_many() {
