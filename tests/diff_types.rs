@@ -473,6 +473,7 @@ fn random_command(r: &mut Rng) -> Vec<Vec<u8>> {
         "x",
         "1.5",
         "9223372036854775807",
+        "-9223372036854775808",
     ];
     let key = |r: &mut Rng| r.pick(KEYS).as_bytes().to_vec();
     let val = |r: &mut Rng| r.pick(vals).to_vec();

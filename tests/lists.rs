@@ -202,6 +202,12 @@ fn blocking_pop_times_out_with_a_decimal_timeout() {
     );
     // The connection is usable after a timeout.
     assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+    // The same through a client library: a timed-out pop is nil.
+    let mut rc = conn(srv.port);
+    let t0 = Instant::now();
+    let r: Option<(String, String)> = rc.brpop("none", 0.15).unwrap();
+    assert_eq!(r, None);
+    assert!(t0.elapsed() >= Duration::from_millis(140));
 }
 
 #[test]
