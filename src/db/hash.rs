@@ -340,3 +340,33 @@ mod tests {
         assert_eq!(h.get(b"y"), Some(&b"z"[..]));
     }
 }
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        /// Any sequence of sets and removes leaves the hash equal to a plain map, across conversions.
+        #[test]
+        fn behaves_like_a_map(ops in proptest::collection::vec((any::<bool>(), 0u8..12, proptest::collection::vec(any::<u8>(), 0..12)), 0..80)) {
+            let lim = Limits { entries: 6, value: 10 };
+            let mut h = Hash::default();
+            let mut m: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            for (set, f, v) in ops {
+                let field = vec![b'f'; f as usize];
+                if set {
+                    prop_assert_eq!(h.set(&field, &v, lim), m.insert(field.clone(), v.clone()).is_none());
+                } else {
+                    prop_assert_eq!(h.remove(&field), m.remove(&field).is_some());
+                }
+                prop_assert_eq!(h.len(), m.len());
+            }
+            for (f, v) in &m {
+                prop_assert_eq!(h.get(f), Some(&v[..]));
+            }
+            prop_assert_eq!(h.iter().count(), m.len());
+        }
+    }
+}

@@ -415,3 +415,42 @@ mod tests {
         assert!(s.remove(b"2") && !s.remove(b"2"));
     }
 }
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// Any sequence of adds and removes leaves the set equal to a plain set, across widenings and
+        /// conversion; while it is an intset it iterates in ascending order.
+        #[test]
+        fn behaves_like_a_set(ops in proptest::collection::vec((any::<bool>(), prop_oneof![
+            (-5i64..5).prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-40000i64..40000).prop_map(|n| n.to_string()),
+            "[a-c]{1,2}",
+        ]), 0..60)) {
+            let mut s = Set::default();
+            let mut m: BTreeSet<String> = BTreeSet::new();
+            for (add, v) in ops {
+                if add {
+                    prop_assert_eq!(s.add(v.as_bytes(), 20), m.insert(v.clone()));
+                } else {
+                    prop_assert_eq!(s.remove(v.as_bytes()), m.remove(&v));
+                }
+                prop_assert_eq!(s.len(), m.len());
+            }
+            for v in &m {
+                prop_assert!(s.contains(v.as_bytes()));
+            }
+            let got: BTreeSet<String> = s.iter().map(|e| String::from_utf8(e.to_vec()).unwrap()).collect();
+            prop_assert_eq!(&got, &m);
+            if let Set::Ints(i) = &s {
+                let v: Vec<i64> = i.iter().collect();
+                prop_assert!(v.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+    }
+}
