@@ -151,7 +151,8 @@ impl Store {
     /// Samples the command counter (called from the server cron) to keep ops_per_sec current.
     pub fn sample_ops(&mut self) {
         let now = Instant::now();
-        self.ops_samples.push_back((now, self.stats.total_commands_processed));
+        self.ops_samples
+            .push_back((now, self.stats.total_commands_processed));
         while self.ops_samples.len() > 16 {
             self.ops_samples.pop_front();
         }
@@ -369,7 +370,7 @@ impl Store {
                 sampled_total += num as u64;
                 expired_total += expired as u64;
                 iteration += 1;
-                if iteration % 16 == 0 && Instant::now() >= deadline {
+                if iteration.is_multiple_of(16) && Instant::now() >= deadline {
                     timed_out = true;
                     break;
                 }
