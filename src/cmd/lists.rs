@@ -376,26 +376,39 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         count.unsigned_abs() as usize
     };
-    let mut removed = 0usize;
+    // Positions first, then one compacting pass: removing one by one would be quadratic on long lists.
+    let mut hits: Vec<usize> = Vec::new();
     if count >= 0 {
-        let mut i = 0;
-        while i < l.items.len() && removed < limit {
-            if &l.items[i][..] == elem {
-                l.items.remove(i);
-                removed += 1;
-            } else {
-                i += 1;
+        for (i, it) in l.items.iter().enumerate() {
+            if hits.len() >= limit {
+                break;
+            }
+            if &it[..] == elem {
+                hits.push(i);
             }
         }
     } else {
-        let mut i = l.items.len();
-        while i > 0 && removed < limit {
-            i -= 1;
-            if &l.items[i][..] == elem {
-                l.items.remove(i);
-                removed += 1;
+        for (i, it) in l.items.iter().enumerate().rev() {
+            if hits.len() >= limit {
+                break;
+            }
+            if &it[..] == elem {
+                hits.push(i);
             }
         }
+        hits.reverse();
+    }
+    let removed = hits.len();
+    if removed > 0 {
+        let (mut pos, mut next) = (0usize, 0usize);
+        l.items.retain(|_| {
+            let drop = next < hits.len() && hits[next] == pos;
+            if drop {
+                next += 1;
+            }
+            pos += 1;
+            !drop
+        });
     }
     let empty = l.is_empty();
     ctx.out.int(removed as i64);
