@@ -303,3 +303,27 @@ fn a_waiter_stays_blocked_while_its_key_holds_another_type() {
     );
     assert_eq!(c.cmd(&["LLEN", "src"]), b":1\r\n");
 }
+
+#[test]
+fn expired_collections_are_gone_for_every_family() {
+    let srv = start_ours();
+    let mut c = RawConn::connect(srv.port);
+    c.cmd(&["RPUSH", "l", "a"]);
+    c.cmd(&["HSET", "h", "f", "v"]);
+    c.cmd(&["SADD", "s", "m"]);
+    for k in ["l", "h", "s"] {
+        assert_eq!(c.cmd(&["PEXPIRE", k, "30"]), b":1\r\n");
+    }
+    std::thread::sleep(Duration::from_millis(60));
+    assert_eq!(c.cmd(&["LLEN", "l"]), b":0\r\n");
+    assert_eq!(c.cmd(&["HGET", "h", "f"]), b"$-1\r\n");
+    assert_eq!(c.cmd(&["SCARD", "s"]), b":0\r\n");
+    // A write to an expired key starts a fresh value without the old TTL.
+    assert_eq!(c.cmd(&["LPUSH", "l", "b"]), b":1\r\n");
+    assert_eq!(c.cmd(&["HSET", "h", "g", "w"]), b":1\r\n");
+    assert_eq!(c.cmd(&["SADD", "s", "n"]), b":1\r\n");
+    for k in ["l", "h", "s"] {
+        assert_eq!(c.cmd(&["TTL", k]), b":-1\r\n");
+    }
+    assert_eq!(c.cmd(&["HGETALL", "h"]), b"*2\r\n$1\r\ng\r\n$1\r\nw\r\n");
+}

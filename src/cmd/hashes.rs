@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::keys::{parse_cursor, parse_scan_opts};
-use super::lists::{range_long, MAX_RANDOM_PICKS};
+use super::lists::{live_index, range_long, MAX_RANDOM_PICKS};
 use super::{
     arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };
@@ -56,21 +56,12 @@ fn hash_at<'a>(
     now: i64,
     read: bool,
 ) -> Result<Option<&'a mut Hash>, CmdError> {
-    store.expire_if_needed(db, key, now);
-    let hit = store.dbs[db].contains(key);
-    if read {
-        if hit {
-            store.stats.keyspace_hits += 1;
-        } else {
-            store.stats.keyspace_misses += 1;
-        }
-    }
-    match store.dbs[db].get_mut(key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Hash(h) => Ok(Some(h)),
-            _ => Err(WRONGTYPE),
-        },
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Hash(h) => Ok(Some(h)),
+        _ => Err(WRONGTYPE),
     }
 }
 
@@ -81,11 +72,15 @@ fn hash_or_create<'a>(
     key: &[u8],
     now: i64,
 ) -> Result<&'a mut Hash, CmdError> {
-    if hash_at(store, db, key, now, false)?.is_none() {
-        store.dbs[db].insert_entry(key, Entry::new(Value::Hash(Box::default())));
-    }
-    match store.dbs[db].get_mut(key).map(|e| &mut e.value) {
-        Some(Value::Hash(h)) => Ok(h),
+    let i = match live_index(store, db, key, now, false) {
+        Some(i) => i,
+        None => {
+            store.dbs[db].insert_entry(key, Entry::new(Value::Hash(Box::default())));
+            store.dbs[db].index_of(key).ok_or(WRONGTYPE)?
+        }
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Hash(h) => Ok(h),
         _ => Err(WRONGTYPE),
     }
 }

@@ -76,8 +76,46 @@ pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdErro
     )
 }
 
-/// The list at `key` for a write (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types.
-/// A free function over the store so the caller can write to `ctx.out` while holding the list.
+/// Position of a live key (passive expiry applied): one probe of the keyspace when the key exists. With
+/// `read`, counts keyspace hits and misses as Redis's lookupKeyRead does. Shared by the three families.
+#[inline]
+pub fn live_index(store: &mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Option<usize> {
+    let found = match store.dbs[db].index_of(key) {
+        Some(i) if store.dbs[db].entry_at(i).is_expired(now) => {
+            store.delete_expired(db, key);
+            None
+        }
+        other => other,
+    };
+    if read {
+        match found {
+            Some(_) => store.stats.keyspace_hits += 1,
+            None => store.stats.keyspace_misses += 1,
+        }
+    }
+    found
+}
+
+/// The list at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. A free
+/// function over the store so the caller can write to `ctx.out` while holding the list.
+#[inline]
+fn list_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut List>, CmdError> {
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::List(l) => Ok(Some(l)),
+        _ => Err(WRONGTYPE),
+    }
+}
+
+/// The list for a write (no hit/miss counting).
 #[inline]
 fn list_mut<'a>(
     store: &'a mut Store,
@@ -85,17 +123,10 @@ fn list_mut<'a>(
     key: &[u8],
     now: i64,
 ) -> Result<Option<&'a mut List>, CmdError> {
-    store.expire_if_needed(db, key, now);
-    match store.dbs[db].get_mut(key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::List(l) => Ok(Some(l)),
-            _ => Err(WRONGTYPE),
-        },
-    }
+    list_at(store, db, key, now, false)
 }
 
-/// As `list_mut`, counting keyspace hits and misses as Redis's lookupKeyRead does.
+/// The list for a read (hits and misses counted).
 #[inline]
 fn list_read<'a>(
     store: &'a mut Store,
@@ -103,20 +134,7 @@ fn list_read<'a>(
     key: &[u8],
     now: i64,
 ) -> Result<Option<&'a mut List>, CmdError> {
-    store.expire_if_needed(db, key, now);
-    match store.dbs[db].get_mut(key) {
-        None => {
-            store.stats.keyspace_misses += 1;
-            Ok(None)
-        }
-        Some(e) => {
-            store.stats.keyspace_hits += 1;
-            match &mut e.value {
-                Value::List(l) => Ok(Some(l)),
-                _ => Err(WRONGTYPE),
-            }
-        }
-    }
+    list_at(store, db, key, now, true)
 }
 
 /// After elements were removed from a list: deletes it if empty (with the `del` event), records the change.

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::keys::{parse_cursor, parse_scan_opts};
-use super::lists::{positive_long, range_long, MAX_RANDOM_PICKS};
+use super::lists::{live_index, positive_long, range_long, MAX_RANDOM_PICKS};
 use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::set::{Elem, Set};
 use crate::db::{Entry, Value};
@@ -49,20 +49,12 @@ fn set_at<'a>(
     now: i64,
     read: bool,
 ) -> Result<Option<&'a mut Set>, CmdError> {
-    store.expire_if_needed(db, key, now);
-    if read {
-        if store.dbs[db].contains(key) {
-            store.stats.keyspace_hits += 1;
-        } else {
-            store.stats.keyspace_misses += 1;
-        }
-    }
-    match store.dbs[db].get_mut(key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Set(s) => Ok(Some(s)),
-            _ => Err(WRONGTYPE),
-        },
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Set(s) => Ok(Some(s)),
+        _ => Err(WRONGTYPE),
     }
 }
 
