@@ -20,11 +20,8 @@ fn save_options(ctx: &Ctx) -> SaveOptions {
     }
 }
 
-/// A keyspace value in the serializer's plain form, with the encoding that decides its RDB type.
-///
-/// TODO(lead): the collection arms read the placeholder types of src/db; adapt them to the list/hash/set/zset
-/// types from the other branches. For byte-identical payloads, hashes must give fields in Redis's listpack
-/// (insertion) order and sets their members; the encoding must be what OBJECT ENCODING reports.
+/// A keyspace value in the serializer's plain form, with the encoding that decides its RDB type (what OBJECT
+/// ENCODING reports: listpack/intset values are written compact, as Redis does).
 fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
     let enc_of = |name: &str| {
         if matches!(name, "listpack" | "intset" | "ziplist") {
@@ -43,16 +40,11 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
             Encoding::Compact,
         ),
         Value::Hash(h) => (
-            RdbValue::Hash(
-                h.map
-                    .iter()
-                    .map(|(f, v)| (f.to_vec(), v.to_vec()))
-                    .collect(),
-            ),
+            RdbValue::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
             enc_of(h.encoding()),
         ),
         Value::Set(s) => (
-            RdbValue::Set(s.members.iter().map(|m| m.to_vec()).collect()),
+            RdbValue::Set(s.iter().map(|m| m.to_vec()).collect()),
             enc_of(s.encoding()),
         ),
         Value::ZSet(z) => (
@@ -62,37 +54,38 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
     }
 }
 
-/// Builds the keyspace value from a restored one.
-///
-/// TODO(lead): the collection arms fill the placeholder types of src/db by their public fields; switch them
-/// to the constructors of the list/hash/set/zset types from the other branches (and pick the in-memory
-/// encoding from the *-max-listpack-* settings as Redis does on load).
-// `..Default::default()` keeps these literals compiling when the types gain fields.
-#[allow(clippy::needless_update)]
-fn from_rdb(v: RdbValue) -> Value {
+/// Builds the keyspace value from a restored one, picking the in-memory encoding from the current
+/// *-max-listpack-* / set-max-intset-entries settings as Redis does on load.
+fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
     match v {
         RdbValue::Str(s) => Value::string(&s),
         RdbValue::List(items) => Value::List(Box::new(crate::db::list::List {
             items: items.into_iter().map(Vec::into_boxed_slice).collect(),
-            ..Default::default()
         })),
-        RdbValue::Set(members) => Value::Set(Box::new(crate::db::set::Set {
-            members: members.into_iter().map(Vec::into_boxed_slice).collect(),
-            ..Default::default()
-        })),
-        RdbValue::Hash(pairs) => Value::Hash(Box::new(crate::db::hash::Hash {
-            map: pairs
-                .into_iter()
-                .map(|(f, v)| (f.into_boxed_slice(), v.into_boxed_slice()))
-                .collect(),
-            ..Default::default()
-        })),
+        RdbValue::Set(members) => {
+            let max = super::sets::max_ints(ctx.store);
+            let mut set = members
+                .first()
+                .map(|m| crate::db::set::Set::for_member(m))
+                .unwrap_or_default();
+            for m in &members {
+                set.add(m, max);
+            }
+            Value::Set(Box::new(set))
+        }
+        RdbValue::Hash(pairs) => {
+            let lim = super::hashes::limits(ctx.store);
+            let mut h = crate::db::hash::Hash::default();
+            for (f, v) in &pairs {
+                h.set(f, v, lim);
+            }
+            Value::Hash(Box::new(h))
+        }
         RdbValue::ZSet(pairs) => Value::ZSet(Box::new(crate::db::zset::ZSet {
             scores: pairs
                 .into_iter()
                 .map(|(m, s)| (m.into_boxed_slice(), s))
                 .collect(),
-            ..Default::default()
         })),
     }
 }
@@ -193,13 +186,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     // LRU/LFU hints (IDLETIME, FREQ) are validated but not kept: access times are not tracked per key.
     let expire_at = if ttl != 0 { ttl } else { NO_EXPIRE };
-    ctx.db().insert_entry(
-        key,
-        Entry {
-            value: from_rdb(value),
-            expire_at,
-        },
-    );
+    let value = from_rdb(ctx, value);
+    ctx.db().insert_entry(key, Entry { value, expire_at });
     ctx.modified(key);
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.out.ok();

@@ -32,7 +32,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("hscan", hscan),
 ];
 
-fn limits(store: &Store) -> Limits {
+pub(crate) fn limits(store: &Store) -> Limits {
     let get = |name: &str, default: usize| {
         store
             .config

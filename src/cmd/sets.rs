@@ -31,7 +31,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("sscan", sscan),
 ];
 
-fn max_ints(store: &Store) -> usize {
+pub(crate) fn max_ints(store: &Store) -> usize {
     store
         .config
         .get("set-max-intset-entries")
