@@ -267,13 +267,13 @@ impl Store {
                     if !self.dbs[k.0].contains(&k.1) {
                         break;
                     }
-                    self.try_serve(id);
+                    self.try_serve(id, &k.1);
                 }
             }
         }
     }
 
-    fn try_serve(&mut self, id: u64) {
+    fn try_serve(&mut self, id: u64, key: &Bytes) {
         let Some(w) = self.blocking.waiters.get(&id) else {
             return;
         };
@@ -283,6 +283,7 @@ impl Store {
         client.db = w.db;
         client.resp = w.resp;
         client.authenticated = w.authenticated;
+        client.serving_key = Some(key.clone());
         let mut out = Out::new(w.resp);
         let Ok(command) = cmd::resolve(&args) else {
             return;

@@ -678,7 +678,7 @@ fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
 fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<bool, CmdError> {
     let db = ctx.client.db;
     let skip_wrongtype = reprocessing(ctx);
-    for key in keys {
+    for key in candidate_keys(ctx, keys) {
         let out = &mut *ctx.out;
         let l = match list_mut(ctx.store, db, key, ctx.now) {
             Ok(Some(l)) => l,
@@ -719,11 +719,20 @@ fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// True while `Store::serve_blocked` re-runs a blocked command (it runs it for a detached client with no
-/// address). Redis serves a blocked client only from keys that hold a list, so in that re-run a key of another
-/// type is skipped rather than answered with WRONGTYPE: the client keeps waiting.
+/// True while `Store::serve_blocked` re-runs a blocked command. Redis serves a blocked client only from keys
+/// that hold a list, so in that re-run a key of another type is skipped rather than answered with WRONGTYPE:
+/// the client keeps waiting.
 fn reprocessing(ctx: &Ctx) -> bool {
-    ctx.client.addr.is_empty()
+    ctx.client.serving_key.is_some()
+}
+
+/// The keys a blocking pop may take from: all of them on the first try, only the key that became ready when
+/// the blocked client is being served (Redis pops from the key that was pushed to, not the first non-empty).
+fn candidate_keys<'k>(ctx: &Ctx, keys: &'k [Bytes]) -> Vec<&'k Bytes> {
+    match &ctx.client.serving_key {
+        Some(ready) => keys.iter().filter(|k| *k == ready).take(1).collect(),
+        None => keys.iter().collect(),
+    }
 }
 
 /// Blocks the client on `keys` until `deadline`, or, inside MULTI/EXEC where blocking is not allowed, answers
@@ -744,7 +753,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     let keys = &args[1..args.len() - 1];
     let db = ctx.client.db;
     let skip_wrongtype = reprocessing(ctx);
-    for key in keys {
+    for key in candidate_keys(ctx, keys) {
         let out = &mut *ctx.out;
         let l = match list_mut(ctx.store, db, key, ctx.now) {
             Ok(Some(l)) => l,

@@ -114,6 +114,9 @@ pub struct Client {
     pub reply_mode: ReplyMode,
     pub close_after_reply: bool,
     pub block: Option<BlockRequest>,
+    /// Set while `Store::serve_blocked` re-runs this (blocked) client's command because `key` was written:
+    /// as in Redis, the command is served from that key only, and a key of another type keeps it waiting.
+    pub serving_key: Option<Bytes>,
     pub handle: Arc<ClientHandle>,
     pub addr: String,
     pub laddr: String,
@@ -139,6 +142,7 @@ impl Client {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             block: None,
+            serving_key: None,
             handle,
             addr,
             laddr,
