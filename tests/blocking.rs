@@ -4,9 +4,12 @@ mod common;
 use common::*;
 use std::time::Duration;
 
+/// A command as its arguments.
+type Cmd = Vec<Vec<u8>>;
+
 /// Runs `setup` on a fresh pair of connections per server: `blocker` sends its blocking command, then
 /// `writer` runs the commands; returns the blocker's reply.
-fn scenario(port: u16, blocking: &[&str], writes: &[Vec<Vec<u8>>]) -> Vec<u8> {
+fn scenario(port: u16, blocking: &[&str], writes: &[Cmd]) -> Vec<u8> {
     let mut blocker = RawConn::connect(port);
     let mut writer = RawConn::connect(port);
     blocker.send_raw(&encode(blocking));
@@ -21,7 +24,7 @@ fn scenario(port: u16, blocking: &[&str], writes: &[Vec<Vec<u8>>]) -> Vec<u8> {
 fn multi_key_pops_are_served_from_the_key_that_became_ready() {
     let ours = start_ours();
     let redis = start_redis();
-    let cases: Vec<(Vec<&str>, Vec<Vec<Vec<u8>>>)> = vec![
+    let cases: Vec<(Vec<&str>, Vec<Cmd>)> = vec![
         (
             vec!["BLPOP", "a", "b", "0"],
             vec![
