@@ -59,14 +59,21 @@ fn expiry_is_passive_and_ttl_rounds() {
         .query(&mut c)
         .unwrap();
     let _: () = redis::cmd("SET")
+        .arg("long")
+        .arg("v")
+        .arg("PX")
+        .arg(60_000)
+        .query(&mut c)
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL").arg("long").query(&mut c).unwrap();
+    assert!(ttl > 50_000 && ttl <= 60_000, "{ttl}");
+    let _: () = redis::cmd("SET")
         .arg("k")
         .arg("v")
         .arg("PX")
         .arg(100)
         .query(&mut c)
         .unwrap();
-    let ttl: i64 = redis::cmd("PTTL").arg("k").query(&mut c).unwrap();
-    assert!(ttl > 0 && ttl <= 100);
     let _: () = redis::cmd("SET")
         .arg("s")
         .arg("v")
@@ -75,7 +82,7 @@ fn expiry_is_passive_and_ttl_rounds() {
         .query(&mut c)
         .unwrap();
     let ttl: i64 = redis::cmd("TTL").arg("s").query(&mut c).unwrap();
-    assert_eq!(ttl, 100);
+    assert!(ttl == 100 || ttl == 99, "{ttl}");
     std::thread::sleep(Duration::from_millis(150));
     // Still in the keyspace (no active expiry), but every access sees it gone.
     let v: Option<String> = redis::cmd("GET").arg("k").query(&mut c).unwrap();
@@ -90,13 +97,19 @@ fn expiry_is_passive_and_ttl_rounds() {
 fn active_expiry_reclaims_unread_keys() {
     let s = start_ours();
     let mut c = conn(s.port);
+    // Load with the cycle off so the count is exact whatever the machine's speed, then let it run.
+    let _: () = redis::cmd("DEBUG")
+        .arg("SET-ACTIVE-EXPIRE")
+        .arg(0)
+        .query(&mut c)
+        .unwrap();
     let mut pipe = redis::pipe();
     for i in 0..50_000 {
         pipe.cmd("SET")
             .arg(format!("k{i}"))
             .arg("v")
             .arg("PX")
-            .arg(1500)
+            .arg(300)
             .ignore();
     }
     pipe.cmd("SET").arg("keep").arg("v").ignore();
