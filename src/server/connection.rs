@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::client::{Client, ClientHandle};
+use super::sock::Sock;
 use super::Shared;
 use crate::resp::parse::Limits;
 use crate::resp::{Out, Parser};
@@ -24,13 +24,11 @@ enum Next {
     Shutdown,
 }
 
-pub async fn serve(
-    shared: Arc<Shared>,
-    mut socket: TcpStream,
-    id: u64,
-    peer: std::net::SocketAddr,
-) {
+pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::net::SocketAddr) {
     let _ = socket.set_nodelay(true);
+    let Ok(mut socket) = Sock::new(socket) else {
+        return;
+    };
     let laddr = socket
         .local_addr()
         .map(|a| a.to_string())
@@ -134,7 +132,7 @@ pub async fn serve(
 
 /// Writes one queued message and everything else already queued, in one write.
 async fn write_outbox(
-    socket: &mut TcpStream,
+    socket: &mut Sock,
     handle: &ClientHandle,
     first: Bytes,
     rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>,
@@ -174,7 +172,7 @@ async fn write_outbox(
 }
 
 /// Writes unless the client is killed meanwhile (a subscriber that stopped reading must not pin its task).
-async fn write_or_killed(socket: &mut TcpStream, handle: &ClientHandle, data: &[u8]) -> bool {
+async fn write_or_killed(socket: &mut Sock, handle: &ClientHandle, data: &[u8]) -> bool {
     tokio::select! {
         r = socket.write_all(data) => r.is_ok(),
         _ = handle.kill_notify.notified() => false,
@@ -316,7 +314,7 @@ fn refresh_info(info: &mut ClientInfo, c: &Client, qbuf: usize) {
 async fn wait_blocked(
     shared: &Shared,
     client: &mut Client,
-    socket: &mut TcpStream,
+    socket: &mut Sock,
     rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>,
     rbuf: &mut BytesMut,
     out: &mut Out,

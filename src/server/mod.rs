@@ -1,6 +1,7 @@
 //! The network layer: listeners, the accept loop with maxclients, background jobs (active expiry), shutdown.
 pub mod client;
 pub mod connection;
+pub mod sock;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
