@@ -498,6 +498,7 @@ impl ZSet {
     pub fn from_sorted(entries: Vec<(f64, Box<[u8]>)>, lim: Limits) -> ZSet {
         let small = entries.len() <= lim.entries && entries.iter().all(|(_, m)| m.len() <= lim.value);
         if small {
+            let entries = entries.into_iter().map(|(s, m)| (s + 0.0, m)).collect();
             return ZSet {
                 repr: Repr::Small(entries),
             };
@@ -571,6 +572,8 @@ impl ZSet {
     /// Sets the score of a member, adding it if absent.
     pub fn add(&mut self, member: &[u8], score: f64, lim: Limits) -> AddOutcome {
         if let Repr::Small(v) = &mut self.repr {
+            // A listpack stores integral scores as integers, so Redis's compact sets turn -0 into 0.
+            let score = score + 0.0;
             if let Some(pos) = v.iter().position(|(_, m)| &**m == member) {
                 if v[pos].0 == score {
                     return AddOutcome::Unchanged;
@@ -652,6 +655,50 @@ impl ZSet {
         match &self.repr {
             Repr::Small(v) => v.partition_point(|(s, m)| before(*s, m)),
             Repr::Big(b) => b.partition_point(before),
+        }
+    }
+
+    /// The first rank at or after `start` where `pred` fails. For the compact form this is a linear walk,
+    /// which is exactly how Redis walks a listpack (it matters only for lex ranges over mixed scores).
+    pub fn run_from(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.repr {
+            Repr::Small(v) => {
+                start + v.iter().skip(start).position(|(s, m)| !pred(*s, m)).unwrap_or(v.len().saturating_sub(start))
+            }
+            Repr::Big(b) => b.partition_point(pred).max(start),
+        }
+    }
+
+    /// One ZSCAN step. The compact form is returned whole (cursor 0), as Redis does for listpacks. The large
+    /// form is walked by arena slot: a node keeps its slot for life, so members present during the whole
+    /// scan are always returned; the cursor is the next slot to visit, 0 when done.
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        match &self.repr {
+            Repr::Small(v) => {
+                v.iter().for_each(|(s, m)| visit(m, *s));
+                0
+            }
+            Repr::Big(b) => {
+                let mut i = cursor as usize;
+                let mut seen = 0;
+                while i < b.nodes.len() && seen < count {
+                    let n = &b.nodes[i];
+                    if n.size > 0 {
+                        visit(&n.member, n.score);
+                        seen += 1;
+                    }
+                    i += 1;
+                }
+                // Skip trailing free slots so a finished scan reports 0.
+                while i < b.nodes.len() && b.nodes[i].size == 0 {
+                    i += 1;
+                }
+                if i >= b.nodes.len() {
+                    0
+                } else {
+                    i as u64
+                }
+            }
         }
     }
 
