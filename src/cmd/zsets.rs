@@ -242,19 +242,69 @@ impl LexRange {
             LexBound::Excl(x) => m < &x[..],
         }
     }
-    /// Ranks [start, end) of the entries in range (members of equal scores, as lex ranges assume), with
-    /// Redis's quick rejections against the first and last entries (zslIsInLexRange).
-    fn ranks(&self, z: &ZSet) -> (usize, usize) {
+    /// Whether the range is empty by its bounds alone (min above max, or equal with an exclusive end;
+    /// `-` and `+` count as exclusive, as in Redis).
+    fn empty_by_bounds(&self) -> bool {
+        use std::cmp::Ordering::*;
+        let rank = |b: &LexBound| match b {
+            LexBound::NegInf => 0,
+            LexBound::PosInf => 2,
+            _ => 1,
+        };
+        let ex = |b: &LexBound| !matches!(b, LexBound::Incl(_));
+        let cmp = match (&self.min, &self.max) {
+            (LexBound::Incl(a) | LexBound::Excl(a), LexBound::Incl(b) | LexBound::Excl(b)) => a.cmp(b),
+            (a, b) => rank(a).cmp(&rank(b)),
+        };
+        cmp == Greater || (cmp == Equal && (ex(&self.min) || ex(&self.max)))
+    }
+
+    /// Ranks [start, end) of the entries in range. Lex ranges assume equal scores; for mixed scores the
+    /// result follows how Redis walks the set: it finds the first (or, reversed, the last) entry in range
+    /// and walks from there while entries stay in range, after quick rejections against the first and last
+    /// entries (zslIsInLexRange). A listpack is searched linearly, a skiplist by descent (here: binary
+    /// search); counts use the two boundaries, as ZLEXCOUNT does.
+    fn ranks(&self, z: &ZSet, mode: LexMode) -> (usize, usize) {
         let (Some((first, _)), Some((last, _))) = (z.get(0), z.get(z.len().wrapping_sub(1))) else {
             return (0, 0);
         };
-        if self.below_min(last) || !self.within_max(first) {
+        if self.empty_by_bounds() || self.below_min(last) || !self.within_max(first) {
             return (0, 0);
         }
-        let start = z.run_from(0, |_, m| self.below_min(m));
-        let end = z.run_from(start, |_, m| self.within_max(m));
-        (start, end)
+        let compact = z.is_compact();
+        match mode {
+            LexMode::Count if !compact => {
+                let end = z.partition_point(|_, m| self.within_max(m));
+                let start = z.partition_point(|_, m| self.below_min(m));
+                (start.min(end), end)
+            }
+            LexMode::Forward | LexMode::Count => {
+                let start = if compact {
+                    z.run_from(0, |_, m| self.below_min(m))
+                } else {
+                    z.partition_point(|_, m| self.below_min(m))
+                };
+                let end = z.run_from(start, |_, m| self.within_max(m));
+                (start, end)
+            }
+            LexMode::Reverse => {
+                let end = if compact {
+                    z.run_back_from(z.len(), |_, m| !self.within_max(m))
+                } else {
+                    z.partition_point(|_, m| self.within_max(m))
+                };
+                let start = z.run_back_from(end, |_, m| !self.below_min(m));
+                (start, end)
+            }
+        }
     }
+}
+
+#[derive(Clone, Copy)]
+enum LexMode {
+    Forward,
+    Reverse,
+    Count,
 }
 
 /// Redis's rank range normalisation (negative indices from the end); `None` when empty.
@@ -354,15 +404,12 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
             }
             return Ok(());
         }
-        let z = ZSet::with_hint(elements, rest[1].len(), lim);
+        let z = ZSet::for_first_member(rest[1].len(), lim);
         ctx.db().set(key, Value::ZSet(Box::new(z)));
     }
     let Some(z) = write_zset(ctx, key)? else {
         return Ok(());
     };
-    if exists {
-        z.maybe_convert(elements, lim);
-    }
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0);
     let mut last_score = 0.0;
     let mut err = None;
@@ -490,7 +537,7 @@ fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let r = parse_lex_range(&args[2], &args[3])?;
     let n = read_zset(ctx, &args[1])?
         .map(|z| {
-            let (a, b) = r.ranks(z);
+            let (a, b) = r.ranks(z, LexMode::Count);
             b - a
         })
         .unwrap_or(0);
@@ -591,13 +638,18 @@ fn zrange_generic(
     };
     let src = &args[src_idx];
     if store {
-        let mut items = Vec::new();
+        // Redis 7.0 builds the destination by adding the results one by one, in reply order, to a new
+        // listpack that converts itself when it outgrows the limits: that decides the encoding (and which
+        // scores went through the listpack, turning -0 into 0).
+        let lim = limits(ctx);
+        let mut dst = ZSet::default();
         if let Some(z) = read_zset(ctx, src)? {
             let (a, b) = spec_ranks(&spec, z, rev, offset, limit);
-            items.reserve(b - a);
-            z.for_range(a, b, false, |m, s| items.push((s, Box::<[u8]>::from(m))));
+            z.for_range(a, b, rev, |m, s| {
+                dst.add(m, s, lim);
+            });
         }
-        return finish_store(ctx, &args[1], items, "zrangestore");
+        return store_set(ctx, &args[1], dst, "zrangestore");
     }
     let (z, out) = read_zset_out(ctx, src)?;
     let Some(z) = z else {
@@ -648,7 +700,7 @@ fn spec_ranks(spec: &Spec, z: &ZSet, rev: bool, offset: i64, limit: i64) -> (usi
             apply_limit(s, e, offset, limit, rev)
         }
         Spec::Lex(r) => {
-            let (s, e) = r.ranks(z);
+            let (s, e) = r.ranks(z, if rev { LexMode::Reverse } else { LexMode::Forward });
             apply_limit(s, e, offset, limit, rev)
         }
     }
@@ -657,9 +709,14 @@ fn spec_ranks(spec: &Spec, z: &ZSet, rev: bool, offset: i64, limit: i64) -> (usi
 /// Stores a result set (sorted entries) at `dst` as Redis's STORE commands do: replaces any value (and TTL),
 /// or deletes `dst` when the result is empty; replies the cardinality.
 fn finish_store(ctx: &mut Ctx, dst: &[u8], items: Vec<(f64, Box<[u8]>)>, event: &str) -> CmdResult {
-    let n = items.len();
+    let z = ZSet::from_sorted(items, limits(ctx));
+    store_set(ctx, dst, z, event)
+}
+
+/// Stores `z` at `dst` (or deletes `dst` when `z` is empty) and replies its cardinality.
+fn store_set(ctx: &mut Ctx, dst: &[u8], z: ZSet, event: &str) -> CmdResult {
+    let n = z.len();
     if n > 0 {
-        let z = ZSet::from_sorted(items, limits(ctx));
         ctx.expire_if_needed(dst);
         ctx.db().set(dst, Value::ZSet(Box::new(z)));
         ctx.modified(dst);
@@ -710,7 +767,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rangetype: RangeType) -> Cmd
     let (a, b) = match spec {
         Spec::Rank(s, e) => rank_range(s, e, z.len()).unwrap_or((0, 0)),
         Spec::Score(r) => r.ranks(z),
-        Spec::Lex(r) => r.ranks(z),
+        Spec::Lex(r) => r.ranks(z, LexMode::Forward),
     };
     let deleted = z.remove_range(a, b);
     if deleted > 0 {
@@ -824,13 +881,17 @@ fn pop_generic(
     Ok(true)
 }
 
+/// `getRangeLongFromObjectOrReply` with a custom message: a non-integer gets the same message.
+fn arg_at_least(a: &[u8], min: i64, msg: &'static str) -> Result<i64, CmdError> {
+    match crate::resp::parse::parse_i64(a) {
+        Some(n) if n >= min => Ok(n),
+        _ => Err(CmdError::new(msg)),
+    }
+}
+
 /// `getPositiveLongFromObjectOrReply`.
 fn arg_positive(a: &[u8], msg: &'static str) -> Result<i64, CmdError> {
-    let n = arg_i64(a)?;
-    if n < 0 {
-        return Err(CmdError::new(msg));
-    }
-    Ok(n)
+    arg_at_least(a, 0, msg)
 }
 
 fn zpop_cmd(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
@@ -861,6 +922,10 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
     let v = super::parse_f64(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
     let ms = v * 1000.0;
+    // Redis casts an infinite timeout to LLONG_MIN, which then reads as negative.
+    if ms.is_infinite() {
+        return Err(CmdError::new("ERR timeout is negative"));
+    }
     if ms > i64::MAX as f64 {
         return Err(CmdError::new("ERR timeout is out of range"));
     }
@@ -933,10 +998,7 @@ fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// ZMPOP / BZMPOP: `numkeys_idx` is where numkeys sits (1, or 2 after BZMPOP's timeout).
 fn zmpop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, blocking: bool) -> CmdResult {
-    let numkeys = arg_i64(&args[numkeys_idx])?;
-    if numkeys < 1 {
-        return Err(CmdError::new("ERR numkeys should be greater than 0"));
-    }
+    let numkeys = arg_at_least(&args[numkeys_idx], 1, "ERR numkeys should be greater than 0")?;
     let where_idx = (numkeys as u64).saturating_add(numkeys_idx as u64 + 1);
     if where_idx >= args.len() as u64 {
         return Err(SYNTAX);
@@ -955,11 +1017,7 @@ fn zmpop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, blocking: bo
         let more = args.len() - 1 - j;
         if count == -1 && eq_ic(&args[j], "count") && more > 0 {
             j += 1;
-            let n = arg_i64(&args[j])?;
-            if n < 1 {
-                return Err(CmdError::new("ERR count should be greater than 0"));
-            }
-            count = n;
+            count = arg_at_least(&args[j], 1, "ERR count should be greater than 0")?;
         } else {
             return Err(SYNTAX);
         }
@@ -1001,8 +1059,10 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(SYNTAX);
         }
         let withscores = args.len() == 4;
-        if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-            return Err(CmdError::new("ERR value is out of range"));
+        if l == i64::MIN {
+            return Err(CmdError::new(
+                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+            ));
         }
         let db = ctx.client.db;
         ctx.expire_if_needed(&args[1]);
@@ -1094,8 +1154,24 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// A SCAN cursor read as Redis 7.0 reads it (strtoul: a sign is accepted, "-1" wraps), rejecting leading
+/// spaces, trailing garbage and overflow.
+fn parse_cursor_strtoul(a: &[u8]) -> Result<u64, CmdError> {
+    let bad = || CmdError::new("ERR invalid cursor");
+    let (neg, digits) = match a.first() {
+        Some(b'-') => (true, &a[1..]),
+        Some(b'+') => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    let v: u64 = std::str::from_utf8(digits).ok().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = super::keys::parse_cursor(&args[2])?;
+    let cursor = parse_cursor_strtoul(&args[2])?;
     let Some(z) = read_zset(ctx, &args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
@@ -1223,16 +1299,7 @@ fn aggregate(agg: Aggregate, target: &mut f64, v: f64) {
 fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bool) -> CmdResult {
     let numkeys_idx = if store { 2 } else { 1 };
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-    let setnum = if card {
-        let n = arg_i64(&args[numkeys_idx])?;
-        if n < 1 {
-            return Err(CmdError::new("ERR numkeys should be greater than 0"));
-        }
-        if n as u64 > (args.len() - numkeys_idx - 1) as u64 {
-            return Err(CmdError::new("ERR Number of keys can't be greater than number of args"));
-        }
-        n as usize
-    } else {
+    let setnum = {
         let n = arg_i64(&args[numkeys_idx])?;
         if n < 1 {
             return Err(CmdError::from(format!("ERR at least 1 input key is needed for '{name}' command")));
@@ -1309,7 +1376,8 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bo
                         let mut score = weighted(*w0, *s0);
                         for (src, w) in rest {
                             match src.score(m) {
-                                Some(s) => aggregate(agg, &mut score, weighted(*w, s)),
+                                // Unlike the first input, later products are not cleared of NaN in Redis.
+                                Some(s) => aggregate(agg, &mut score, *w * s),
                                 None => continue 'outer,
                             }
                         }

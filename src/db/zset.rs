@@ -482,9 +482,10 @@ pub enum AddOutcome {
 }
 
 impl ZSet {
-    /// An empty set with the encoding Redis's zsetTypeCreate picks for the expected size and member length.
-    pub fn with_hint(size: usize, member_len: usize, lim: Limits) -> ZSet {
-        if size <= lim.entries && member_len <= lim.value {
+    /// An empty set for ZADD, in the encoding Redis 7.0 starts a new key with: compact unless the compact
+    /// form is disabled or the first member is too long (the set converts itself as it grows past the limits).
+    pub fn for_first_member(member_len: usize, lim: Limits) -> ZSet {
+        if lim.entries > 0 && member_len <= lim.value {
             ZSet::default()
         } else {
             ZSet {
@@ -512,6 +513,11 @@ impl ZSet {
         ZSet {
             repr: Repr::Big(Box::new(b)),
         }
+    }
+
+    /// True for the compact (listpack) form.
+    pub fn is_compact(&self) -> bool {
+        matches!(self.repr, Repr::Small(_))
     }
 
     pub fn len(&self) -> usize {
@@ -552,13 +558,6 @@ impl ZSet {
                 b.insert_new(m, s);
             }
             self.repr = Repr::Big(Box::new(b));
-        }
-    }
-
-    /// Converts a small set that is about to receive `size_hint` elements (zsetTypeMaybeConvert).
-    pub fn maybe_convert(&mut self, size_hint: usize, lim: Limits) {
-        if matches!(self.repr, Repr::Small(_)) && size_hint > lim.entries {
-            self.convert_to_big();
         }
     }
 
@@ -658,14 +657,44 @@ impl ZSet {
         }
     }
 
-    /// The first rank at or after `start` where `pred` fails. For the compact form this is a linear walk,
-    /// which is exactly how Redis walks a listpack (it matters only for lex ranges over mixed scores).
+    /// The first rank at or after `start` where `pred` fails (a walk, as Redis walks forward from a start).
     pub fn run_from(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
             Repr::Small(v) => {
                 start + v.iter().skip(start).position(|(s, m)| !pred(*s, m)).unwrap_or(v.len().saturating_sub(start))
             }
-            Repr::Big(b) => b.partition_point(pred).max(start),
+            Repr::Big(b) => {
+                let mut it = Iter::new(b, start, b.len(), false);
+                let mut k = start;
+                while let Some(i) = it.next_index(b) {
+                    let n = &b.nodes[i as usize];
+                    if !pred(n.score, &n.member) {
+                        break;
+                    }
+                    k += 1;
+                }
+                k
+            }
+        }
+    }
+
+    /// Walking backwards from rank `end` (exclusive) while `pred` holds, the rank where the walk stops.
+    pub fn run_back_from(&self, end: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
+        let end = end.min(self.len());
+        match &self.repr {
+            Repr::Small(v) => v[..end].iter().rposition(|(s, m)| !pred(*s, m)).map(|p| p + 1).unwrap_or(0),
+            Repr::Big(b) => {
+                let mut it = Iter::new(b, 0, end, true);
+                let mut k = end;
+                while let Some(i) = it.next_index(b) {
+                    let n = &b.nodes[i as usize];
+                    if !pred(n.score, &n.member) {
+                        break;
+                    }
+                    k -= 1;
+                }
+                k
+            }
         }
     }
 
@@ -796,7 +825,7 @@ mod tests {
     #[test]
     fn both_representations_agree_with_a_model() {
         for lim in [Limits::default(), Limits { entries: 0, value: 0 }] {
-            let mut z = ZSet::with_hint(0, 0, lim);
+            let mut z = ZSet::for_first_member(0, lim);
             let mut model = std::collections::BTreeMap::new();
             let mut x: u64 = 12345;
             for step in 0..3000 {
