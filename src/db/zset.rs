@@ -437,10 +437,124 @@ impl Iter {
     }
 }
 
+
+/// The compact encoding: entries sorted by (score, member) packed into one buffer, each as the score (8 bytes,
+/// little endian), the member length (LEB128) and the member bytes. One allocation per set, like a listpack;
+/// every operation is a linear walk, which is what Redis does on its listpacks too (at most 128 entries by
+/// default).
+#[derive(Clone, Default)]
+struct Packed {
+    buf: Vec<u8>,
+    len: u32,
+}
+
+struct PackedIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Iterator for PackedIter<'a> {
+    /// (byte offset, score, member)
+    type Item = (usize, f64, &'a [u8]);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let at = self.pos;
+        let (score, member, next) = decode(self.buf, at)?;
+        self.pos = next;
+        Some((at, score, member))
+    }
+}
+
+/// Decodes the entry at `at`: (score, member, offset of the next entry).
+#[inline]
+fn decode(buf: &[u8], at: usize) -> Option<(f64, &[u8], usize)> {
+    let score = f64::from_le_bytes(buf.get(at..at + 8)?.try_into().ok()?);
+    let mut p = at + 8;
+    let mut len = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = *buf.get(p)?;
+        p += 1;
+        len |= ((b & 0x7f) as usize) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let member = buf.get(p..p + len)?;
+    Some((score, member, p + len))
+}
+
+fn encode(score: f64, member: &[u8]) -> Vec<u8> {
+    let mut e = Vec::with_capacity(8 + 3 + member.len());
+    e.extend_from_slice(&score.to_le_bytes());
+    let mut n = member.len();
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            e.push(b);
+            break;
+        }
+        e.push(b | 0x80);
+    }
+    e.extend_from_slice(member);
+    e
+}
+
+impl Packed {
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+    fn iter(&self) -> PackedIter<'_> {
+        PackedIter { buf: &self.buf, pos: 0 }
+    }
+    /// Byte offset of entry `k` (the end of the buffer for k == len).
+    fn offset(&self, k: usize) -> usize {
+        self.iter().nth(k).map(|e| e.0).unwrap_or(self.buf.len())
+    }
+    fn get(&self, k: usize) -> Option<(f64, &[u8])> {
+        self.iter().nth(k).map(|(_, s, m)| (s, m))
+    }
+    fn position(&self, member: &[u8]) -> Option<(usize, f64)> {
+        self.iter().enumerate().find(|(_, e)| e.2 == member).map(|(i, e)| (i, e.1))
+    }
+    /// First index where `before` fails, walking from the head.
+    fn first_failing(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.iter().position(|(_, s, m)| !before(s, m)).unwrap_or(self.len())
+    }
+    fn insert_sorted(&mut self, score: f64, member: &[u8]) {
+        let at = self
+            .iter()
+            .find(|(_, s, m)| cmp_entry(*s, m, score, member) != Ordering::Less)
+            .map(|e| e.0)
+            .unwrap_or(self.buf.len());
+        let e = encode(score, member);
+        self.buf.reserve_exact(e.len());
+        self.buf.splice(at..at, e);
+        self.len += 1;
+    }
+    /// Removes entries [start, end).
+    fn remove_range(&mut self, start: usize, end: usize) {
+        let (a, b) = (self.offset(start), self.offset(end));
+        self.buf.drain(a..b);
+        self.len -= (end - start) as u32;
+        if self.buf.capacity() > self.buf.len() + 64 {
+            self.buf.shrink_to_fit();
+        }
+    }
+    fn remove(&mut self, k: usize) -> Option<(f64, Box<[u8]>)> {
+        let (s, m) = self.get(k)?;
+        let r = (s, Box::<[u8]>::from(m));
+        self.remove_range(k, k + 1);
+        Some(r)
+    }
+}
+
 #[derive(Clone)]
 enum Repr {
-    /// Sorted by (score, member): the compact encoding for small sets.
-    Small(Vec<(f64, Box<[u8]>)>),
+    /// The compact encoding for small sets.
+    Small(Packed),
     Big(Box<Big>),
 }
 
@@ -468,7 +582,7 @@ pub struct ZSet {
 impl Default for ZSet {
     fn default() -> Self {
         ZSet {
-            repr: Repr::Small(Vec::new()),
+            repr: Repr::Small(Packed::default()),
         }
     }
 }
@@ -499,9 +613,14 @@ impl ZSet {
     pub fn from_sorted(entries: Vec<(f64, Box<[u8]>)>, lim: Limits) -> ZSet {
         let small = entries.len() <= lim.entries && entries.iter().all(|(_, m)| m.len() <= lim.value);
         if small {
-            let entries = entries.into_iter().map(|(s, m)| (s + 0.0, m)).collect();
+            let mut p = Packed::default();
+            p.buf.reserve_exact(entries.iter().map(|(_, m)| m.len() + 10).sum());
+            for (s, m) in &entries {
+                p.buf.extend_from_slice(&encode(*s + 0.0, m));
+            }
+            p.len = entries.len() as u32;
             return ZSet {
-                repr: Repr::Small(entries),
+                repr: Repr::Small(p),
             };
         }
         let mut b = Big::new();
@@ -539,7 +658,7 @@ impl ZSet {
     /// Approximate heap bytes, for MEMORY USAGE.
     pub fn mem_usage(&self) -> usize {
         match &self.repr {
-            Repr::Small(v) => 16 + v.capacity() * 24 + v.iter().map(|(_, m)| m.len()).sum::<usize>(),
+            Repr::Small(v) => 16 + v.buf.capacity(),
             Repr::Big(b) => {
                 64 + b.nodes.capacity() * std::mem::size_of::<Node>()
                     + b.index.capacity() * 5
@@ -554,8 +673,8 @@ impl ZSet {
             let v = std::mem::take(v);
             let mut b = Big::new();
             b.nodes.reserve(v.len());
-            for (s, m) in v {
-                b.insert_new(m, s);
+            for (_, s, m) in v.iter() {
+                b.insert_new(m.into(), s);
             }
             self.repr = Repr::Big(Box::new(b));
         }
@@ -563,7 +682,7 @@ impl ZSet {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Small(v) => v.iter().find(|(_, m)| &**m == member).map(|(s, _)| *s),
+            Repr::Small(v) => v.position(member).map(|(_, s)| s),
             Repr::Big(b) => b.find(member).map(|i| b.nodes[i as usize].score),
         }
     }
@@ -573,18 +692,16 @@ impl ZSet {
         if let Repr::Small(v) = &mut self.repr {
             // A listpack stores integral scores as integers, so Redis's compact sets turn -0 into 0.
             let score = score + 0.0;
-            if let Some(pos) = v.iter().position(|(_, m)| &**m == member) {
-                if v[pos].0 == score {
+            if let Some((pos, cur)) = v.position(member) {
+                if cur == score {
                     return AddOutcome::Unchanged;
                 }
-                let (_, m) = v.remove(pos);
-                let at = v.partition_point(|(s, mm)| cmp_entry(*s, mm, score, member) == Ordering::Less);
-                v.insert(at, (score, m));
+                v.remove_range(pos, pos + 1);
+                v.insert_sorted(score, member);
                 return AddOutcome::Updated;
             }
             if v.len() < lim.entries && member.len() <= lim.value {
-                let at = v.partition_point(|(s, mm)| cmp_entry(*s, mm, score, member) == Ordering::Less);
-                v.insert(at, (score, member.into()));
+                v.insert_sorted(score, member);
                 return AddOutcome::Added;
             }
             self.convert_to_big();
@@ -611,8 +728,9 @@ impl ZSet {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Small(v) => {
-                let pos = v.iter().position(|(_, m)| &**m == member)?;
-                Some(v.remove(pos).0)
+                let (pos, s) = v.position(member)?;
+                v.remove_range(pos, pos + 1);
+                Some(s)
             }
             Repr::Big(b) => {
                 let i = b.find(member)?;
@@ -626,7 +744,7 @@ impl ZSet {
     /// 0-based ascending rank of a member.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Small(v) => v.iter().position(|(_, m)| &**m == member),
+            Repr::Small(v) => v.position(member).map(|(i, _)| i),
             Repr::Big(b) => {
                 let i = b.find(member)?;
                 Some(b.rank_of(b.nodes[i as usize].score, member))
@@ -637,7 +755,7 @@ impl ZSet {
     /// The entry at ascending rank `k`.
     pub fn get(&self, k: usize) -> Option<(&[u8], f64)> {
         match &self.repr {
-            Repr::Small(v) => v.get(k).map(|(s, m)| (&**m, *s)),
+            Repr::Small(v) => v.get(k).map(|(s, m)| (m, s)),
             Repr::Big(b) => {
                 if k >= b.len() {
                     return None;
@@ -652,7 +770,7 @@ impl ZSet {
     /// order (e.g. "score < min"). This turns score and lex bounds into ranks.
     pub fn partition_point(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
-            Repr::Small(v) => v.partition_point(|(s, m)| before(*s, m)),
+            Repr::Small(v) => v.first_failing(before),
             Repr::Big(b) => b.partition_point(before),
         }
     }
@@ -661,7 +779,7 @@ impl ZSet {
     pub fn run_from(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
             Repr::Small(v) => {
-                start + v.iter().skip(start).position(|(s, m)| !pred(*s, m)).unwrap_or(v.len().saturating_sub(start))
+                start + v.iter().skip(start).position(|(_, s, m)| !pred(s, m)).unwrap_or(v.len().saturating_sub(start))
             }
             Repr::Big(b) => {
                 let mut it = Iter::new(b, start, b.len(), false);
@@ -682,7 +800,10 @@ impl ZSet {
     pub fn run_back_from(&self, end: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         let end = end.min(self.len());
         match &self.repr {
-            Repr::Small(v) => v[..end].iter().rposition(|(s, m)| !pred(*s, m)).map(|p| p + 1).unwrap_or(0),
+            Repr::Small(v) => {
+                let ok: Vec<bool> = v.iter().take(end).map(|(_, s, m)| pred(s, m)).collect();
+                ok.iter().rposition(|&b| !b).map(|p| p + 1).unwrap_or(0)
+            }
             Repr::Big(b) => {
                 let mut it = Iter::new(b, 0, end, true);
                 let mut k = end;
@@ -704,7 +825,7 @@ impl ZSet {
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         match &self.repr {
             Repr::Small(v) => {
-                v.iter().for_each(|(s, m)| visit(m, *s));
+                v.iter().for_each(|(_, s, m)| visit(m, s));
                 0
             }
             Repr::Big(b) => {
@@ -740,9 +861,10 @@ impl ZSet {
         match &self.repr {
             Repr::Small(v) => {
                 if rev {
-                    v[start..end].iter().rev().for_each(|(s, m)| f(m, *s));
+                    let items: Vec<(f64, &[u8])> = v.iter().skip(start).take(end - start).map(|e| (e.1, e.2)).collect();
+                    items.iter().rev().for_each(|(s, m)| f(m, *s));
                 } else {
-                    v[start..end].iter().for_each(|(s, m)| f(m, *s));
+                    v.iter().skip(start).take(end - start).for_each(|(_, s, m)| f(m, s));
                 }
             }
             Repr::Big(b) => {
@@ -767,9 +889,7 @@ impl ZSet {
             return 0;
         }
         match &mut self.repr {
-            Repr::Small(v) => {
-                v.drain(start..end);
-            }
+            Repr::Small(v) => v.remove_range(start, end),
             Repr::Big(b) => {
                 b.remove_range(start, end);
                 b.maybe_compact();
@@ -781,13 +901,7 @@ impl ZSet {
     /// Removes and returns the entry at rank `k`.
     pub fn pop_at(&mut self, k: usize) -> Option<(Box<[u8]>, f64)> {
         match &mut self.repr {
-            Repr::Small(v) => {
-                if k >= v.len() {
-                    return None;
-                }
-                let (s, m) = v.remove(k);
-                Some((m, s))
-            }
+            Repr::Small(v) => v.remove(k).map(|(s, m)| (m, s)),
             Repr::Big(b) => {
                 if k >= b.len() {
                     return None;
@@ -824,7 +938,11 @@ mod tests {
 
     #[test]
     fn both_representations_agree_with_a_model() {
-        for lim in [Limits::default(), Limits { entries: 0, value: 0 }] {
+        let wide = Limits {
+            entries: 1000,
+            value: 1000,
+        };
+        for lim in [Limits::default(), Limits { entries: 0, value: 0 }, wide] {
             let mut z = ZSet::for_first_member(0, lim);
             let mut model = std::collections::BTreeMap::new();
             let mut x: u64 = 12345;
@@ -832,7 +950,9 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                let m = format!("m{}", x % 200).into_bytes();
+                // Some members are long enough to need a two-byte length in the compact form.
+                let pad = if x % 200 % 13 == 0 { "y".repeat(150) } else { String::new() };
+                let m = format!("m{}{pad}", x % 200).into_bytes();
                 let s = ((x >> 20) % 50) as f64 - 25.0;
                 match x % 7 {
                     0 | 1 | 2 => {
