@@ -438,8 +438,9 @@ impl Iter {
 }
 
 
-/// The compact encoding: entries sorted by (score, member) packed into one buffer, each as the score (8 bytes,
-/// little endian), the member length (LEB128) and the member bytes. One allocation per set, like a listpack;
+/// The compact encoding: entries sorted by (score, member) packed into one buffer, each as the score (a tag
+/// byte, then an 8-byte double or, for integral scores, a 1-, 2- or 4-byte integer, as a listpack stores
+/// integers compactly), the member length (LEB128) and the member bytes. One allocation per set, like a listpack;
 /// every operation is a linear walk, which is what Redis does on its listpacks too (at most 128 entries by
 /// default).
 #[derive(Clone, Default)]
@@ -468,8 +469,13 @@ impl<'a> Iterator for PackedIter<'a> {
 /// Decodes the entry at `at`: (score, member, offset of the next entry).
 #[inline]
 fn decode(buf: &[u8], at: usize) -> Option<(f64, &[u8], usize)> {
-    let score = f64::from_le_bytes(buf.get(at..at + 8)?.try_into().ok()?);
-    let mut p = at + 8;
+    let tag = *buf.get(at)?;
+    let (score, mut p) = match tag {
+        1 => (*buf.get(at + 1)? as i8 as f64, at + 2),
+        2 => (i16::from_le_bytes(buf.get(at + 1..at + 3)?.try_into().ok()?) as f64, at + 3),
+        4 => (i32::from_le_bytes(buf.get(at + 1..at + 5)?.try_into().ok()?) as f64, at + 5),
+        _ => (f64::from_le_bytes(buf.get(at + 1..at + 9)?.try_into().ok()?), at + 9),
+    };
     let mut len = 0usize;
     let mut shift = 0;
     loop {
@@ -486,8 +492,23 @@ fn decode(buf: &[u8], at: usize) -> Option<(f64, &[u8], usize)> {
 }
 
 fn encode(score: f64, member: &[u8]) -> Vec<u8> {
-    let mut e = Vec::with_capacity(8 + 3 + member.len());
-    e.extend_from_slice(&score.to_le_bytes());
+    let mut e = Vec::with_capacity(9 + 3 + member.len());
+    if score.fract() == 0.0 && (i32::MIN as f64..=i32::MAX as f64).contains(&score) {
+        let n = score as i32;
+        if let Ok(b) = i8::try_from(n) {
+            e.push(1);
+            e.push(b as u8);
+        } else if let Ok(h) = i16::try_from(n) {
+            e.push(2);
+            e.extend_from_slice(&h.to_le_bytes());
+        } else {
+            e.push(4);
+            e.extend_from_slice(&n.to_le_bytes());
+        }
+    } else {
+        e.push(8);
+        e.extend_from_slice(&score.to_le_bytes());
+    }
     let mut n = member.len();
     loop {
         let b = (n & 0x7f) as u8;
@@ -953,7 +974,15 @@ mod tests {
                 // Some members are long enough to need a two-byte length in the compact form.
                 let pad = if x % 200 % 13 == 0 { "y".repeat(150) } else { String::new() };
                 let m = format!("m{}{pad}", x % 200).into_bytes();
-                let s = ((x >> 20) % 50) as f64 - 25.0;
+                // Scores of every compact width: 1-, 2-, 4-byte integers, doubles, infinities.
+                let base = ((x >> 20) % 50) as f64 - 25.0;
+                let s = match (x >> 40) % 6 {
+                    0 | 1 => base,
+                    2 => base * 1000.0,
+                    3 => base * 1e7,
+                    4 => base + 0.5,
+                    _ => f64::INFINITY.copysign(base),
+                };
                 match x % 7 {
                     0 | 1 | 2 => {
                         z.add(&m, s, lim);
