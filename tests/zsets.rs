@@ -40,34 +40,81 @@ fn strs(v: &[&str]) -> Vec<String> {
 fn zadd_options_scores_and_reads() {
     let srv = start_ours();
     let mut c = connect(srv.port);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "3", "c"]).unwrap(), 3);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "10", "a", "4", "d"]).unwrap(), 1);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "CH", "11", "a", "5", "e"]).unwrap(), 2);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "NX", "0", "a", "6", "f"]).unwrap(), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "3", "c"]).unwrap(),
+        3
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "10", "a", "4", "d"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "CH", "11", "a", "5", "e"]).unwrap(),
+        2
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "NX", "0", "a", "6", "f"]).unwrap(),
+        1
+    );
     assert_eq!(q::<f64>(&mut c, &["ZSCORE", "z", "a"]).unwrap(), 11.0);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "XX", "CH", "12", "a", "7", "new"]).unwrap(), 1);
-    assert_eq!(q::<Option<f64>>(&mut c, &["ZSCORE", "z", "new"]).unwrap(), None);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "GT", "CH", "1", "a", "20", "b"]).unwrap(), 1);
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "z", "LT", "CH", "1", "a", "30", "b"]).unwrap(), 1);
-    assert_eq!(q::<Vec<Option<f64>>>(&mut c, &["ZMSCORE", "z", "a", "b", "zz"]).unwrap(), vec![Some(1.0), Some(20.0), None]);
-    assert_eq!(q::<f64>(&mut c, &["ZADD", "z", "INCR", "2.5", "a"]).unwrap(), 3.5);
-    assert_eq!(q::<Option<f64>>(&mut c, &["ZADD", "z", "NX", "INCR", "1", "a"]).unwrap(), None);
-    assert_eq!(q::<Option<f64>>(&mut c, &["ZADD", "z", "GT", "INCR", "-1", "a"]).unwrap(), None);
-    assert_eq!(q::<f64>(&mut c, &["ZINCRBY", "z", "-0.5", "a"]).unwrap(), 3.0);
-    assert_eq!(q::<f64>(&mut c, &["ZINCRBY", "z", "1", "brandnew"]).unwrap(), 1.0);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "XX", "CH", "12", "a", "7", "new"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<Option<f64>>(&mut c, &["ZSCORE", "z", "new"]).unwrap(),
+        None
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "GT", "CH", "1", "a", "20", "b"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "z", "LT", "CH", "1", "a", "30", "b"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<Vec<Option<f64>>>(&mut c, &["ZMSCORE", "z", "a", "b", "zz"]).unwrap(),
+        vec![Some(1.0), Some(20.0), None]
+    );
+    assert_eq!(
+        q::<f64>(&mut c, &["ZADD", "z", "INCR", "2.5", "a"]).unwrap(),
+        3.5
+    );
+    assert_eq!(
+        q::<Option<f64>>(&mut c, &["ZADD", "z", "NX", "INCR", "1", "a"]).unwrap(),
+        None
+    );
+    assert_eq!(
+        q::<Option<f64>>(&mut c, &["ZADD", "z", "GT", "INCR", "-1", "a"]).unwrap(),
+        None
+    );
+    assert_eq!(
+        q::<f64>(&mut c, &["ZINCRBY", "z", "-0.5", "a"]).unwrap(),
+        3.0
+    );
+    assert_eq!(
+        q::<f64>(&mut c, &["ZINCRBY", "z", "1", "brandnew"]).unwrap(),
+        1.0
+    );
     assert_eq!(q::<i64>(&mut c, &["ZCARD", "z"]).unwrap(), 7);
     assert_eq!(q::<i64>(&mut c, &["ZCARD", "nokey"]).unwrap(), 0);
     // Scores print as redis-server 7.0 prints them (%.17g).
     q::<i64>(&mut c, &["ZADD", "f", "0.1", "x", "inf", "y", "-inf", "w"]).unwrap();
-    assert_eq!(q::<String>(&mut c, &["ZSCORE", "f", "x"]).unwrap(), "0.10000000000000001");
+    assert_eq!(
+        q::<String>(&mut c, &["ZSCORE", "f", "x"]).unwrap(),
+        "0.10000000000000001"
+    );
     assert_eq!(q::<String>(&mut c, &["ZSCORE", "f", "y"]).unwrap(), "inf");
     // Errors.
     assert!(err(&mut c, &["ZADD", "z", "nan", "a"]).contains("not a valid float"));
     assert!(err(&mut c, &["ZADD", "z", "NX", "XX", "1", "a"]).contains("XX and NX"));
     assert!(err(&mut c, &["ZADD", "z", "GT", "LT", "1", "a"]).contains("GT, LT, and/or NX"));
-    assert!(err(&mut c, &["ZADD", "z", "INCR", "1", "a", "2", "b"]).contains("single increment-element pair"));
+    assert!(err(&mut c, &["ZADD", "z", "INCR", "1", "a", "2", "b"])
+        .contains("single increment-element pair"));
     assert!(err(&mut c, &["ZADD", "z", "1", "a", "2"]).contains("syntax error"));
-    assert!(err(&mut c, &["ZADD", "f", "INCR", "-inf", "y"]).contains("resulting score is not a number (NaN)"));
+    assert!(err(&mut c, &["ZADD", "f", "INCR", "-inf", "y"])
+        .contains("resulting score is not a number (NaN)"));
     assert!(err(&mut c, &["ZINCRBY", "f", "-inf", "y"]).contains("NaN"));
     q::<()>(&mut c, &["SET", "s", "v"]).unwrap();
     for cmd in [
@@ -84,11 +131,17 @@ fn zadd_options_scores_and_reads() {
         assert!(err(&mut c, cmd).starts_with("WRONGTYPE"), "{cmd:?}");
     }
     // ZREM, and the key goes away with its last member.
-    assert_eq!(q::<i64>(&mut c, &["ZREM", "f", "x", "nope", "x"]).unwrap(), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREM", "f", "x", "nope", "x"]).unwrap(),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["ZREM", "f", "y", "w"]).unwrap(), 2);
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "f"]).unwrap(), 0);
     // ZADD XX on a missing key creates nothing.
-    assert_eq!(q::<i64>(&mut c, &["ZADD", "none", "XX", "1", "a"]).unwrap(), 0);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZADD", "none", "XX", "1", "a"]).unwrap(),
+        0
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "none"]).unwrap(), 0);
 }
 
@@ -96,40 +149,104 @@ fn zadd_options_scores_and_reads() {
 fn ranks_ranges_and_counts() {
     let srv = start_ours();
     let mut c = connect(srv.port);
-    q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "2", "bb", "3", "c", "4", "d"]).unwrap();
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "-1"]).unwrap(), strs(&["a", "b", "bb", "c", "d"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "-2", "-1"]).unwrap(), strs(&["c", "d"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "3", "1"]).unwrap(), Vec::<String>::new());
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "1", "REV"]).unwrap(), strs(&["d", "c"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZREVRANGE", "z", "0", "1"]).unwrap(), strs(&["d", "c"]));
+    q::<i64>(
+        &mut c,
+        &[
+            "ZADD", "z", "1", "a", "2", "b", "2", "bb", "3", "c", "4", "d",
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "-1"]).unwrap(),
+        strs(&["a", "b", "bb", "c", "d"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "-2", "-1"]).unwrap(),
+        strs(&["c", "d"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "3", "1"]).unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "1", "REV"]).unwrap(),
+        strs(&["d", "c"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZREVRANGE", "z", "0", "1"]).unwrap(),
+        strs(&["d", "c"])
+    );
     assert_eq!(
         q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "1", "WITHSCORES"]).unwrap(),
         strs(&["a", "1", "b", "2"])
     );
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "(1", "3", "BYSCORE"]).unwrap(), strs(&["b", "bb", "c"]));
     assert_eq!(
-        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "1", "2"]).unwrap(),
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "(1", "3", "BYSCORE"]).unwrap(),
+        strs(&["b", "bb", "c"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(
+            &mut c,
+            &["ZRANGE", "z", "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "1", "2"]
+        )
+        .unwrap(),
         strs(&["c", "bb"])
     );
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGEBYSCORE", "z", "2", "(3"]).unwrap(), strs(&["b", "bb"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZREVRANGEBYSCORE", "z", "(3", "2"]).unwrap(), strs(&["bb", "b"]));
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGEBYSCORE", "z", "2", "(3"]).unwrap(),
+        strs(&["b", "bb"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZREVRANGEBYSCORE", "z", "(3", "2"]).unwrap(),
+        strs(&["bb", "b"])
+    );
     assert_eq!(q::<i64>(&mut c, &["ZCOUNT", "z", "(1", "(4"]).unwrap(), 3);
     assert_eq!(q::<i64>(&mut c, &["ZRANK", "z", "c"]).unwrap(), 3);
     assert_eq!(q::<i64>(&mut c, &["ZREVRANK", "z", "c"]).unwrap(), 1);
-    assert_eq!(q::<Option<i64>>(&mut c, &["ZRANK", "z", "nope"]).unwrap(), None);
+    assert_eq!(
+        q::<Option<i64>>(&mut c, &["ZRANK", "z", "nope"]).unwrap(),
+        None
+    );
     assert!(err(&mut c, &["ZRANGEBYSCORE", "z", "x", "1"]).contains("min or max is not a float"));
-    assert!(err(&mut c, &["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"]).contains("LIMIT is only supported"));
+    assert!(err(&mut c, &["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"])
+        .contains("LIMIT is only supported"));
     // Lex ranges.
-    q::<i64>(&mut c, &["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d"]).unwrap();
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGEBYLEX", "l", "[b", "(d"]).unwrap(), strs(&["b", "c"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZREVRANGEBYLEX", "l", "+", "(b"]).unwrap(), strs(&["d", "c"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "l", "-", "+", "BYLEX", "LIMIT", "1", "2"]).unwrap(), strs(&["b", "c"]));
+    q::<i64>(
+        &mut c,
+        &["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d"],
+    )
+    .unwrap();
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGEBYLEX", "l", "[b", "(d"]).unwrap(),
+        strs(&["b", "c"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZREVRANGEBYLEX", "l", "+", "(b"]).unwrap(),
+        strs(&["d", "c"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(
+            &mut c,
+            &["ZRANGE", "l", "-", "+", "BYLEX", "LIMIT", "1", "2"]
+        )
+        .unwrap(),
+        strs(&["b", "c"])
+    );
     assert_eq!(q::<i64>(&mut c, &["ZLEXCOUNT", "l", "(a", "+"]).unwrap(), 3);
     assert!(err(&mut c, &["ZRANGEBYLEX", "l", "b", "+"]).contains("not valid string range item"));
     // ZRANGESTORE.
-    assert_eq!(q::<i64>(&mut c, &["ZRANGESTORE", "dst", "z", "1", "(3", "BYSCORE"]).unwrap(), 3);
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "dst", "0", "-1"]).unwrap(), strs(&["a", "b", "bb"]));
-    assert_eq!(q::<i64>(&mut c, &["ZRANGESTORE", "dst", "z", "10", "20"]).unwrap(), 0);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZRANGESTORE", "dst", "z", "1", "(3", "BYSCORE"]).unwrap(),
+        3
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "dst", "0", "-1"]).unwrap(),
+        strs(&["a", "b", "bb"])
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZRANGESTORE", "dst", "z", "10", "20"]).unwrap(),
+        0
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "dst"]).unwrap(), 0);
 }
 
@@ -137,13 +254,37 @@ fn ranks_ranges_and_counts() {
 fn remove_ranges_and_encodings() {
     let srv = start_ours();
     let mut c = connect(srv.port);
-    q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]).unwrap();
-    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", "z"]).unwrap(), "listpack");
-    assert_eq!(q::<i64>(&mut c, &["ZREMRANGEBYRANK", "z", "0", "0"]).unwrap(), 1);
-    assert_eq!(q::<i64>(&mut c, &["ZREMRANGEBYSCORE", "z", "(2", "3"]).unwrap(), 1);
-    assert_eq!(q::<i64>(&mut c, &["ZREMRANGEBYLEX", "z", "[d", "[e"]).unwrap(), 2);
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "-1"]).unwrap(), strs(&["b"]));
-    assert_eq!(q::<i64>(&mut c, &["ZREMRANGEBYRANK", "z", "0", "-1"]).unwrap(), 1);
+    q::<i64>(
+        &mut c,
+        &[
+            "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        q::<String>(&mut c, &["OBJECT", "ENCODING", "z"]).unwrap(),
+        "listpack"
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREMRANGEBYRANK", "z", "0", "0"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREMRANGEBYSCORE", "z", "(2", "3"]).unwrap(),
+        1
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREMRANGEBYLEX", "z", "[d", "[e"]).unwrap(),
+        2
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANGE", "z", "0", "-1"]).unwrap(),
+        strs(&["b"])
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREMRANGEBYRANK", "z", "0", "-1"]).unwrap(),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "z"]).unwrap(), 0);
     // Past 128 entries or with a member over 64 bytes the set is a skiplist.
     let mut add = vec!["ZADD".to_string(), "big".into()];
@@ -153,11 +294,20 @@ fn remove_ranges_and_encodings() {
     }
     let refs: Vec<&str> = add.iter().map(|s| s.as_str()).collect();
     assert_eq!(q::<i64>(&mut c, &refs).unwrap(), 129);
-    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", "big"]).unwrap(), "skiplist");
+    assert_eq!(
+        q::<String>(&mut c, &["OBJECT", "ENCODING", "big"]).unwrap(),
+        "skiplist"
+    );
     let long = "x".repeat(65);
     q::<i64>(&mut c, &["ZADD", "long", "1", &long]).unwrap();
-    assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", "long"]).unwrap(), "skiplist");
-    assert_eq!(q::<i64>(&mut c, &["ZREMRANGEBYSCORE", "big", "10", "(100"]).unwrap(), 90);
+    assert_eq!(
+        q::<String>(&mut c, &["OBJECT", "ENCODING", "long"]).unwrap(),
+        "skiplist"
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZREMRANGEBYSCORE", "big", "10", "(100"]).unwrap(),
+        90
+    );
     assert_eq!(q::<i64>(&mut c, &["ZCARD", "big"]).unwrap(), 39);
     assert_eq!(q::<i64>(&mut c, &["ZRANK", "big", "m100"]).unwrap(), 10);
 }
@@ -166,14 +316,31 @@ fn remove_ranges_and_encodings() {
 fn pops_and_mpop() {
     let srv = start_ours();
     let mut c = connect(srv.port);
-    q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]).unwrap();
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZPOPMIN", "z"]).unwrap(), strs(&["a", "1"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZPOPMAX", "z", "2"]).unwrap(), strs(&["d", "4", "c", "3"]));
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZPOPMIN", "nokey"]).unwrap(), Vec::<String>::new());
+    q::<i64>(
+        &mut c,
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
+    )
+    .unwrap();
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZPOPMIN", "z"]).unwrap(),
+        strs(&["a", "1"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZPOPMAX", "z", "2"]).unwrap(),
+        strs(&["d", "4", "c", "3"])
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZPOPMIN", "nokey"]).unwrap(),
+        Vec::<String>::new()
+    );
     assert!(err(&mut c, &["ZPOPMIN", "z", "-1"]).contains("must be positive"));
-    let v: (String, Vec<(String, f64)>) = q(&mut c, &["ZMPOP", "2", "nokey", "z", "MIN", "COUNT", "5"]).unwrap();
+    let v: (String, Vec<(String, f64)>) =
+        q(&mut c, &["ZMPOP", "2", "nokey", "z", "MIN", "COUNT", "5"]).unwrap();
     assert_eq!(v, ("z".to_string(), vec![("b".to_string(), 2.0)]));
-    assert_eq!(q::<Value>(&mut c, &["ZMPOP", "1", "z", "MIN"]).unwrap(), Value::Nil);
+    assert_eq!(
+        q::<Value>(&mut c, &["ZMPOP", "1", "z", "MIN"]).unwrap(),
+        Value::Nil
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "z"]).unwrap(), 0);
     assert!(err(&mut c, &["ZMPOP", "0", "z", "MIN"]).contains("numkeys should be greater than 0"));
 }
@@ -190,16 +357,26 @@ fn blocking_pops_wake_on_write_and_time_out() {
     std::thread::sleep(Duration::from_millis(200));
     let mut c = connect(port);
     q::<i64>(&mut c, &["ZADD", "q2", "7", "x", "8", "y"]).unwrap();
-    assert_eq!(waiter.join().unwrap(), ("q2".to_string(), "x".to_string(), 7.0));
+    assert_eq!(
+        waiter.join().unwrap(),
+        ("q2".to_string(), "x".to_string(), 7.0)
+    );
     assert_eq!(q::<i64>(&mut c, &["ZCARD", "q2"]).unwrap(), 1);
     // BZMPOP takes COUNT elements.
     let waiter = std::thread::spawn(move || {
         let mut c = connect(port);
-        q::<(String, Vec<(String, f64)>)>(&mut c, &["BZMPOP", "5", "1", "q3", "MAX", "COUNT", "2"]).unwrap()
+        q::<(String, Vec<(String, f64)>)>(&mut c, &["BZMPOP", "5", "1", "q3", "MAX", "COUNT", "2"])
+            .unwrap()
     });
     std::thread::sleep(Duration::from_millis(200));
     q::<i64>(&mut c, &["ZADD", "q3", "1", "a", "2", "b", "3", "c"]).unwrap();
-    assert_eq!(waiter.join().unwrap(), ("q3".to_string(), vec![("c".to_string(), 3.0), ("b".to_string(), 2.0)]));
+    assert_eq!(
+        waiter.join().unwrap(),
+        (
+            "q3".to_string(),
+            vec![("c".to_string(), 3.0), ("b".to_string(), 2.0)]
+        )
+    );
     // Two waiters are served first come, first served.
     let first = std::thread::spawn(move || {
         let mut c = connect(port);
@@ -216,11 +393,23 @@ fn blocking_pops_wake_on_write_and_time_out() {
     assert_eq!(second.join().unwrap().1, "low");
     // Timeout: a null reply after about the timeout.
     let t0 = Instant::now();
-    assert_eq!(q::<Value>(&mut c, &["BZPOPMIN", "empty", "0.3"]).unwrap(), Value::Nil);
-    assert!(t0.elapsed() >= Duration::from_millis(250), "{:?}", t0.elapsed());
-    assert_eq!(q::<Value>(&mut c, &["BZMPOP", "0.1", "1", "empty", "MIN"]).unwrap(), Value::Nil);
+    assert_eq!(
+        q::<Value>(&mut c, &["BZPOPMIN", "empty", "0.3"]).unwrap(),
+        Value::Nil
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(
+        q::<Value>(&mut c, &["BZMPOP", "0.1", "1", "empty", "MIN"]).unwrap(),
+        Value::Nil
+    );
     assert!(err(&mut c, &["BZPOPMIN", "k", "-1"]).contains("timeout is negative"));
-    assert!(err(&mut c, &["BZPOPMIN", "k", "abc"]).contains("timeout is not a float or out of range"));
+    assert!(
+        err(&mut c, &["BZPOPMIN", "k", "abc"]).contains("timeout is not a float or out of range")
+    );
     // Inside MULTI/EXEC a blocking pop answers at once, as on timeout.
     let mut raw = RawConn::connect(port);
     raw.cmd(&["MULTI"]);
@@ -241,25 +430,39 @@ fn random_members_and_scan() {
     q::<i64>(&mut c, &refs).unwrap();
     let v: Vec<String> = q(&mut c, &["ZRANDMEMBER", "z", "50"]).unwrap();
     assert_eq!(v.len(), 50);
-    assert_eq!(v.iter().collect::<HashSet<_>>().len(), 50, "distinct members");
+    assert_eq!(
+        v.iter().collect::<HashSet<_>>().len(),
+        50,
+        "distinct members"
+    );
     let v: Vec<String> = q(&mut c, &["ZRANDMEMBER", "z", "-3000"]).unwrap();
     assert_eq!(v.len(), 3000);
     let v: Vec<(String, f64)> = q(&mut c, &["ZRANDMEMBER", "z", "5", "WITHSCORES"]).unwrap();
     for (m, s) in v {
         assert_eq!(format!("m{s}"), m);
     }
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZRANDMEMBER", "z", "2000"]).unwrap().len(), 1000);
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZRANDMEMBER", "z", "2000"])
+            .unwrap()
+            .len(),
+        1000
+    );
     // A full ZSCAN returns every member present for the whole scan, even while others are removed.
     let mut seen = HashSet::new();
     let mut cursor = "0".to_string();
     let mut round = 0;
     loop {
-        let (next, items): (String, Vec<String>) = q(&mut c, &["ZSCAN", "z", &cursor, "COUNT", "20"]).unwrap();
+        let (next, items): (String, Vec<String>) =
+            q(&mut c, &["ZSCAN", "z", &cursor, "COUNT", "20"]).unwrap();
         for pair in items.chunks(2) {
             seen.insert(pair[0].clone());
         }
         round += 1;
-        q::<i64>(&mut c, &["ZREM", "z", &format!("m{}", (round * 37) % 1000 | 1)]).unwrap();
+        q::<i64>(
+            &mut c,
+            &["ZREM", "z", &format!("m{}", (round * 37) % 1000 | 1)],
+        )
+        .unwrap();
         if next == "0" {
             break;
         }
@@ -268,7 +471,11 @@ fn random_members_and_scan() {
     for i in (0..1000).step_by(2) {
         assert!(seen.contains(&format!("m{i}")), "missed m{i}");
     }
-    let (_, items): (String, Vec<String>) = q(&mut c, &["ZSCAN", "z", "0", "MATCH", "m99*", "COUNT", "5000"]).unwrap();
+    let (_, items): (String, Vec<String>) = q(
+        &mut c,
+        &["ZSCAN", "z", "0", "MATCH", "m99*", "COUNT", "5000"],
+    )
+    .unwrap();
     assert!(items.chunks(2).all(|p| p[0].starts_with("m99")));
 }
 
@@ -280,25 +487,67 @@ fn set_algebra() {
     q::<i64>(&mut c, &["ZADD", "b", "10", "y", "20", "z", "30", "w"]).unwrap();
     assert_eq!(
         q::<Vec<(String, f64)>>(&mut c, &["ZUNION", "2", "a", "b", "WITHSCORES"]).unwrap(),
-        vec![("x".into(), 1.0), ("y".into(), 12.0), ("z".into(), 23.0), ("w".into(), 30.0)]
+        vec![
+            ("x".into(), 1.0),
+            ("y".into(), 12.0),
+            ("z".into(), 23.0),
+            ("w".into(), 30.0)
+        ]
     );
     assert_eq!(
-        q::<Vec<(String, f64)>>(&mut c, &["ZINTER", "2", "a", "b", "WEIGHTS", "2", "1", "AGGREGATE", "MIN", "WITHSCORES"])
-            .unwrap(),
+        q::<Vec<(String, f64)>>(
+            &mut c,
+            &[
+                "ZINTER",
+                "2",
+                "a",
+                "b",
+                "WEIGHTS",
+                "2",
+                "1",
+                "AGGREGATE",
+                "MIN",
+                "WITHSCORES"
+            ]
+        )
+        .unwrap(),
         vec![("y".into(), 4.0), ("z".into(), 6.0)]
     );
-    assert_eq!(q::<Vec<String>>(&mut c, &["ZDIFF", "2", "a", "b"]).unwrap(), strs(&["x"]));
-    assert_eq!(q::<i64>(&mut c, &["ZUNIONSTORE", "u", "2", "a", "b", "AGGREGATE", "MAX"]).unwrap(), 4);
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["ZDIFF", "2", "a", "b"]).unwrap(),
+        strs(&["x"])
+    );
+    assert_eq!(
+        q::<i64>(
+            &mut c,
+            &["ZUNIONSTORE", "u", "2", "a", "b", "AGGREGATE", "MAX"]
+        )
+        .unwrap(),
+        4
+    );
     assert_eq!(q::<f64>(&mut c, &["ZSCORE", "u", "y"]).unwrap(), 10.0);
-    assert_eq!(q::<i64>(&mut c, &["ZINTERSTORE", "i", "2", "a", "b"]).unwrap(), 2);
-    assert_eq!(q::<i64>(&mut c, &["ZDIFFSTORE", "d", "2", "b", "a"]).unwrap(), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZINTERSTORE", "i", "2", "a", "b"]).unwrap(),
+        2
+    );
+    assert_eq!(
+        q::<i64>(&mut c, &["ZDIFFSTORE", "d", "2", "b", "a"]).unwrap(),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["ZINTERCARD", "2", "a", "b"]).unwrap(), 2);
-    assert_eq!(q::<i64>(&mut c, &["ZINTERCARD", "2", "a", "b", "LIMIT", "1"]).unwrap(), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZINTERCARD", "2", "a", "b", "LIMIT", "1"]).unwrap(),
+        1
+    );
     // An empty result deletes the destination.
-    assert_eq!(q::<i64>(&mut c, &["ZINTERSTORE", "u", "2", "a", "nokey"]).unwrap(), 0);
+    assert_eq!(
+        q::<i64>(&mut c, &["ZINTERSTORE", "u", "2", "a", "nokey"]).unwrap(),
+        0
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "u"]).unwrap(), 0);
     assert!(err(&mut c, &["ZUNION", "0", "a"]).contains("at least 1 input key"));
-    assert!(err(&mut c, &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "x"]).contains("weight value is not a float"));
+    assert!(err(&mut c, &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "x"])
+        .contains("weight value is not a float"));
 }
 
 #[test]
@@ -313,7 +562,10 @@ fn keyspace_events() {
         for e in events {
             let msg = sub.read_reply();
             let text = String::from_utf8_lossy(&msg).to_string();
-            assert!(text.contains(&format!("__keyevent@0__:{e}\r\n")), "{cmd:?}: wanted {e}, got {text:?}");
+            assert!(
+                text.contains(&format!("__keyevent@0__:{e}\r\n")),
+                "{cmd:?}: wanted {e}, got {text:?}"
+            );
         }
     };
     expect(&["ZADD", "z", "1", "a", "2", "b"], &["zadd"]);
@@ -325,7 +577,10 @@ fn keyspace_events() {
     expect(&["ZADD", "z", "1", "a", "2", "b"], &["zadd"]);
     expect(&["ZREMRANGEBYSCORE", "z", "0", "1"], &["zremrangebyscore"]);
     expect(&["ZRANGESTORE", "r", "z", "0", "-1"], &["zrangestore"]);
-    expect(&["ZREMRANGEBYRANK", "z", "0", "-1"], &["zremrangebyrank", "del"]);
+    expect(
+        &["ZREMRANGEBYRANK", "z", "0", "-1"],
+        &["zremrangebyrank", "del"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 use bytes::Bytes;
 
 use super::{
-    arg_f64, arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE,
+    arg_f64, arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, SYNTAX,
+    WRONGTYPE,
 };
 use crate::db::zset::{AddOutcome, Limits, ZSet};
 use crate::db::{Entry, Value};
@@ -52,10 +53,14 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("zintercard", zintercard),
 ];
 
-const NOT_FLOAT_RANGE: CmdError = CmdError(std::borrow::Cow::Borrowed("ERR min or max is not a float"));
-const NOT_LEX_RANGE: CmdError =
-    CmdError(std::borrow::Cow::Borrowed("ERR min or max not valid string range item"));
-const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed("ERR resulting score is not a number (NaN)"));
+const NOT_FLOAT_RANGE: CmdError =
+    CmdError(std::borrow::Cow::Borrowed("ERR min or max is not a float"));
+const NOT_LEX_RANGE: CmdError = CmdError(std::borrow::Cow::Borrowed(
+    "ERR min or max not valid string range item",
+));
+const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
+    "ERR resulting score is not a number (NaN)",
+));
 
 fn limits(ctx: &Ctx) -> Limits {
     let get = |name: &str, dflt: usize| {
@@ -77,14 +82,18 @@ fn read_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c ZSet>, CmdEr
     match ctx.lookup_read(key) {
         None => Ok(None),
         Some(Entry {
-            value: Value::ZSet(z), ..
+            value: Value::ZSet(z),
+            ..
         }) => Ok(Some(z)),
         Some(_) => Err(WRONGTYPE),
     }
 }
 
 /// Like `read_zset`, also handing out the reply buffer, so a reply can be written straight from the set.
-fn read_zset_out<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
+fn read_zset_out<'c>(
+    ctx: &'c mut Ctx,
+    key: &[u8],
+) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
     ctx.expire_if_needed(key);
     let db = ctx.client.db;
     let store = &mut *ctx.store;
@@ -97,7 +106,8 @@ fn read_zset_out<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(Option<&'c ZSet>, 
     match e {
         None => Ok((None, &mut *ctx.out)),
         Some(Entry {
-            value: Value::ZSet(z), ..
+            value: Value::ZSet(z),
+            ..
         }) => Ok((Some(z), &mut *ctx.out)),
         Some(_) => Err(WRONGTYPE),
     }
@@ -108,7 +118,8 @@ fn write_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>, 
     match ctx.lookup_write(key) {
         None => Ok(None),
         Some(Entry {
-            value: Value::ZSet(z), ..
+            value: Value::ZSet(z),
+            ..
         }) => Ok(Some(z)),
         Some(_) => Err(WRONGTYPE),
     }
@@ -116,7 +127,8 @@ fn write_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>, 
 
 /// Deletes `key` if its set became empty (Redis never keeps empty aggregates). True if it did.
 fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) -> bool {
-    let empty = matches!(ctx.db().get(key), Some(Entry { value: Value::ZSet(z), .. }) if z.is_empty());
+    let empty =
+        matches!(ctx.db().get(key), Some(Entry { value: Value::ZSet(z), .. }) if z.is_empty());
     if empty {
         ctx.db().remove(key);
         ctx.notify(notify::GENERIC, "del", key);
@@ -151,7 +163,9 @@ fn reply_results_header(ctx: &mut Ctx, n: usize, withscores: bool) {
 /// C's strtod over a whole argument, as zslParseRange uses it: leading whitespace skipped, an empty rest
 /// reads as 0, trailing garbage and NaN rejected.
 fn strtod_full(a: &[u8]) -> Option<f64> {
-    let start = a.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
+    let start = a
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
     let Some(start) = start else {
         return Some(0.0);
     };
@@ -253,7 +267,9 @@ impl LexRange {
         };
         let ex = |b: &LexBound| !matches!(b, LexBound::Incl(_));
         let cmp = match (&self.min, &self.max) {
-            (LexBound::Incl(a) | LexBound::Excl(a), LexBound::Incl(b) | LexBound::Excl(b)) => a.cmp(b),
+            (LexBound::Incl(a) | LexBound::Excl(a), LexBound::Incl(b) | LexBound::Excl(b)) => {
+                a.cmp(b)
+            }
             (a, b) => rank(a).cmp(&rank(b)),
         };
         cmp == Greater || (cmp == Equal && (ex(&self.min) || ex(&self.max)))
@@ -333,7 +349,11 @@ fn apply_limit(start: usize, end: usize, offset: i64, count: i64, rev: bool) -> 
     }
     let n = end - start;
     let off = (offset as u64).min(n as u64) as usize;
-    let take = if count < 0 { n - off } else { (count as u64).min((n - off) as u64) as usize };
+    let take = if count < 0 {
+        n - off
+    } else {
+        (count as u64).min((n - off) as u64) as usize
+    };
     if rev {
         (end - off - take, end - off)
     } else {
@@ -353,7 +373,8 @@ fn zincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
-    let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) = (false, false, false, incr_cmd, false, false);
+    let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) =
+        (false, false, false, incr_cmd, false, false);
     let mut i = 2;
     while i < args.len() {
         let a = &args[i];
@@ -375,18 +396,24 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
         i += 1;
     }
     let rest = &args[i..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return Err(SYNTAX);
     }
     let elements = rest.len() / 2;
     if nx && xx {
-        return Err(CmdError::new("ERR XX and NX options at the same time are not compatible"));
+        return Err(CmdError::new(
+            "ERR XX and NX options at the same time are not compatible",
+        ));
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
-        return Err(CmdError::new("ERR GT, LT, and/or NX options at the same time are not compatible"));
+    if ((gt || lt) && nx) || (gt && lt) {
+        return Err(CmdError::new(
+            "ERR GT, LT, and/or NX options at the same time are not compatible",
+        ));
     }
     if incr && elements > 1 {
-        return Err(CmdError::new("ERR INCR option supports a single increment-element pair"));
+        return Err(CmdError::new(
+            "ERR INCR option supports a single increment-element pair",
+        ));
     }
     let mut scores = Vec::with_capacity(elements);
     for p in rest.chunks(2) {
@@ -546,7 +573,10 @@ fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn zrank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
-    let r = read_zset(ctx, &args[1])?.and_then(|z| z.rank(&args[2]).map(|r| if rev { z.len() - 1 - r } else { r }));
+    let r = read_zset(ctx, &args[1])?.and_then(|z| {
+        z.rank(&args[2])
+            .map(|r| if rev { z.len() - 1 - r } else { r })
+    });
     match r {
         Some(r) => ctx.out.int(r as i64),
         None => ctx.out.null(),
@@ -625,7 +655,9 @@ fn zrange_generic(
         ));
     }
     if withscores && rangetype == RangeType::Lex {
-        return Err(CmdError::new("ERR syntax error, WITHSCORES not supported in combination with BYLEX"));
+        return Err(CmdError::new(
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+        ));
     }
     let rev = direction == Direction::Reverse;
     if rev && rangetype != RangeType::Rank {
@@ -700,7 +732,14 @@ fn spec_ranks(spec: &Spec, z: &ZSet, rev: bool, offset: i64, limit: i64) -> (usi
             apply_limit(s, e, offset, limit, rev)
         }
         Spec::Lex(r) => {
-            let (s, e) = r.ranks(z, if rev { LexMode::Reverse } else { LexMode::Forward });
+            let (s, e) = r.ranks(
+                z,
+                if rev {
+                    LexMode::Reverse
+                } else {
+                    LexMode::Forward
+                },
+            );
             apply_limit(s, e, offset, limit, rev)
         }
     }
@@ -920,7 +959,8 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// A blocking timeout in seconds (getTimeoutFromObjectOrReply): the absolute deadline in ms, 0 for none.
 fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
-    let v = super::parse_f64(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
+    let v =
+        super::parse_f64(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
     let ms = v * 1000.0;
     // Redis casts an infinite timeout to LLONG_MIN, which then reads as negative.
     if ms.is_infinite() {
@@ -936,7 +976,8 @@ fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
     if ms == 0 {
         return Ok(0);
     }
-    ms.checked_add(ctx.now).ok_or(CmdError::new("ERR timeout is out of range"))
+    ms.checked_add(ctx.now)
+        .ok_or(CmdError::new("ERR timeout is out of range"))
 }
 
 /// True while `Store::serve_blocked` re-runs a blocked command (for a detached client with no address):
@@ -998,7 +1039,11 @@ fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// ZMPOP / BZMPOP: `numkeys_idx` is where numkeys sits (1, or 2 after BZMPOP's timeout).
 fn zmpop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, blocking: bool) -> CmdResult {
-    let numkeys = arg_at_least(&args[numkeys_idx], 1, "ERR numkeys should be greater than 0")?;
+    let numkeys = arg_at_least(
+        &args[numkeys_idx],
+        1,
+        "ERR numkeys should be greater than 0",
+    )?;
     let where_idx = (numkeys as u64).saturating_add(numkeys_idx as u64 + 1);
     if where_idx >= args.len() as u64 {
         return Err(SYNTAX);
@@ -1073,7 +1118,8 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 return Ok(());
             }
             Some(Entry {
-                value: Value::ZSet(z), ..
+                value: Value::ZSet(z),
+                ..
             }) => z,
             Some(_) => return Err(WRONGTYPE),
         };
@@ -1097,7 +1143,11 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if l < 0 || l == 1 {
             // With repetitions (or a single element): independent draws.
             let count = l.unsigned_abs() as usize;
-            out.array(if withscores && !resp3 { count * 2 } else { count });
+            out.array(if withscores && !resp3 {
+                count * 2
+            } else {
+                count
+            });
             for _ in 0..count {
                 if let Some((m, s)) = z.get(rng.gen_range(0..size)) {
                     emit(out, m, s);
@@ -1140,7 +1190,8 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match store.dbs[db].get(&args[1]) {
         None => ctx.out.null(),
         Some(Entry {
-            value: Value::ZSet(z), ..
+            value: Value::ZSet(z),
+            ..
         }) => {
             let size = z.len();
             if size == 0 {
@@ -1166,7 +1217,10 @@ fn parse_cursor_strtoul(a: &[u8]) -> Result<u64, CmdError> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(bad());
     }
-    let v: u64 = std::str::from_utf8(digits).ok().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+    let v: u64 = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)?;
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
@@ -1302,7 +1356,9 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bo
     let setnum = {
         let n = arg_i64(&args[numkeys_idx])?;
         if n < 1 {
-            return Err(CmdError::from(format!("ERR at least 1 input key is needed for '{name}' command")));
+            return Err(CmdError::from(format!(
+                "ERR at least 1 input key is needed for '{name}' command"
+            )));
         }
         if n as u64 > (args.len() - numkeys_idx - 1) as u64 {
             return Err(SYNTAX);
@@ -1329,7 +1385,8 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bo
         if op != SetOp::Diff && !card && remaining > setnum && eq_ic(a, "weights") {
             j += 1;
             for w in weights.iter_mut() {
-                *w = super::parse_f64(&args[j]).ok_or(CmdError::new("ERR weight value is not a float"))?;
+                *w = super::parse_f64(&args[j])
+                    .ok_or(CmdError::new("ERR weight value is not a float"))?;
                 j += 1;
             }
         } else if op != SetOp::Diff && !card && remaining >= 2 && eq_ic(a, "aggregate") {
@@ -1370,7 +1427,7 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bo
     let mut result: Vec<(f64, Box<[u8]>)> = Vec::new();
     match op {
         SetOp::Inter => {
-            if let Some(((Source::Z(first, _), w0), rest)) = srcs.split_first().map(|(a, b)| (a, b)) {
+            if let Some(((Source::Z(first, _), w0), rest)) = srcs.split_first() {
                 if rest.iter().all(|(s, _)| s.len() > 0) {
                     'outer: for (s0, m) in first {
                         let mut score = weighted(*w0, *s0);

@@ -92,7 +92,9 @@ impl Big {
 
     fn find(&self, member: &[u8]) -> Option<u32> {
         let h = self.hasher.hash_one(member);
-        self.index.find(h, |&i| &*self.nodes[i as usize].member == member).copied()
+        self.index
+            .find(h, |&i| &*self.nodes[i as usize].member == member)
+            .copied()
     }
 
     #[inline]
@@ -252,7 +254,8 @@ impl Big {
         let i = self.alloc(member, score);
         let nodes = &self.nodes;
         let hasher = &self.hasher;
-        self.index.insert_unique(h, i, |&j| hasher.hash_one(&*nodes[j as usize].member));
+        self.index
+            .insert_unique(h, i, |&j| hasher.hash_one(&*nodes[j as usize].member));
         self.root = self.tree_insert(self.root, i);
     }
 
@@ -361,7 +364,10 @@ impl Big {
                 let mut v = Vec::with_capacity(live);
                 let mut it = Iter::new(self, 0, live, false);
                 while let Some(i) = it.next_index(self) {
-                    v.push((std::mem::take(&mut self.nodes[i as usize].member), self.nodes[i as usize].score));
+                    v.push((
+                        std::mem::take(&mut self.nodes[i as usize].member),
+                        self.nodes[i as usize].score,
+                    ));
                 }
                 v
             };
@@ -437,7 +443,6 @@ impl Iter {
     }
 }
 
-
 /// The compact encoding: entries sorted by (score, member) packed into one buffer, each as the score (a tag
 /// byte, then an 8-byte double or, for integral scores, a 1-, 2- or 4-byte integer, as a listpack stores
 /// integers compactly), the member length (LEB128) and the member bytes. One allocation per set, like a listpack;
@@ -472,9 +477,18 @@ fn decode(buf: &[u8], at: usize) -> Option<(f64, &[u8], usize)> {
     let tag = *buf.get(at)?;
     let (score, mut p) = match tag {
         1 => (*buf.get(at + 1)? as i8 as f64, at + 2),
-        2 => (i16::from_le_bytes(buf.get(at + 1..at + 3)?.try_into().ok()?) as f64, at + 3),
-        4 => (i32::from_le_bytes(buf.get(at + 1..at + 5)?.try_into().ok()?) as f64, at + 5),
-        _ => (f64::from_le_bytes(buf.get(at + 1..at + 9)?.try_into().ok()?), at + 9),
+        2 => (
+            i16::from_le_bytes(buf.get(at + 1..at + 3)?.try_into().ok()?) as f64,
+            at + 3,
+        ),
+        4 => (
+            i32::from_le_bytes(buf.get(at + 1..at + 5)?.try_into().ok()?) as f64,
+            at + 5,
+        ),
+        _ => (
+            f64::from_le_bytes(buf.get(at + 1..at + 9)?.try_into().ok()?),
+            at + 9,
+        ),
     };
     let mut len = 0usize;
     let mut shift = 0;
@@ -528,7 +542,10 @@ impl Packed {
         self.len as usize
     }
     fn iter(&self) -> PackedIter<'_> {
-        PackedIter { buf: &self.buf, pos: 0 }
+        PackedIter {
+            buf: &self.buf,
+            pos: 0,
+        }
     }
     /// Byte offset of entry `k` (the end of the buffer for k == len).
     fn offset(&self, k: usize) -> usize {
@@ -538,11 +555,16 @@ impl Packed {
         self.iter().nth(k).map(|(_, s, m)| (s, m))
     }
     fn position(&self, member: &[u8]) -> Option<(usize, f64)> {
-        self.iter().enumerate().find(|(_, e)| e.2 == member).map(|(i, e)| (i, e.1))
+        self.iter()
+            .enumerate()
+            .find(|(_, e)| e.2 == member)
+            .map(|(i, e)| (i, e.1))
     }
     /// First index where `before` fails, walking from the head.
     fn first_failing(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        self.iter().position(|(_, s, m)| !before(s, m)).unwrap_or(self.len())
+        self.iter()
+            .position(|(_, s, m)| !before(s, m))
+            .unwrap_or(self.len())
     }
     fn insert_sorted(&mut self, score: f64, member: &[u8]) {
         let at = self
@@ -632,10 +654,12 @@ impl ZSet {
     /// Builds a set from entries sorted by (score, member) without duplicates, in the encoding Redis gives a
     /// stored result (zsetConvertToListpackIfNeeded).
     pub fn from_sorted(entries: Vec<(f64, Box<[u8]>)>, lim: Limits) -> ZSet {
-        let small = entries.len() <= lim.entries && entries.iter().all(|(_, m)| m.len() <= lim.value);
+        let small =
+            entries.len() <= lim.entries && entries.iter().all(|(_, m)| m.len() <= lim.value);
         if small {
             let mut p = Packed::default();
-            p.buf.reserve_exact(entries.iter().map(|(_, m)| m.len() + 10).sum());
+            p.buf
+                .reserve_exact(entries.iter().map(|(_, m)| m.len() + 10).sum());
             for (s, m) in &entries {
                 p.buf.extend_from_slice(&encode(*s + 0.0, m));
             }
@@ -800,7 +824,11 @@ impl ZSet {
     pub fn run_from(&self, start: usize, pred: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
             Repr::Small(v) => {
-                start + v.iter().skip(start).position(|(_, s, m)| !pred(s, m)).unwrap_or(v.len().saturating_sub(start))
+                start
+                    + v.iter()
+                        .skip(start)
+                        .position(|(_, s, m)| !pred(s, m))
+                        .unwrap_or(v.len().saturating_sub(start))
             }
             Repr::Big(b) => {
                 let mut it = Iter::new(b, start, b.len(), false);
@@ -882,10 +910,18 @@ impl ZSet {
         match &self.repr {
             Repr::Small(v) => {
                 if rev {
-                    let items: Vec<(f64, &[u8])> = v.iter().skip(start).take(end - start).map(|e| (e.1, e.2)).collect();
+                    let items: Vec<(f64, &[u8])> = v
+                        .iter()
+                        .skip(start)
+                        .take(end - start)
+                        .map(|e| (e.1, e.2))
+                        .collect();
                     items.iter().rev().for_each(|(s, m)| f(m, *s));
                 } else {
-                    v.iter().skip(start).take(end - start).for_each(|(_, s, m)| f(m, s));
+                    v.iter()
+                        .skip(start)
+                        .take(end - start)
+                        .for_each(|(_, s, m)| f(m, s));
                 }
             }
             Repr::Big(b) => {
@@ -953,7 +989,10 @@ mod tests {
         for (k, (s, m)) in want.iter().enumerate() {
             assert_eq!(z.rank(m), Some(k));
             assert_eq!(z.score(m), Some(*s));
-            assert_eq!(z.get(k).map(|(m, s)| (s, m.to_vec())), Some((*s, m.clone())));
+            assert_eq!(
+                z.get(k).map(|(m, s)| (s, m.to_vec())),
+                Some((*s, m.clone()))
+            );
         }
     }
 
@@ -963,7 +1002,14 @@ mod tests {
             entries: 1000,
             value: 1000,
         };
-        for lim in [Limits::default(), Limits { entries: 0, value: 0 }, wide] {
+        for lim in [
+            Limits::default(),
+            Limits {
+                entries: 0,
+                value: 0,
+            },
+            wide,
+        ] {
             let mut z = ZSet::for_first_member(0, lim);
             let mut model = std::collections::BTreeMap::new();
             let mut x: u64 = 12345;
@@ -972,7 +1018,11 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 // Some members are long enough to need a two-byte length in the compact form.
-                let pad = if x % 200 % 13 == 0 { "y".repeat(150) } else { String::new() };
+                let pad = if (x % 200).is_multiple_of(13) {
+                    "y".repeat(150)
+                } else {
+                    String::new()
+                };
                 let m = format!("m{}{pad}", x % 200).into_bytes();
                 // Scores of every compact width: 1-, 2-, 4-byte integers, doubles, infinities.
                 let base = ((x >> 20) % 50) as f64 - 25.0;
@@ -984,7 +1034,7 @@ mod tests {
                     _ => f64::INFINITY.copysign(base),
                 };
                 match x % 7 {
-                    0 | 1 | 2 => {
+                    0..=2 => {
                         z.add(&m, s, lim);
                         model.insert(m, s);
                     }
