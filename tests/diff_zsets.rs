@@ -2,6 +2,7 @@
 //! compared byte for byte (RESP2 and RESP3), fixed edge cases plus seeded random sequences.
 mod common;
 use common::*;
+use std::time::Duration;
 
 /// Commands whose replies are random: compared by shape only (see `shape`).
 fn is_random(c: &[Vec<u8>]) -> bool {
@@ -806,4 +807,98 @@ fn random_sequences_match_redis() {
                 .join("\n")
         );
     }
+}
+
+/// Keyspace and keyevent notifications of every write, compared with Redis's: same events, same order.
+#[test]
+fn keyspace_events_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let cmds: Vec<Vec<Vec<u8>>> = vec![
+        c(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]),
+        c(&["ZADD", "z", "1", "a"]),
+        c(&["ZADD", "z", "XX", "1", "nope"]),
+        c(&["ZADD", "z", "INCR", "5", "a"]),
+        c(&["ZINCRBY", "z", "1", "b"]),
+        c(&["ZREM", "z", "nope"]),
+        c(&["ZREM", "z", "a"]),
+        c(&["ZREMRANGEBYSCORE", "z", "100", "200"]),
+        c(&["ZADD", "z", "0", "x", "0", "y"]),
+        c(&["ZREMRANGEBYLEX", "z", "[x", "[x"]),
+        c(&["ZREMRANGEBYRANK", "z", "0", "0"]),
+        c(&["ZUNIONSTORE", "u", "1", "z"]),
+        c(&["ZINTERSTORE", "u", "2", "z", "nokey"]),
+        c(&["ZINTERSTORE", "u", "2", "z", "nokey"]),
+        c(&["ZDIFFSTORE", "d", "1", "z"]),
+        c(&["ZRANGESTORE", "r", "z", "0", "-1"]),
+        c(&["ZRANGESTORE", "r", "z", "5", "10"]),
+        c(&["ZPOPMIN", "z"]),
+        c(&["ZPOPMAX", "d", "10"]),
+        c(&["ZADD", "m", "1", "a", "2", "b"]),
+        c(&["ZMPOP", "1", "m", "MAX"]),
+        c(&["BZPOPMIN", "m", "0"]),
+        c(&["ZADD", "r", "1", "q", "2", "w"]),
+        c(&["BZMPOP", "0", "1", "r", "MIN", "COUNT", "10"]),
+        c(&["ZREMRANGEBYRANK", "z", "0", "-1"]),
+        c(&["ZADD", "t", "1", "a"]),
+        c(&["EXPIRE", "t", "100"]),
+        c(&["ZUNIONSTORE", "t", "1", "u"]),
+        c(&["ZREM", "u", "b"]),
+    ];
+    let mut events = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut w = RawConn::connect(port);
+        w.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+        let mut got = Vec::new();
+        for cmd in &cmds {
+            let reply = w.cmd(cmd);
+            got.push(format!("{:?} -> {:?}", String::from_utf8_lossy(&cmd.concat()), String::from_utf8_lossy(&reply)));
+            while let Some(m) = sub.read_reply_timeout(Duration::from_millis(30)) {
+                got.push(String::from_utf8_lossy(&m).to_string());
+            }
+        }
+        events.push(got);
+    }
+    assert_eq!(events[0], events[1]);
+}
+
+/// Blocked clients and the writes that do (or do not) serve them, compared with Redis: a key of another type
+/// keeps the waiter blocked, a transaction that adds and removes serves nobody, waiters are served in order.
+#[test]
+fn blocking_behaviour_matches_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut logs = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut log = Vec::new();
+        let mut w = RawConn::connect(port);
+        let mut b1 = RawConn::connect(port);
+        let mut b2 = RawConn::connect(port);
+        b1.send_raw(&encode(&["BZPOPMIN", "k", "other", "3"]));
+        std::thread::sleep(Duration::from_millis(100));
+        b2.send_raw(&encode(&["BZMPOP", "3", "1", "k", "MAX", "COUNT", "2"]));
+        std::thread::sleep(Duration::from_millis(100));
+        let steps: Vec<Vec<&str>> = vec![
+            vec!["SET", "k", "str"],
+            vec!["DEL", "k"],
+            vec!["MULTI"],
+            vec!["ZADD", "k", "1", "a"],
+            vec!["ZREM", "k", "a"],
+            vec!["EXEC"],
+            vec!["ZADD", "k", "1", "a", "2", "b", "3", "c", "4", "d"],
+        ];
+        for s in steps {
+            log.push(String::from_utf8_lossy(&w.cmd(&s)).to_string());
+            for (name, b) in [("b1", &mut b1), ("b2", &mut b2)] {
+                if let Some(r) = b.read_reply_timeout(Duration::from_millis(100)) {
+                    log.push(format!("{name} after {s:?}: {}", String::from_utf8_lossy(&r)));
+                }
+            }
+        }
+        log.push(String::from_utf8_lossy(&w.cmd(&["ZRANGE", "k", "0", "-1"])).to_string());
+        logs.push(log);
+    }
+    assert_eq!(logs[0], logs[1]);
 }
