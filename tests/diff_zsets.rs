@@ -854,7 +854,11 @@ fn keyspace_events_match_redis() {
         let mut got = Vec::new();
         for cmd in &cmds {
             let reply = w.cmd(cmd);
-            got.push(format!("{:?} -> {:?}", String::from_utf8_lossy(&cmd.concat()), String::from_utf8_lossy(&reply)));
+            got.push(format!(
+                "{:?} -> {:?}",
+                String::from_utf8_lossy(&cmd.concat()),
+                String::from_utf8_lossy(&reply)
+            ));
             while let Some(m) = sub.read_reply_timeout(Duration::from_millis(30)) {
                 got.push(String::from_utf8_lossy(&m).to_string());
             }
@@ -893,7 +897,10 @@ fn blocking_behaviour_matches_redis() {
             log.push(String::from_utf8_lossy(&w.cmd(&s)).to_string());
             for (name, b) in [("b1", &mut b1), ("b2", &mut b2)] {
                 if let Some(r) = b.read_reply_timeout(Duration::from_millis(100)) {
-                    log.push(format!("{name} after {s:?}: {}", String::from_utf8_lossy(&r)));
+                    log.push(format!(
+                        "{name} after {s:?}: {}",
+                        String::from_utf8_lossy(&r)
+                    ));
                 }
             }
         }

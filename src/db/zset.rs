@@ -47,13 +47,16 @@ struct Big {
     /// Node indices, hashed by member bytes.
     index: HashTable<u32>,
     hasher: ahash::RandomState,
+    /// Random per set: see `prio`.
+    seed: u64,
 }
 
-/// Treap priority of a slot: a fixed hash of its index, so it costs no memory. Slot numbers are unrelated to
-/// the (score, member) order, which is what keeps the treap balanced in expectation.
+/// Treap priority of a slot: a hash of its index under the set's random seed, so it costs no memory per node.
+/// The seed keeps priorities unpredictable to clients: otherwise a client could order members so that
+/// priorities grow with the key order and degrade the treap into a deep path.
 #[inline]
-fn prio(i: u32) -> u32 {
-    let mut x = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+fn prio(seed: u64, i: u32) -> u32 {
+    let mut x = (i as u64 ^ seed).wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     (x ^ (x >> 31)) as u32
@@ -67,6 +70,7 @@ impl Big {
             root: NIL,
             index: HashTable::new(),
             hasher: ahash::RandomState::new(),
+            seed: rand::random(),
         }
     }
 
@@ -152,7 +156,7 @@ impl Big {
         if b == NIL {
             return a;
         }
-        if prio(a) > prio(b) {
+        if prio(self.seed, a) > prio(self.seed, b) {
             let r = self.nodes[a as usize].right;
             let m = self.merge(r, b);
             self.nodes[a as usize].right = m;
@@ -171,7 +175,7 @@ impl Big {
         if t == NIL {
             return x;
         }
-        if prio(x) > prio(t) {
+        if prio(self.seed, x) > prio(self.seed, t) {
             let score = self.nodes[x as usize].score;
             let member = std::mem::take(&mut self.nodes[x as usize].member);
             let (a, b) = self.split(t, score, &member);
@@ -1062,5 +1066,34 @@ mod tests {
             }
             check(&z, &model);
         }
+    }
+
+    fn height(b: &Big, t: u32) -> usize {
+        if t == NIL {
+            return 0;
+        }
+        let n = &b.nodes[t as usize];
+        1 + height(b, n.left).max(height(b, n.right))
+    }
+
+    #[test]
+    fn treap_stays_shallow_for_sorted_input() {
+        let lim = Limits::default();
+        let mut z = ZSet::for_first_member(0, lim);
+        for i in 0..100_000 {
+            z.add(format!("m{i:07}").as_bytes(), i as f64, lim);
+        }
+        let Repr::Big(b) = &z.repr else {
+            panic!("expected the large form");
+        };
+        let h = height(b, b.root);
+        assert!(h < 80, "height {h}");
+        assert_eq!(z.rank(b"m0050000"), Some(50_000));
+        assert_eq!(z.remove_range(10, 99_990), 99_980);
+        assert_eq!(z.len(), 20);
+        assert_eq!(
+            z.get(10).map(|(m, _)| m.to_vec()),
+            Some(b"m0099990".to_vec())
+        );
     }
 }
