@@ -961,15 +961,13 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
     let v =
         super::parse_f64(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
+    // Redis truncates seconds * 1000 to a long long; out of that range (infinities included) the x86 cast
+    // yields LLONG_MIN, which then reads as negative. A sub-millisecond timeout truncates to 0: no timeout.
     let ms = v * 1000.0;
-    // Redis casts an infinite timeout to LLONG_MIN, which then reads as negative.
-    if ms.is_infinite() {
+    if !(ms > -9.223_372_036_854_775_808e18 && ms < 9.223_372_036_854_775_808e18) {
         return Err(CmdError::new("ERR timeout is negative"));
     }
-    if ms > i64::MAX as f64 {
-        return Err(CmdError::new("ERR timeout is out of range"));
-    }
-    let ms = ms.ceil() as i64;
+    let ms = ms as i64;
     if ms < 0 {
         return Err(CmdError::new("ERR timeout is negative"));
     }
@@ -1144,7 +1142,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // With repetitions (or a single element): independent draws.
             let count = l.unsigned_abs() as usize;
             out.array(if withscores && !resp3 {
-                count * 2
+                count.saturating_mul(2)
             } else {
                 count
             });
