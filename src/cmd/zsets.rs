@@ -964,7 +964,7 @@ fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
     // Redis truncates seconds * 1000 to a long long; out of that range (infinities included) the x86 cast
     // yields LLONG_MIN, which then reads as negative. A sub-millisecond timeout truncates to 0: no timeout.
     let ms = v * 1000.0;
-    if !(ms > -9.223_372_036_854_775_808e18 && ms < 9.223_372_036_854_775_808e18) {
+    if !(ms > -(i64::MAX as f64) && ms < i64::MAX as f64) {
         return Err(CmdError::new("ERR timeout is negative"));
     }
     let ms = ms as i64;
