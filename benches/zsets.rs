@@ -9,7 +9,10 @@ fn members(n: usize) -> Vec<(f64, Vec<u8>)> {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            ((x % 1_000_000) as f64, format!("member:{i:07}").into_bytes())
+            (
+                (x % 1_000_000) as f64,
+                format!("member:{i:07}").into_bytes(),
+            )
         })
         .collect()
 }
