@@ -38,11 +38,7 @@ fn encode(resp: u8, parts: &[&[u8]]) -> Bytes {
 impl Registry {
     pub fn subscribe(&mut self, channel: Bytes, sub: Subscriber) -> bool {
         let id = sub.handle.id;
-        self.channels
-            .entry(channel)
-            .or_default()
-            .insert(id, sub)
-            .is_none()
+        self.channels.entry(channel).or_default().insert(id, sub).is_none()
     }
     pub fn unsubscribe(&mut self, channel: &[u8], id: u64) -> bool {
         let Some(m) = self.channels.get_mut(channel) else {
@@ -56,11 +52,7 @@ impl Registry {
     }
     pub fn psubscribe(&mut self, pattern: Bytes, sub: Subscriber) -> bool {
         let id = sub.handle.id;
-        self.patterns
-            .entry(pattern)
-            .or_default()
-            .insert(id, sub)
-            .is_none()
+        self.patterns.entry(pattern).or_default().insert(id, sub).is_none()
     }
     pub fn punsubscribe(&mut self, pattern: &[u8], id: u64) -> bool {
         let Some(m) = self.patterns.get_mut(pattern) else {
@@ -79,13 +71,7 @@ impl Registry {
     }
 
     /// Delivers a message; returns how many clients received it (PUBLISH's reply).
-    pub fn publish(
-        &self,
-        channel: &[u8],
-        message: &[u8],
-        limit: (u64, u64, u64),
-        now: i64,
-    ) -> usize {
+    pub fn publish(&self, channel: &[u8], message: &[u8], limit: (u64, u64, u64), now: i64) -> usize {
         let mut n = 0;
         // One encoding per protocol version, shared by all subscribers.
         let mut enc: [Option<Bytes>; 2] = [None, None];

@@ -151,8 +151,7 @@ impl Store {
     /// Samples the command counter (called from the server cron) to keep ops_per_sec current.
     pub fn sample_ops(&mut self) {
         let now = Instant::now();
-        self.ops_samples
-            .push_back((now, self.stats.total_commands_processed));
+        self.ops_samples.push_back((now, self.stats.total_commands_processed));
         while self.ops_samples.len() > 16 {
             self.ops_samples.pop_front();
         }

@@ -181,10 +181,5 @@ fn fixed_cases_match_redis() {
         c(&["DBSIZE"]),
     ];
     let diffs = diff_sequence(&mut a, &mut b, &cases, order_free);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
 }

@@ -16,13 +16,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("persist", persist),
 ];
 
-fn expire_generic(
-    ctx: &mut Ctx,
-    args: &[Bytes],
-    seconds: bool,
-    relative: bool,
-    name: &str,
-) -> CmdResult {
+fn expire_generic(ctx: &mut Ctx, args: &[Bytes], seconds: bool, relative: bool, name: &str) -> CmdResult {
     let key = &args[1];
     let n = arg_i64(&args[2])?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
@@ -48,16 +42,10 @@ fn expire_generic(
         ));
     }
     if gt && lt {
-        return Err(CmdError::new(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
+        return Err(CmdError::new("ERR GT and LT options at the same time are not compatible"));
     }
     let invalid = || CmdError::from(format!("ERR invalid expire time in '{name}' command"));
-    let mut when = if seconds {
-        n.checked_mul(1000).ok_or_else(invalid)?
-    } else {
-        n
-    };
+    let mut when = if seconds { n.checked_mul(1000).ok_or_else(invalid)? } else { n };
     if relative {
         when = when.checked_add(ctx.now).ok_or_else(invalid)?;
     }
@@ -72,7 +60,9 @@ fn expire_generic(
     } else if xx && !(gt || lt) {
         has
     } else {
-        (!xx || has) && (!gt || (has && when > cur)) && (!lt || !has || when < cur)
+        (!xx || has)
+            && (!gt || (has && when > cur))
+            && (!lt || !has || when < cur)
     };
     if !ok {
         ctx.out.int(0);
@@ -131,9 +121,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let has = ctx
-        .lookup_write(key)
-        .is_some_and(|e| e.expire_at != NO_EXPIRE);
+    let has = ctx.lookup_write(key).is_some_and(|e| e.expire_at != NO_EXPIRE);
     if has {
         ctx.db().set_expire(key, NO_EXPIRE);
         ctx.modified(key);

@@ -42,11 +42,9 @@ impl From<String> for CmdError {
 
 pub type CmdResult = Result<(), CmdError>;
 
-pub const WRONGTYPE: CmdError = CmdError(Cow::Borrowed(
-    "WRONGTYPE Operation against a key holding the wrong kind of value",
-));
-pub const NOT_INTEGER: CmdError =
-    CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
+pub const WRONGTYPE: CmdError =
+    CmdError(Cow::Borrowed("WRONGTYPE Operation against a key holding the wrong kind of value"));
+pub const NOT_INTEGER: CmdError = CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
 pub const NOT_FLOAT: CmdError = CmdError(Cow::Borrowed("ERR value is not a valid float"));
 pub const SYNTAX: CmdError = CmdError(Cow::Borrowed("ERR syntax error"));
 pub const NO_SUCH_KEY: CmdError = CmdError(Cow::Borrowed("ERR no such key"));
@@ -181,8 +179,7 @@ pub fn table() -> &'static Table {
                         commands.insert(parent.to_string(), make_command(parent, None, pid));
                     }
                     if let Some(p) = commands.get_mut(parent) {
-                        p.subcommands
-                            .insert(name.to_string(), make_command(name, Some(h), id));
+                        p.subcommands.insert(name.to_string(), make_command(name, Some(h), id));
                     }
                 }
                 None => match commands.get_mut(name) {
@@ -221,11 +218,7 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static Command, CmdError> {
         if args.len() < 2 {
             return Err(arity_error(&cmd.name));
         }
-        let sub = format!(
-            "{}|{}",
-            cmd.name,
-            String::from_utf8_lossy(&args[1]).to_ascii_lowercase()
-        );
+        let sub = format!("{}|{}", cmd.name, String::from_utf8_lossy(&args[1]).to_ascii_lowercase());
         let Some(s) = cmd.subcommands.get(&sub) else {
             return Err(CmdError::from(format!(
                 "ERR unknown subcommand '{}'. Try {} HELP.",
@@ -249,9 +242,7 @@ fn arity_ok(arity: i32, n: usize) -> bool {
 }
 
 pub fn arity_error(name: &str) -> CmdError {
-    CmdError::from(format!(
-        "ERR wrong number of arguments for '{name}' command"
-    ))
+    CmdError::from(format!("ERR wrong number of arguments for '{name}' command"))
 }
 
 fn truncate(s: &str, n: usize) -> &str {
@@ -302,8 +293,8 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
             v.extend(numkeys_at(2, 3));
             v
         }
-        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop"
-        | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" | "eval"
+        | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
         "blmpop" | "bzmpop" => numkeys_at(2, 3),
         _ => {
             if cmd.first_key <= 0 {
@@ -316,9 +307,7 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
                 cmd.last_key as usize
             };
             let step = cmd.step.max(1) as usize;
-            (first..=last.min(n.saturating_sub(1)))
-                .step_by(step)
-                .collect()
+            (first..=last.min(n.saturating_sub(1))).step_by(step).collect()
         }
     }
 }
@@ -438,11 +427,7 @@ pub fn parse_f64(a: &[u8]) -> Option<f64> {
     let lower = s.to_ascii_lowercase();
     let body = lower.trim_start_matches(['+', '-']);
     if body == "inf" || body == "infinity" {
-        return Some(if lower.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
+        return Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
     }
     if body.starts_with("nan") || body.starts_with("0x") {
         return None;
@@ -485,8 +470,7 @@ pub mod notify {
     pub const KEY_MISS: u32 = 1 << 11; // m
     pub const MODULE: u32 = 1 << 12; // d
     pub const NEW: u32 = 1 << 13; // n
-    pub const ALL: u32 =
-        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 
     pub fn parse(s: &str) -> u32 {
         s.chars()
@@ -517,9 +501,7 @@ mod tests {
     use super::*;
 
     fn args(v: &[&str]) -> Vec<Bytes> {
-        v.iter()
-            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-            .collect()
+        v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
     }
 
     #[test]
@@ -540,24 +522,15 @@ mod tests {
             resolve(&args(&["config", "nope"])).unwrap_err().0,
             "ERR unknown subcommand 'nope'. Try CONFIG HELP."
         );
-        assert_eq!(
-            resolve(&args(&["config", "get", "x"])).unwrap().name,
-            "config|get"
-        );
+        assert_eq!(resolve(&args(&["config", "get", "x"])).unwrap().name, "config|get");
     }
 
     #[test]
     fn key_positions_follow_specs() {
         let mset = lookup(b"mset").unwrap();
-        assert_eq!(
-            key_positions(mset, &args(&["mset", "a", "1", "b", "2"])),
-            vec![1, 3]
-        );
+        assert_eq!(key_positions(mset, &args(&["mset", "a", "1", "b", "2"])), vec![1, 3]);
         let set = lookup(b"set").unwrap();
-        assert_eq!(
-            key_positions(set, &args(&["set", "k", "v", "EX", "1"])),
-            vec![1]
-        );
+        assert_eq!(key_positions(set, &args(&["set", "k", "v", "EX", "1"])), vec![1]);
     }
 
     #[test]
@@ -576,15 +549,7 @@ mod tests {
 fn allowed_when_subscribed(name: &str) -> bool {
     matches!(
         name,
-        "ping"
-            | "subscribe"
-            | "ssubscribe"
-            | "unsubscribe"
-            | "sunsubscribe"
-            | "psubscribe"
-            | "punsubscribe"
-            | "quit"
-            | "reset"
+        "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe" | "quit" | "reset"
     )
 }
 
@@ -636,26 +601,15 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
             client.multi_error = true;
         }
         store.stats.commands[cmd.id].rejected += 1;
-        record_error(
-            store,
-            out,
-            &CmdError::new("NOAUTH Authentication required."),
-        );
+        record_error(store, out, &CmdError::new("NOAUTH Authentication required."));
         return;
     }
     if client.multi.is_some()
-        && !matches!(
-            cmd.name.as_str(),
-            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-        )
+        && !matches!(cmd.name.as_str(), "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
     {
         if cmd.has(flags::NO_MULTI) {
             client.multi_error = true;
-            record_error(
-                store,
-                out,
-                &CmdError::new("ERR Command not allowed inside a transaction"),
-            );
+            record_error(store, out, &CmdError::new("ERR Command not allowed inside a transaction"));
             return;
         }
         if let Some(q) = client.multi.as_mut() {

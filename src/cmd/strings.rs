@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::{
-    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW,
-    SYNTAX, WRONGTYPE,
+    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW, SYNTAX,
+    WRONGTYPE,
 };
 use crate::db::{Entry, Value, NO_EXPIRE};
 
@@ -35,9 +35,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 /// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
 fn check_size(ctx: &Ctx, len: usize) -> CmdResult {
     if len as i64 > ctx.store.config.proto_max_bulk_len {
-        return Err(CmdError::new(
-            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
-        ));
+        return Err(CmdError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
     }
     Ok(())
 }
@@ -147,13 +145,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match exp {
         ExpireOpt::KeepTtl => ctx.db().set_keep_ttl(key, value),
         ExpireOpt::At(at) => {
-            ctx.db().insert_entry(
-                key,
-                Entry {
-                    value,
-                    expire_at: at,
-                },
-            );
+            ctx.db().insert_entry(key, Entry { value, expire_at: at });
         }
         _ => {
             ctx.db().set(key, value);

@@ -17,10 +17,6 @@ impl Hash {
         "hashtable"
     }
     pub fn mem_usage(&self) -> usize {
-        self.map
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 48)
-            .sum::<usize>()
-            + 48
+        self.map.iter().map(|(k, v)| k.len() + v.len() + 48).sum::<usize>() + 48
     }
 }

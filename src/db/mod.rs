@@ -2,8 +2,8 @@
 pub mod hash;
 pub mod list;
 pub mod set;
-pub mod value;
 pub mod zset;
+pub mod value;
 
 pub use value::Value;
 
@@ -164,8 +164,7 @@ impl Db {
         if self.volatile.is_empty() {
             return None;
         }
-        self.volatile
-            .get_index(rng.gen_range(0..self.volatile.len()))
+        self.volatile.get_index(rng.gen_range(0..self.volatile.len()))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
@@ -178,11 +177,7 @@ impl Db {
     /// Cursor 0 starts a scan; the returned cursor is 0 when the scan is complete.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
         let len = self.map.len() as u64;
-        let mut pos = if cursor == 0 || cursor > len {
-            len
-        } else {
-            cursor
-        };
+        let mut pos = if cursor == 0 || cursor > len { len } else { cursor };
         let mut n = 0;
         while pos > 0 && n < count {
             pos -= 1;

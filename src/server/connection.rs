@@ -22,12 +22,7 @@ enum Next {
     Block,
 }
 
-pub async fn serve(
-    shared: Arc<Shared>,
-    mut socket: TcpStream,
-    id: u64,
-    peer: std::net::SocketAddr,
-) {
+pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: std::net::SocketAddr) {
     let _ = socket.set_nodelay(true);
     let laddr = socket
         .local_addr()
@@ -51,14 +46,7 @@ pub async fn serve(
     'conn: loop {
         let mut next = Next::Read;
         if !rbuf.is_empty() {
-            next = process(
-                &shared,
-                &mut client,
-                &mut parser,
-                &mut rbuf,
-                &mut args,
-                &mut out,
-            );
+            next = process(&shared, &mut client, &mut parser, &mut rbuf, &mut args, &mut out);
         }
         if !out.buf.is_empty() {
             if socket.write_all(&out.buf).await.is_err() {
@@ -72,16 +60,7 @@ pub async fn serve(
         match next {
             Next::Close => break,
             Next::Block => {
-                if !wait_blocked(
-                    &shared,
-                    &mut client,
-                    &mut socket,
-                    &mut rx,
-                    &mut rbuf,
-                    &mut out,
-                )
-                .await
-                {
+                if !wait_blocked(&shared, &mut client, &mut socket, &mut rx, &mut rbuf, &mut out).await {
                     break;
                 }
                 if !out.buf.is_empty() {

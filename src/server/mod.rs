@@ -150,8 +150,7 @@ impl Listening {
         let req = shared.store.lock().shutdown.unwrap_or_default();
         // Give connections a moment to finish the batch they are running and close.
         let t0 = Instant::now();
-        while shared.connected.load(Ordering::Relaxed) > 0 && t0.elapsed() < Duration::from_secs(2)
-        {
+        while shared.connected.load(Ordering::Relaxed) > 0 && t0.elapsed() < Duration::from_secs(2) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         req
