@@ -37,7 +37,9 @@ fn encode_replies(c: &mut Criterion) {
 
 fn keyspace(c: &mut Criterion) {
     let mut db = Db::default();
-    let keys: Vec<Vec<u8>> = (0..100_000).map(|i| format!("key:{i:012}").into_bytes()).collect();
+    let keys: Vec<Vec<u8>> = (0..100_000)
+        .map(|i| format!("key:{i:012}").into_bytes())
+        .collect();
     for k in &keys {
         db.set(k, Value::string(b"xyz"));
     }

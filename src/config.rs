@@ -33,7 +33,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("min-slaves-to-write", "min-replicas-to-write"),
     ("repl-ping-slave-period", "repl-ping-replica-period"),
     ("cluster-slave-no-failover", "cluster-replica-no-failover"),
-    ("cluster-slave-validity-factor", "cluster-replica-validity-factor"),
+    (
+        "cluster-slave-validity-factor",
+        "cluster-replica-validity-factor",
+    ),
 ];
 
 fn canonical(name: &str) -> &str {
@@ -146,8 +149,9 @@ impl Config {
                         .map_err(|e| e.to_string())?;
                     s
                 } else {
-                    std::fs::read_to_string(first)
-                        .map_err(|e| format!("Fatal error, can't open config file '{first}': {e}"))?
+                    std::fs::read_to_string(first).map_err(|e| {
+                        format!("Fatal error, can't open config file '{first}': {e}")
+                    })?
                 };
                 cfg.load_text(&text)?;
                 cfg.config_file = Some(first.clone());
@@ -184,8 +188,9 @@ impl Config {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = crate::resp::parse::split_args(line.as_bytes())
-                .ok_or_else(|| format!("line {}: Unbalanced quotes in configuration line", i + 1))?;
+            let words = crate::resp::parse::split_args(line.as_bytes()).ok_or_else(|| {
+                format!("line {}: Unbalanced quotes in configuration line", i + 1)
+            })?;
             let words: Vec<String> = words
                 .into_iter()
                 .map(|w| String::from_utf8_lossy(&w).into_owned())
@@ -270,7 +275,11 @@ impl Config {
             }
             let v = self.get(name).unwrap_or("");
             if v != *default && *name != "dir" {
-                let quoted = if v.is_empty() || v.contains(' ') { format!("\"{v}\"") } else { v.to_string() };
+                let quoted = if v.is_empty() || v.contains(' ') {
+                    format!("\"{v}\"")
+                } else {
+                    v.to_string()
+                };
                 out.push_str(&format!("{name} {quoted}\n"));
             }
         }
@@ -347,7 +356,8 @@ impl Config {
         match name {
             "save" => {
                 let words: Vec<&str> = value.split_whitespace().collect();
-                if words.len() % 2 != 0 || words.iter().any(|w| w.parse::<u64>().is_err()) {
+                if !words.len().is_multiple_of(2) || words.iter().any(|w| w.parse::<u64>().is_err())
+                {
                     return Err(SetError::Invalid("Invalid save parameters".into()));
                 }
                 Ok(words.join(" "))
@@ -356,12 +366,14 @@ impl Config {
                 if value.chars().all(|c| "gxe$lshzAKEtmdn".contains(c)) {
                     Ok(normalize_notify(value))
                 } else {
-                    Err(SetError::Invalid("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()))
+                    Err(SetError::Invalid(
+                        "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into(),
+                    ))
                 }
             }
             "client-output-buffer-limit" => {
                 let words: Vec<&str> = value.split_whitespace().collect();
-                if words.len() % 4 != 0
+                if !words.len().is_multiple_of(4)
                     || words.chunks(4).any(|c| {
                         !matches!(c[0], "normal" | "slave" | "replica" | "pubsub")
                             || parse_memory(c[1]).is_none()
@@ -369,10 +381,16 @@ impl Config {
                             || c[3].parse::<u64>().is_err()
                     })
                 {
-                    return Err(SetError::Invalid("Wrong number of arguments in buffer limit configuration.".into()));
+                    return Err(SetError::Invalid(
+                        "Wrong number of arguments in buffer limit configuration.".into(),
+                    ));
                 }
                 // Merge into the current three classes, printing bytes as Redis does.
-                let cur = self.values.get("client-output-buffer-limit").cloned().unwrap_or_default();
+                let cur = self
+                    .values
+                    .get("client-output-buffer-limit")
+                    .cloned()
+                    .unwrap_or_default();
                 let mut classes: Vec<Vec<String>> = cur
                     .split_whitespace()
                     .collect::<Vec<_>>()
@@ -391,7 +409,11 @@ impl Config {
                         *r = row;
                     }
                 }
-                Ok(classes.iter().map(|r| r.join(" ")).collect::<Vec<_>>().join(" "))
+                Ok(classes
+                    .iter()
+                    .map(|r| r.join(" "))
+                    .collect::<Vec<_>>()
+                    .join(" "))
             }
             _ => Ok(value.to_string()),
         }
@@ -399,7 +421,8 @@ impl Config {
 
     /// Recomputes the typed fields from the text values.
     fn refresh(&mut self) {
-        let num = |c: &Config, n: &str, d: i64| c.get(n).and_then(|v| v.parse::<i64>().ok()).unwrap_or(d);
+        let num =
+            |c: &Config, n: &str, d: i64| c.get(n).and_then(|v| v.parse::<i64>().ok()).unwrap_or(d);
         self.port = num(self, "port", 6379).clamp(0, 65535) as u16;
         self.bind = self
             .get("bind")
@@ -407,7 +430,10 @@ impl Config {
             .split_whitespace()
             .map(|s| s.to_string())
             .collect();
-        self.requirepass = self.get("requirepass").filter(|s| !s.is_empty()).map(|s| s.to_string());
+        self.requirepass = self
+            .get("requirepass")
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string());
         self.databases = num(self, "databases", 16).clamp(1, 1 << 20) as usize;
         self.hz = num(self, "hz", 10).clamp(1, 500) as u32;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len", 512 << 20);
@@ -417,7 +443,10 @@ impl Config {
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.io_threads = num(self, "io-threads", 1).max(0) as usize;
         self.shutdown_timeout = num(self, "shutdown-timeout", 10).max(0) as u64;
-        let cobl = self.get("client-output-buffer-limit").unwrap_or("").to_string();
+        let cobl = self
+            .get("client-output-buffer-limit")
+            .unwrap_or("")
+            .to_string();
         let words: Vec<&str> = cobl.split_whitespace().collect();
         for c in words.chunks(4) {
             if c.len() == 4 && c[0] == "pubsub" {
@@ -465,11 +494,21 @@ mod tests {
     #[test]
     fn args_and_file() {
         let dir = std::env::temp_dir().join(format!("mr-conf-{}", std::process::id()));
-        std::fs::write(&dir, "# comment\nport 7000\nsave 900 1\nsave 300 10\nhash-max-ziplist-value 32\n").unwrap();
-        let args: Vec<String> = [dir.to_str().unwrap(), "--port", "7001", "--requirepass", "x"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        std::fs::write(
+            &dir,
+            "# comment\nport 7000\nsave 900 1\nsave 300 10\nhash-max-ziplist-value 32\n",
+        )
+        .unwrap();
+        let args: Vec<String> = [
+            dir.to_str().unwrap(),
+            "--port",
+            "7001",
+            "--requirepass",
+            "x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let c = Config::from_args(&args).unwrap();
         assert_eq!(c.port, 7001);
         assert_eq!(c.requirepass.as_deref(), Some("x"));
@@ -486,7 +525,10 @@ mod tests {
         assert_eq!(c.get("maxmemory"), Some("1073741824"));
         assert_eq!(c.set("nosuch", "1"), Err(SetError::Unknown));
         assert_eq!(c.set("daemonize", "no"), Err(SetError::Immutable));
-        assert!(matches!(c.set("activerehashing", "maybe"), Err(SetError::Invalid(_))));
+        assert!(matches!(
+            c.set("activerehashing", "maybe"),
+            Err(SetError::Invalid(_))
+        ));
         c.set("hz", "1000").unwrap();
         assert_eq!(c.get("hz"), Some("500"));
         c.set("notify-keyspace-events", "KEA").unwrap();

@@ -14,7 +14,13 @@ fn eq(a: u8, b: u8, nocase: bool) -> bool {
     }
 }
 
-fn match_impl(mut p: &[u8], mut s: &[u8], nocase: bool, skip_longer: &mut bool, depth: u32) -> bool {
+fn match_impl(
+    mut p: &[u8],
+    mut s: &[u8],
+    nocase: bool,
+    skip_longer: &mut bool,
+    depth: u32,
+) -> bool {
     // Redis bounds recursion the same way, so pathological patterns cannot blow the stack.
     if depth > 1000 {
         return false;

@@ -3,7 +3,8 @@
 use mini_redis::{server, Config};
 
 #[global_allocator]
-static GLOBAL: mini_redis::alloc::Counting<mimalloc::MiMalloc> = mini_redis::alloc::Counting(mimalloc::MiMalloc);
+static GLOBAL: mini_redis::alloc::Counting<mimalloc::MiMalloc> =
+    mini_redis::alloc::Counting(mimalloc::MiMalloc);
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,10 +38,18 @@ fn main() -> anyhow::Result<()> {
         .init();
 
     // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let threads = if config.io_threads > 1 { config.io_threads } else { cpus };
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let threads = if config.io_threads > 1 {
+        config.io_threads
+    } else {
+        cpus
+    };
     let rt = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -61,7 +70,10 @@ fn main() -> anyhow::Result<()> {
         let sh = shared.clone();
         tokio::spawn(async move {
             use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
                 return;
             };
             tokio::select! {

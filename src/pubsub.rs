@@ -1,5 +1,4 @@
 //! Pub/sub registry: channels and patterns -> subscribed clients, and message fan-out with buffer limits.
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -7,6 +6,7 @@ use indexmap::IndexMap;
 
 use crate::resp::Out;
 use crate::server::client::ClientHandle;
+use crate::store::HashMap;
 
 /// A subscriber: where to send, and which protocol to encode messages in.
 #[derive(Clone)]
@@ -36,9 +36,14 @@ fn encode(resp: u8, parts: &[&[u8]]) -> Bytes {
 }
 
 impl Registry {
+    /// Adds (or updates) a subscription; true if it is new.
     pub fn subscribe(&mut self, channel: Bytes, sub: Subscriber) -> bool {
         let id = sub.handle.id;
-        self.channels.entry(channel).or_default().insert(id, sub).is_none()
+        self.channels
+            .entry(channel)
+            .or_default()
+            .insert(id, sub)
+            .is_none()
     }
     pub fn unsubscribe(&mut self, channel: &[u8], id: u64) -> bool {
         let Some(m) = self.channels.get_mut(channel) else {
@@ -52,7 +57,11 @@ impl Registry {
     }
     pub fn psubscribe(&mut self, pattern: Bytes, sub: Subscriber) -> bool {
         let id = sub.handle.id;
-        self.patterns.entry(pattern).or_default().insert(id, sub).is_none()
+        self.patterns
+            .entry(pattern)
+            .or_default()
+            .insert(id, sub)
+            .is_none()
     }
     pub fn punsubscribe(&mut self, pattern: &[u8], id: u64) -> bool {
         let Some(m) = self.patterns.get_mut(pattern) else {
@@ -71,7 +80,13 @@ impl Registry {
     }
 
     /// Delivers a message; returns how many clients received it (PUBLISH's reply).
-    pub fn publish(&self, channel: &[u8], message: &[u8], limit: (u64, u64, u64), now: i64) -> usize {
+    pub fn publish(
+        &self,
+        channel: &[u8],
+        message: &[u8],
+        limit: (u64, u64, u64),
+        now: i64,
+    ) -> usize {
         let mut n = 0;
         // One encoding per protocol version, shared by all subscribers.
         let mut enc: [Option<Bytes>; 2] = [None, None];

@@ -1,6 +1,6 @@
 //! Shared server state behind one lock: the databases, configuration, statistics, connected clients, blocked
 //! clients, pub/sub and WATCH registries. Every command runs with exclusive access to it.
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,6 +9,10 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
 use crate::cmd::{self, notify, Ctx};
+
+/// Hash maps keyed by client ids and keys: ahash is several times cheaper than SipHash on these hot paths.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use crate::config::Config;
 use crate::db::Db;
 use crate::resp::Out;
@@ -130,11 +134,11 @@ impl Store {
             },
             config,
             dirty: 0,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             blocking: Blocking::default(),
             pubsub: Default::default(),
-            watched: HashMap::new(),
-            watch_dirty: HashSet::new(),
+            watched: HashMap::default(),
+            watch_dirty: HashSet::default(),
             notify_flags,
             rng: SmallRng::from_entropy(),
             started: Instant::now(),
@@ -151,7 +155,8 @@ impl Store {
     /// Samples the command counter (called from the server cron) to keep ops_per_sec current.
     pub fn sample_ops(&mut self) {
         let now = Instant::now();
-        self.ops_samples.push_back((now, self.stats.total_commands_processed));
+        self.ops_samples
+            .push_back((now, self.stats.total_commands_processed));
         while self.ops_samples.len() > 16 {
             self.ops_samples.pop_front();
         }
@@ -248,7 +253,7 @@ impl Store {
         while !self.blocking.ready.is_empty() && rounds < 1000 {
             rounds += 1;
             let ready = std::mem::take(&mut self.blocking.ready);
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             for k in ready {
                 if !seen.insert(k.clone()) {
                     continue;
@@ -262,13 +267,13 @@ impl Store {
                     if !self.dbs[k.0].contains(&k.1) {
                         break;
                     }
-                    self.try_serve(id);
+                    self.try_serve(id, &k.1);
                 }
             }
         }
     }
 
-    fn try_serve(&mut self, id: u64) {
+    fn try_serve(&mut self, id: u64, key: &Bytes) {
         let Some(w) = self.blocking.waiters.get(&id) else {
             return;
         };
@@ -278,6 +283,7 @@ impl Store {
         client.db = w.db;
         client.resp = w.resp;
         client.authenticated = w.authenticated;
+        client.serving_key = Some(key.clone());
         let mut out = Out::new(w.resp);
         let Ok(command) = cmd::resolve(&args) else {
             return;
@@ -369,7 +375,7 @@ impl Store {
                 sampled_total += num as u64;
                 expired_total += expired as u64;
                 iteration += 1;
-                if iteration % 16 == 0 && Instant::now() >= deadline {
+                if iteration.is_multiple_of(16) && Instant::now() >= deadline {
                     timed_out = true;
                     break;
                 }

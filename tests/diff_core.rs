@@ -181,5 +181,149 @@ fn fixed_cases_match_redis() {
         c(&["DBSIZE"]),
     ];
     let diffs = diff_sequence(&mut a, &mut b, &cases, order_free);
-    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Random command sequences over a small key space (so types and states collide), valid and invalid
+/// arguments, binary values: every reply must be byte-identical to redis-server's.
+#[test]
+fn random_sequences_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    let keys = ["k1", "k2", "k3", "n", "{x}\u{0}bin"];
+    let vals = [
+        "v",
+        "",
+        "10",
+        "-5",
+        "3.5",
+        "abc\r\ndef",
+        "9223372036854775807",
+        "00012",
+        " 1",
+        "1e3",
+        "\u{0}\u{ff}",
+    ];
+    let ints = [
+        "0",
+        "1",
+        "-1",
+        "7",
+        "100",
+        "-100",
+        "x",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1.5",
+    ];
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut cmds = Vec::new();
+    for _ in 0..3000 {
+        let k = rng.pick(&keys).to_string();
+        let k2 = rng.pick(&keys).to_string();
+        let v = rng.pick(&vals).to_string();
+        let i = rng.pick(&ints).to_string();
+        let j = rng.pick(&ints).to_string();
+        let cmd: Vec<String> = match rng.below(40) {
+            0 => vec!["SET".into(), k, v],
+            1 => vec!["GET".into(), k],
+            2 => vec![
+                "SET".into(),
+                k,
+                v,
+                rng.pick(&["NX", "XX", "GET", "KEEPTTL", "EX", "PX"])
+                    .to_string(),
+                "1000".into(),
+            ],
+            3 => vec!["INCR".into(), k],
+            4 => vec!["INCRBY".into(), k, i],
+            5 => vec!["DECRBY".into(), k, i],
+            6 => vec!["APPEND".into(), k, v],
+            7 => vec!["STRLEN".into(), k],
+            8 => vec!["GETRANGE".into(), k, i, j],
+            9 => vec!["SETRANGE".into(), k, i, v],
+            10 => vec!["MSET".into(), k, v, k2, "w".into()],
+            11 => vec!["MGET".into(), k, k2, "nokey".into()],
+            12 => vec!["MSETNX".into(), k, v, k2, "w".into()],
+            13 => vec!["GETSET".into(), k, v],
+            14 => vec!["GETDEL".into(), k],
+            15 => vec![
+                "GETEX".into(),
+                k,
+                rng.pick(&["EX", "PX", "PERSIST", "EXAT"]).to_string(),
+                "100000".into(),
+            ],
+            16 => vec!["SETNX".into(), k, v],
+            17 => vec!["SETEX".into(), k, i, v],
+            18 => vec!["DEL".into(), k, k2],
+            19 => vec!["EXISTS".into(), k.clone(), k2, k],
+            20 => vec!["TYPE".into(), k],
+            21 => vec!["RENAME".into(), k, k2],
+            22 => vec!["RENAMENX".into(), k, k2],
+            23 => vec![
+                "COPY".into(),
+                k,
+                k2,
+                rng.pick(&["REPLACE", "DB", ""]).to_string(),
+            ],
+            24 => vec![
+                "EXPIRE".into(),
+                k,
+                rng.pick(&["1000", "2000", "-1", "x"]).to_string(),
+                rng.pick(&["NX", "XX", "GT", "LT", ""]).to_string(),
+            ],
+            25 => vec!["TTL".into(), k],
+            26 => vec!["PERSIST".into(), k],
+            27 => vec!["EXPIRETIME".into(), k],
+            28 => vec![
+                "MOVE".into(),
+                k,
+                rng.pick(&["1", "0", "x", "99"]).to_string(),
+            ],
+            29 => vec!["SELECT".into(), rng.pick(&["0", "1"]).to_string()],
+            30 => vec!["OBJECT".into(), "ENCODING".into(), k],
+            31 => vec![
+                "INCRBYFLOAT".into(),
+                k,
+                rng.pick(&["1", "-2", "x", "inf"]).to_string(),
+            ],
+            32 => vec!["DBSIZE".into()],
+            33 => vec!["TOUCH".into(), k, k2],
+            34 => vec![
+                "PEXPIREAT".into(),
+                k,
+                rng.pick(&["1", "99999999999999"]).to_string(),
+            ],
+            35 => vec!["SETEX".into(), k, "1000".into(), v],
+            36 => vec!["UNLINK".into(), k],
+            37 => vec!["DECR".into(), k],
+            38 => vec!["ECHO".into(), v],
+            _ => vec!["KEYS".into(), "*".into()],
+        };
+        let cmd: Vec<Vec<u8>> = cmd
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.into_bytes())
+            .collect();
+        cmds.push(cmd);
+    }
+    let diffs = diff_sequence(&mut a, &mut b, &cmds, order_free);
+    assert!(
+        diffs.is_empty(),
+        "{} differences, first:\n{}",
+        diffs.len(),
+        diffs
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

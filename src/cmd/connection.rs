@@ -185,6 +185,19 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if let Some(n) = setname {
         ctx.client.name = if n.is_empty() { None } else { Some(n) };
     }
+    if ctx.client.resp != proto && ctx.client.subscribed() {
+        // Messages are encoded per subscriber at publish time: re-register with the new protocol.
+        let sub = crate::pubsub::Subscriber {
+            handle: ctx.client.handle.clone(),
+            resp: proto,
+        };
+        for ch in &ctx.client.channels {
+            ctx.store.pubsub.subscribe(ch.clone(), sub.clone());
+        }
+        for p in &ctx.client.patterns {
+            ctx.store.pubsub.psubscribe(p.clone(), sub.clone());
+        }
+    }
     ctx.client.resp = proto;
     ctx.out.resp = proto;
     let o = &mut *ctx.out;
@@ -241,12 +254,24 @@ fn client_line(ctx: &Ctx, id: u64) -> String {
     };
     // The calling client's own state is fresher than its registry entry.
     let me = id == ctx.client.id;
-    let name = if me { ctx.client.name.clone() } else { c.name.clone() };
+    let name = if me {
+        ctx.client.name.clone()
+    } else {
+        c.name.clone()
+    };
     let db = if me { ctx.client.db } else { c.db };
     let resp = if me { ctx.client.resp } else { c.resp };
-    let cmd = if me { ctx.client.last_cmd.clone() } else { c.last_cmd.clone() };
+    let cmd = if me {
+        ctx.client.last_cmd.clone()
+    } else {
+        c.last_cmd.clone()
+    };
     let multi = if me {
-        ctx.client.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1)
+        ctx.client
+            .multi
+            .as_ref()
+            .map(|q| q.len() as i64)
+            .unwrap_or(-1)
     } else {
         c.multi
     };
@@ -274,7 +299,11 @@ fn client_line(ctx: &Ctx, id: u64) -> String {
         flags.push('N');
     }
     let age = c.created.elapsed().as_secs();
-    let idle = if me { 0 } else { c.last_interaction.elapsed().as_secs() };
+    let idle = if me {
+        0
+    } else {
+        c.last_interaction.elapsed().as_secs()
+    };
     format!(
         "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658 events=r cmd={} user=default redir=-1 resp={}",
         id,
@@ -302,16 +331,34 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if eq_ic(&args[i], "type") && i + 1 < args.len() {
             let t = String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase();
             match t.as_str() {
-                "normal" => ids.retain(|id| ctx.store.clients.get(id).is_some_and(|c| c.sub + c.psub == 0)),
-                "pubsub" => ids.retain(|id| ctx.store.clients.get(id).is_some_and(|c| c.sub + c.psub > 0)),
+                "normal" => ids.retain(|id| {
+                    ctx.store
+                        .clients
+                        .get(id)
+                        .is_some_and(|c| c.sub + c.psub == 0)
+                }),
+                "pubsub" => ids.retain(|id| {
+                    ctx.store
+                        .clients
+                        .get(id)
+                        .is_some_and(|c| c.sub + c.psub > 0)
+                }),
                 "master" | "replica" | "slave" => ids.clear(),
-                _ => return Err(CmdError::from(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&args[i + 1])))),
+                _ => {
+                    return Err(CmdError::from(format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(&args[i + 1])
+                    )))
+                }
             }
             i += 2;
         } else if eq_ic(&args[i], "id") && i + 1 < args.len() {
             let mut want = Vec::new();
             for a in &args[i + 1..] {
-                let n = arg_i64(a).ok().filter(|&n| n > 0).ok_or(CmdError::new("ERR Invalid client ID"))?;
+                let n = arg_i64(a)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or(CmdError::new("ERR Invalid client ID"))?;
                 want.push(n as u64);
             }
             ids.retain(|id| want.contains(id));
@@ -340,7 +387,12 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 3 {
         // Old form: CLIENT KILL addr:port
         let addr = String::from_utf8_lossy(&args[2]).to_string();
-        let target = ctx.store.clients.iter().find(|(_, c)| c.addr == addr).map(|(id, _)| *id);
+        let target = ctx
+            .store
+            .clients
+            .iter()
+            .find(|(_, c)| c.addr == addr)
+            .map(|(id, _)| *id);
         return match target {
             Some(id) => {
                 kill_client(ctx, id);
@@ -350,7 +402,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => Err(CmdError::new("ERR No such client")),
         };
     }
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(SYNTAX);
     }
     let mut filters: Vec<(String, Bytes)> = Vec::new();
@@ -365,12 +417,21 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             "type" => {
                 let t = String::from_utf8_lossy(&pair[1]).to_ascii_lowercase();
-                if !matches!(t.as_str(), "normal" | "master" | "replica" | "slave" | "pubsub") {
-                    return Err(CmdError::from(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(&pair[1]))));
+                if !matches!(
+                    t.as_str(),
+                    "normal" | "master" | "replica" | "slave" | "pubsub"
+                ) {
+                    return Err(CmdError::from(format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(&pair[1])
+                    )));
                 }
             }
             "skipme" => {
-                skipme = match String::from_utf8_lossy(&pair[1]).to_ascii_lowercase().as_str() {
+                skipme = match String::from_utf8_lossy(&pair[1])
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
                     "yes" => true,
                     "no" => false,
                     _ => return Err(SYNTAX),
@@ -394,7 +455,9 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "addr" => c.addr == v,
                 "laddr" => c.laddr == v,
                 "user" => v == "default",
-                "maxage" => v.parse::<u64>().is_ok_and(|m| c.created.elapsed().as_secs() >= m),
+                "maxage" => v
+                    .parse::<u64>()
+                    .is_ok_and(|m| c.created.elapsed().as_secs() >= m),
                 "type" => match v.to_ascii_lowercase().as_str() {
                     "normal" => c.sub + c.psub == 0,
                     "pubsub" => c.sub + c.psub > 0,

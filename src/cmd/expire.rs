@@ -16,7 +16,13 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("persist", persist),
 ];
 
-fn expire_generic(ctx: &mut Ctx, args: &[Bytes], seconds: bool, relative: bool, name: &str) -> CmdResult {
+fn expire_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    seconds: bool,
+    relative: bool,
+    name: &str,
+) -> CmdResult {
     let key = &args[1];
     let n = arg_i64(&args[2])?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
@@ -42,10 +48,16 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], seconds: bool, relative: bool, 
         ));
     }
     if gt && lt {
-        return Err(CmdError::new("ERR GT and LT options at the same time are not compatible"));
+        return Err(CmdError::new(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
     }
     let invalid = || CmdError::from(format!("ERR invalid expire time in '{name}' command"));
-    let mut when = if seconds { n.checked_mul(1000).ok_or_else(invalid)? } else { n };
+    let mut when = if seconds {
+        n.checked_mul(1000).ok_or_else(invalid)?
+    } else {
+        n
+    };
     if relative {
         when = when.checked_add(ctx.now).ok_or_else(invalid)?;
     }
@@ -60,9 +72,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], seconds: bool, relative: bool, 
     } else if xx && !(gt || lt) {
         has
     } else {
-        (!xx || has)
-            && (!gt || (has && when > cur))
-            && (!lt || !has || when < cur)
+        (!xx || has) && (!gt || (has && when > cur)) && (!lt || !has || when < cur)
     };
     if !ok {
         ctx.out.int(0);
@@ -113,7 +123,7 @@ fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, now| (at - now).max(0))
 }
 fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, &args[1], |at, _| at / 1000)
+    ttl_generic(ctx, &args[1], |at, _| (at + 500) / 1000)
 }
 fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, _| at)
@@ -121,7 +131,9 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let has = ctx.lookup_write(key).is_some_and(|e| e.expire_at != NO_EXPIRE);
+    let has = ctx
+        .lookup_write(key)
+        .is_some_and(|e| e.expire_at != NO_EXPIRE);
     if has {
         ctx.db().set_expire(key, NO_EXPIRE);
         ctx.modified(key);

@@ -1,4 +1,438 @@
-//! The hashes command family.
-use super::Handler;
+//! Hash commands: HSET HSETNX HGET HMGET HMSET HGETALL HDEL HLEN HEXISTS HKEYS HVALS HINCRBY HINCRBYFLOAT HSTRLEN
+//! HRANDFIELD HSCAN.
+use bytes::Bytes;
 
-pub static COMMANDS: &[(&str, Handler)] = &[];
+use super::keys::{parse_cursor, parse_scan_opts};
+use super::lists::{live_index, range_long, MAX_RANDOM_PICKS};
+use super::{
+    arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
+};
+use crate::db::hash::{Hash, Limits};
+use crate::db::{Entry, Value};
+use crate::glob::glob_match;
+use crate::resp::Out;
+use crate::store::Store;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("hset", hset),
+    ("hmset", hmset),
+    ("hsetnx", hsetnx),
+    ("hget", hget),
+    ("hmget", hmget),
+    ("hgetall", hgetall),
+    ("hdel", hdel),
+    ("hlen", hlen),
+    ("hexists", hexists),
+    ("hkeys", hkeys),
+    ("hvals", hvals),
+    ("hincrby", hincrby),
+    ("hincrbyfloat", hincrbyfloat),
+    ("hstrlen", hstrlen),
+    ("hrandfield", hrandfield),
+    ("hscan", hscan),
+];
+
+pub(crate) fn limits(store: &Store) -> Limits {
+    let get = |name: &str, default: usize| {
+        store
+            .config
+            .get(name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(default)
+    };
+    Limits {
+        entries: get("hash-max-listpack-entries", 512),
+        value: get("hash-max-listpack-value", 64),
+    }
+}
+
+/// The hash at `key` (passive expiry applied), `Ok(None)` if absent, WRONGTYPE for other types. `read`
+/// counts keyspace hits/misses as lookupKeyRead does.
+#[inline]
+fn hash_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut Hash>, CmdError> {
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Hash(h) => Ok(Some(h)),
+        _ => Err(WRONGTYPE),
+    }
+}
+
+/// The hash at `key`, created empty if absent (Redis's hashTypeLookupWriteOrCreate).
+fn hash_or_create<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<&'a mut Hash, CmdError> {
+    let i = match live_index(store, db, key, now, false) {
+        Some(i) => i,
+        None => {
+            store.dbs[db].insert_entry(key, Entry::new(Value::Hash(Box::default())));
+            store.dbs[db].index_of(key).ok_or(WRONGTYPE)?
+        }
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Hash(h) => Ok(h),
+        _ => Err(WRONGTYPE),
+    }
+}
+
+fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<i64, CmdError> {
+    if args.len() % 2 == 1 {
+        return Err(super::arity_error(name));
+    }
+    let key = &args[1];
+    let db = ctx.client.db;
+    let lim = limits(ctx.store);
+    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
+    let mut created = 0;
+    for pair in args[2..].chunks_exact(2) {
+        if h.set(&pair[0], &pair[1], lim) {
+            created += 1;
+        }
+    }
+    ctx.modified(key);
+    ctx.notify(notify::HASH, "hset", key);
+    Ok(created)
+}
+
+fn hset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let n = hset_generic(ctx, args, "hset")?;
+    ctx.out.int(n);
+    Ok(())
+}
+
+fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    hset_generic(ctx, args, "hmset")?;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let lim = limits(ctx.store);
+    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
+    if h.contains(&args[2]) {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    h.set(&args[2], &args[3], lim);
+    ctx.out.int(1);
+    ctx.modified(key);
+    ctx.notify(notify::HASH, "hset", key);
+    Ok(())
+}
+
+fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    match hash_at(ctx.store, db, &args[1], ctx.now, true)?.and_then(|h| h.get(&args[2])) {
+        Some(v) => out.bulk(v),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    let h = hash_at(ctx.store, db, &args[1], ctx.now, true)?;
+    out.array(args.len() - 2);
+    for f in &args[2..] {
+        match h.as_ref().and_then(|h| h.get(f)) {
+            Some(v) => out.bulk(v),
+            None => out.null(),
+        }
+    }
+    Ok(())
+}
+
+fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    match hash_at(ctx.store, db, &args[1], ctx.now, true)? {
+        None => out.map(0),
+        Some(h) => {
+            out.map(h.len());
+            for (f, v) in h.iter() {
+                out.bulk(f);
+                out.bulk(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hkeys_vals(ctx: &mut Ctx, args: &[Bytes], keys: bool) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    match hash_at(ctx.store, db, &args[1], ctx.now, true)? {
+        None => out.array(0),
+        Some(h) => {
+            out.array(h.len());
+            for (f, v) in h.iter() {
+                out.bulk(if keys { f } else { v });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    hkeys_vals(ctx, args, true)
+}
+fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    hkeys_vals(ctx, args, false)
+}
+
+fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let Some(h) = hash_at(ctx.store, db, key, ctx.now, false)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let mut deleted = 0;
+    for f in &args[2..] {
+        if h.remove(f) {
+            deleted += 1;
+            if h.is_empty() {
+                break;
+            }
+        }
+    }
+    let empty = h.is_empty();
+    ctx.out.int(deleted);
+    if deleted > 0 {
+        ctx.modified(key);
+        ctx.notify(notify::HASH, "hdel", key);
+        if empty {
+            ctx.db().remove(key);
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+    }
+    Ok(())
+}
+
+fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?
+        .map(|h| h.len())
+        .unwrap_or(0);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let found =
+        hash_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|h| h.contains(&args[2]));
+    ctx.out.int(found as i64);
+    Ok(())
+}
+
+fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?
+        .and_then(|h| h.get(&args[2]).map(|v| v.len()))
+        .unwrap_or(0);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let incr = arg_i64(&args[3])?;
+    let (key, field) = (&args[1], &args[2]);
+    let db = ctx.client.db;
+    // The new value is computed before the hash is created, so a failure never leaves an empty hash behind.
+    let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
+        Some(v) => crate::resp::parse::parse_i64(v)
+            .ok_or(CmdError::new("ERR hash value is not an integer"))?,
+        None => 0,
+    };
+    let Some(new) = cur.checked_add(incr) else {
+        return Err(super::OVERFLOW);
+    };
+    let lim = limits(ctx.store);
+    hash_or_create(ctx.store, db, key, ctx.now)?.set(
+        field,
+        &crate::resp::encode::fmt_i64(new),
+        lim,
+    );
+    ctx.out.int(new);
+    ctx.modified(key);
+    ctx.notify(notify::HASH, "hincrby", key);
+    Ok(())
+}
+
+fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let incr = crate::ldouble::parse(&args[3]).ok_or(NOT_FLOAT)?;
+    if incr.is_infinite() {
+        return Err(CmdError::new("ERR value is NaN or Infinity"));
+    }
+    let (key, field) = (&args[1], &args[2]);
+    let db = ctx.client.db;
+    let new = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
+        Some(v) => {
+            if crate::ldouble::parse(v).is_none() {
+                return Err(CmdError::new("ERR hash value is not a float"));
+            }
+            crate::ldouble::incr_by_float(v, &args[3])?
+        }
+        None => crate::ldouble::incr_by_float(b"0", &args[3])?,
+    };
+    let lim = limits(ctx.store);
+    hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &new, lim);
+    ctx.out.bulk(&new);
+    ctx.modified(key);
+    ctx.notify(notify::HASH, "hincrbyfloat", key);
+    Ok(())
+}
+
+/// One HRANDFIELD element: the field, or with values the pair (a nested pair in RESP3).
+fn put_pair(out: &mut Out, f: &[u8], v: &[u8], withvalues: bool) {
+    if withvalues && out.resp >= 3 {
+        out.array(2);
+    }
+    out.bulk(f);
+    if withvalues {
+        out.bulk(v);
+    }
+}
+
+fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    if args.len() == 2 {
+        let Some(len) = hash_at(ctx.store, db, &args[1], ctx.now, true)?.map(|h| h.len()) else {
+            ctx.out.null();
+            return Ok(());
+        };
+        let i = rand::Rng::gen_range(&mut ctx.store.rng, 0..len.max(1));
+        let out = &mut *ctx.out;
+        match hash_at(ctx.store, db, &args[1], ctx.now, false)?.and_then(|h| h.get_index(i)) {
+            Some((f, _)) => out.bulk(f),
+            None => out.null(),
+        }
+        return Ok(());
+    }
+    let count = range_long(&args[2], -i64::MAX, i64::MAX, None)?;
+    let mut withvalues = false;
+    if args.len() > 4 || (args.len() == 4 && !eq_ic(&args[3], "withvalues")) {
+        return Err(SYNTAX);
+    } else if args.len() == 4 {
+        withvalues = true;
+        if !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+            return Err(CmdError::new("ERR value is out of range"));
+        }
+    }
+    // Borrow the rng and the hash separately: both live in the store.
+    ctx.store.expire_if_needed(db, &args[1], ctx.now);
+    let Store {
+        dbs, rng, stats, ..
+    } = &mut *ctx.store;
+    let out = &mut *ctx.out;
+    let h = match dbs[db].get(&args[1]) {
+        None => {
+            stats.keyspace_misses += 1;
+            out.array(0);
+            return Ok(());
+        }
+        Some(e) => match &e.value {
+            Value::Hash(h) => h,
+            _ => return Err(WRONGTYPE),
+        },
+    };
+    stats.keyspace_hits += 1;
+    let size = h.len();
+    if count == 0 || size == 0 {
+        out.array(0);
+        return Ok(());
+    }
+    if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
+        return Err(CmdError::new("ERR value is out of range"));
+    }
+    let n = count.unsigned_abs() as usize;
+    let flat = withvalues && out.resp == 2;
+    if count < 0 || count == 1 {
+        // A packed hash has no O(1) positions: index its pairs once.
+        let packed: Option<Vec<(&[u8], &[u8])>> =
+            matches!(**h, Hash::Packed { .. }).then(|| h.iter().collect());
+        out.array(if flat { n * 2 } else { n });
+        for _ in 0..n {
+            let i = rand::Rng::gen_range(rng, 0..size);
+            let pair = match &packed {
+                Some(v) => v.get(i).copied(),
+                None => h.get_index(i),
+            };
+            if let Some((f, v)) = pair {
+                put_pair(out, f, v, withvalues);
+            }
+        }
+        return Ok(());
+    }
+    if n >= size {
+        out.array(if flat { size * 2 } else { size });
+        for (f, v) in h.iter() {
+            put_pair(out, f, v, withvalues);
+        }
+        return Ok(());
+    }
+    out.array(if flat { n * 2 } else { n });
+    for i in rand::seq::index::sample(rng, size, n) {
+        if let Some((f, v)) = h.get_index(i) {
+            put_pair(out, f, v, withvalues);
+        }
+    }
+    Ok(())
+}
+
+fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let db = ctx.client.db;
+    let Some(h) = hash_at(ctx.store, db, &args[1], ctx.now, true)? else {
+        ctx.out.array(2);
+        ctx.out.bulk(b"0");
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let o = parse_scan_opts(&args[3..], false)?;
+    let keep = |f: &[u8]| match &o.pattern {
+        Some(p) => p.as_ref() == b"*" || glob_match(p, f, false),
+        None => true,
+    };
+    let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let next = match h {
+        // A packed hash is returned whole with cursor 0, as Redis does for a listpack.
+        Hash::Packed { .. } => {
+            for (f, v) in h.iter() {
+                if keep(f) {
+                    found.push((f.to_vec(), v.to_vec()));
+                }
+            }
+            0
+        }
+        Hash::Table(_) => h.scan(cursor, o.count, |f, v| {
+            if keep(f) {
+                found.push((f.to_vec(), v.to_vec()));
+            }
+        }),
+    };
+    let out = &mut *ctx.out;
+    out.array(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(found.len() * 2);
+    for (f, v) in &found {
+        out.bulk(f);
+        out.bulk(v);
+    }
+    Ok(())
+}

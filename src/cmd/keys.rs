@@ -60,7 +60,10 @@ fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let t = ctx.lookup_read(&args[1]).map(|e| e.value.type_name()).unwrap_or("none");
+    let t = ctx
+        .lookup_read(&args[1])
+        .map(|e| e.value.type_name())
+        .unwrap_or("none");
     ctx.out.simple(t);
     Ok(())
 }
@@ -251,7 +254,9 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         i += 1;
     }
     if src == dst && dbid == ctx.client.db {
-        return Err(CmdError::new("ERR source and destination objects are the same"));
+        return Err(CmdError::new(
+            "ERR source and destination objects are the same",
+        ));
     }
     let Some(e) = ctx.lookup_write(src) else {
         ctx.out.int(0);
@@ -278,7 +283,9 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let dbid = target_db(ctx, &args[2])?;
     if dbid == ctx.client.db {
-        return Err(CmdError::new("ERR source and destination objects are the same"));
+        return Err(CmdError::new(
+            "ERR source and destination objects are the same",
+        ));
     }
     if ctx.lookup_write(key).is_none() {
         ctx.out.int(0);
@@ -340,7 +347,12 @@ fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.null();
         return Ok(());
     }
-    let policy = ctx.store.config.get("maxmemory-policy").unwrap_or("").to_string();
+    let policy = ctx
+        .store
+        .config
+        .get("maxmemory-policy")
+        .unwrap_or("")
+        .to_string();
     if !policy.contains("lfu") {
         return Err(CmdError::new("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
     }

@@ -1,4 +1,872 @@
-//! The lists command family.
-use super::Handler;
+//! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LRANGE LLEN LINDEX LSET LREM LTRIM LINSERT LPOS LMOVE
+//! RPOPLPUSH LMPOP, and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP.
+//!
+//! A blocking command that cannot be served sets `ctx.client.block` and writes nothing; the store re-runs it
+//! when one of its keys is written (see `Store::serve_blocked`), so each blocking handler is simply "parse,
+//! try the non-blocking form, else block".
+use bytes::Bytes;
 
-pub static COMMANDS: &[(&str, Handler)] = &[];
+use super::{
+    arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX,
+    WRONGTYPE,
+};
+use crate::db::list::List;
+use crate::db::{Entry, Value};
+use crate::store::Store;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("lpush", lpush),
+    ("rpush", rpush),
+    ("lpushx", lpushx),
+    ("rpushx", rpushx),
+    ("lpop", lpop),
+    ("rpop", rpop),
+    ("lrange", lrange),
+    ("llen", llen),
+    ("lindex", lindex),
+    ("lset", lset),
+    ("lrem", lrem),
+    ("ltrim", ltrim),
+    ("linsert", linsert),
+    ("lpos", lpos),
+    ("lmove", lmove),
+    ("rpoplpush", rpoplpush),
+    ("lmpop", lmpop),
+    ("blpop", blpop),
+    ("brpop", brpop),
+    ("blmove", blmove),
+    ("brpoplpush", brpoplpush),
+    ("blmpop", blmpop),
+];
+
+/// Parses an integer within [min, max] as Redis's getRangeLongFromObjectOrReply: with `msg`, that text is the
+/// error for both a non-integer and an out-of-range value.
+pub fn range_long(
+    a: &[u8],
+    min: i64,
+    max: i64,
+    msg: Option<&'static str>,
+) -> Result<i64, CmdError> {
+    let v = match crate::resp::parse::parse_i64(a) {
+        Some(v) => v,
+        None => return Err(msg.map(CmdError::new).unwrap_or(super::NOT_INTEGER)),
+    };
+    if v < min || v > max {
+        return Err(match msg {
+            Some(m) => CmdError::new(m),
+            None => CmdError::from(format!(
+                "ERR value is out of range, value must between {min} and {max}"
+            )),
+        });
+    }
+    Ok(v)
+}
+
+/// Largest number of repeated random picks (HRANDFIELD / SRANDMEMBER with a negative count) one reply may
+/// hold. Redis would try to build any size and run out of memory; we refuse instead of hanging the server.
+pub const MAX_RANDOM_PICKS: u64 = 1 << 27;
+
+/// Redis's getPositiveLongFromObjectOrReply.
+pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
+    range_long(
+        a,
+        0,
+        i64::MAX,
+        Some(msg.unwrap_or("ERR value is out of range, must be positive")),
+    )
+}
+
+/// Position of a live key (passive expiry applied): one probe of the keyspace when the key exists. With
+/// `read`, counts keyspace hits and misses as Redis's lookupKeyRead does. Shared by the three families.
+#[inline]
+pub fn live_index(store: &mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Option<usize> {
+    let found = match store.dbs[db].index_of(key) {
+        Some(i) if store.dbs[db].entry_at(i).is_expired(now) => {
+            store.delete_expired(db, key);
+            None
+        }
+        other => other,
+    };
+    if read {
+        match found {
+            Some(_) => store.stats.keyspace_hits += 1,
+            None => store.stats.keyspace_misses += 1,
+        }
+    }
+    found
+}
+
+/// The list at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. A free
+/// function over the store so the caller can write to `ctx.out` while holding the list.
+#[inline]
+fn list_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut List>, CmdError> {
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::List(l) => Ok(Some(l)),
+        _ => Err(WRONGTYPE),
+    }
+}
+
+/// The list for a write (no hit/miss counting).
+#[inline]
+fn list_mut<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut List>, CmdError> {
+    list_at(store, db, key, now, false)
+}
+
+/// The list for a read (hits and misses counted).
+#[inline]
+fn list_read<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut List>, CmdError> {
+    list_at(store, db, key, now, true)
+}
+
+/// After elements were removed from a list: deletes it if empty (with the `del` event), records the change.
+fn after_remove(ctx: &mut Ctx, key: &[u8], event: &str, now_empty: bool) {
+    ctx.notify(notify::LIST, event, key);
+    if now_empty {
+        ctx.db().remove(key);
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    ctx.modified(key);
+}
+
+/// LEFT / RIGHT -> true for the head.
+fn parse_where(a: &[u8]) -> Result<bool, CmdError> {
+    if eq_ic(a, "left") {
+        Ok(true)
+    } else if eq_ic(a, "right") {
+        Ok(false)
+    } else {
+        Err(SYNTAX)
+    }
+}
+
+/// Blocking timeout in seconds (decimals allowed) -> absolute deadline in Unix ms, 0 = forever.
+fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
+    let secs = crate::ldouble::parse(a)
+        .ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
+    // C's (long long)(ftval * 1000.0): truncation toward zero, so 0.0001 means "forever" as in Redis.
+    // Out-of-range conversions give LLONG_MIN on x86, which Redis then reports as negative.
+    let ms = secs * 1000.0;
+    if ms <= -1.0 || !ms.is_finite() || ms >= 9.223_372_036_854_775e18 {
+        return Err(CmdError::new("ERR timeout is negative"));
+    }
+    let ms = ms as i64;
+    if ms <= 0 {
+        return Ok(0);
+    }
+    if ms > i64::MAX - ctx.now {
+        return Err(CmdError::new("ERR timeout is out of range"));
+    }
+    Ok(ctx.now + ms)
+}
+
+fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let len = match list_mut(ctx.store, db, key, ctx.now)? {
+        Some(l) => {
+            push_all(l, &args[2..], left);
+            l.len()
+        }
+        None => {
+            if only_existing {
+                ctx.out.int(0);
+                return Ok(());
+            }
+            let mut l = List::default();
+            push_all(&mut l, &args[2..], left);
+            let n = l.len();
+            ctx.db()
+                .insert_entry(key, Entry::new(Value::List(Box::new(l))));
+            n
+        }
+    };
+    ctx.out.int(len as i64);
+    ctx.modified(key);
+    ctx.notify(notify::LIST, if left { "lpush" } else { "rpush" }, key);
+    Ok(())
+}
+
+#[inline]
+fn push_all(l: &mut List, items: &[Bytes], left: bool) {
+    l.items.reserve(items.len());
+    for it in items {
+        if left {
+            l.items.push_front(Box::from(&it[..]));
+        } else {
+            l.items.push_back(Box::from(&it[..]));
+        }
+    }
+}
+
+fn lpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, true, false)
+}
+fn rpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, false, false)
+}
+fn lpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, true, true)
+}
+fn rpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    push_generic(ctx, args, false, true)
+}
+
+fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
+    if args.len() > 3 {
+        return Err(super::arity_error(if left { "lpop" } else { "rpop" }));
+    }
+    let count = match args.get(2) {
+        Some(a) => Some(positive_long(a, None)?),
+        None => None,
+    };
+    let key = &args[1];
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+        if count.is_some() {
+            out.null_array();
+        } else {
+            out.null();
+        }
+        return Ok(());
+    };
+    match count {
+        None => {
+            let v = if left {
+                l.items.pop_front()
+            } else {
+                l.items.pop_back()
+            };
+            match v {
+                Some(v) => out.bulk(&v),
+                None => out.null(),
+            }
+        }
+        Some(0) => {
+            out.array(0);
+            return Ok(());
+        }
+        Some(n) => {
+            let n = (n as usize).min(l.len());
+            out.array(n);
+            for _ in 0..n {
+                let v = if left {
+                    l.items.pop_front()
+                } else {
+                    l.items.pop_back()
+                };
+                if let Some(v) = v {
+                    out.bulk(&v);
+                }
+            }
+        }
+    }
+    let empty = l.is_empty();
+    after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
+    Ok(())
+}
+
+fn lpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    pop_generic(ctx, args, true)
+}
+fn rpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    pop_generic(ctx, args, false)
+}
+
+/// Redis's start/end normalisation for LRANGE: `None` when the range is empty.
+fn norm_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= len {
+        return None;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
+fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let start = arg_i64(&args[2])?;
+    let end = arg_i64(&args[3])?;
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    match list_read(ctx.store, db, &args[1], ctx.now)? {
+        None => out.array(0),
+        Some(l) => match norm_range(start, end, l.len()) {
+            None => out.array(0),
+            Some((s, e)) => {
+                out.array(e - s + 1);
+                for it in l.items.range(s..=e) {
+                    out.bulk(it);
+                }
+            }
+        },
+    }
+    Ok(())
+}
+
+fn llen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let n = list_read(ctx.store, db, &args[1], ctx.now)?
+        .map(|l| l.len())
+        .unwrap_or(0);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// A Redis list index (negative from the tail) -> position, if in range.
+fn index_of(i: i64, len: usize) -> Option<usize> {
+    let i = if i < 0 { len as i64 + i } else { i };
+    if i < 0 || i >= len as i64 {
+        None
+    } else {
+        Some(i as usize)
+    }
+}
+
+fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    let Some(l) = list_read(ctx.store, db, &args[1], ctx.now)? else {
+        out.null();
+        return Ok(());
+    };
+    let i = arg_i64(&args[2])?;
+    match index_of(i, l.len()).and_then(|p| l.items.get(p)) {
+        Some(v) => out.bulk(v),
+        None => out.null(),
+    }
+    Ok(())
+}
+
+fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+        return Err(NO_SUCH_KEY);
+    };
+    let i = arg_i64(&args[2])?;
+    let Some(p) = index_of(i, l.len()) else {
+        return Err(CmdError::new("ERR index out of range"));
+    };
+    l.items[p] = Box::from(&args[3][..]);
+    ctx.out.ok();
+    ctx.modified(key);
+    ctx.notify(notify::LIST, "lset", key);
+    Ok(())
+}
+
+fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let count = arg_i64(&args[2])?;
+    let key = &args[1];
+    let elem = &args[3][..];
+    let db = ctx.client.db;
+    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
+    // Positions first, then one compacting pass: removing one by one would be quadratic on long lists.
+    let mut hits: Vec<usize> = Vec::new();
+    if count >= 0 {
+        for (i, it) in l.items.iter().enumerate() {
+            if hits.len() >= limit {
+                break;
+            }
+            if &it[..] == elem {
+                hits.push(i);
+            }
+        }
+    } else {
+        for (i, it) in l.items.iter().enumerate().rev() {
+            if hits.len() >= limit {
+                break;
+            }
+            if &it[..] == elem {
+                hits.push(i);
+            }
+        }
+        hits.reverse();
+    }
+    let removed = hits.len();
+    if removed > 0 {
+        let (mut pos, mut next) = (0usize, 0usize);
+        l.items.retain(|_| {
+            let drop = next < hits.len() && hits[next] == pos;
+            if drop {
+                next += 1;
+            }
+            pos += 1;
+            !drop
+        });
+    }
+    let empty = l.is_empty();
+    ctx.out.int(removed as i64);
+    if removed > 0 {
+        after_remove(ctx, key, "lrem", empty);
+    }
+    Ok(())
+}
+
+fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let start = arg_i64(&args[2])?;
+    let end = arg_i64(&args[3])?;
+    let key = &args[1];
+    let db = ctx.client.db;
+    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+        ctx.out.ok();
+        return Ok(());
+    };
+    match norm_range(start, end, l.len()) {
+        None => l.items.clear(),
+        Some((s, e)) => {
+            l.items.truncate(e + 1);
+            l.items.drain(..s);
+        }
+    }
+    let empty = l.is_empty();
+    ctx.out.ok();
+    after_remove(ctx, key, "ltrim", empty);
+    Ok(())
+}
+
+fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let after = if eq_ic(&args[2], "after") {
+        true
+    } else if eq_ic(&args[2], "before") {
+        false
+    } else {
+        return Err(SYNTAX);
+    };
+    let key = &args[1];
+    let db = ctx.client.db;
+    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let Some(p) = l.items.iter().position(|it| it[..] == args[3][..]) else {
+        ctx.out.int(-1);
+        return Ok(());
+    };
+    l.items
+        .insert(if after { p + 1 } else { p }, Box::from(&args[4][..]));
+    let n = l.len();
+    ctx.out.int(n as i64);
+    ctx.modified(key);
+    ctx.notify(notify::LIST, "linsert", key);
+    Ok(())
+}
+
+fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut rank: i64 = 1;
+    let mut count: Option<i64> = None;
+    let mut maxlen: i64 = 0;
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        if eq_ic(&args[j], "rank") && more {
+            j += 1;
+            rank = arg_i64(&args[j])?;
+            // Redis 7.0 negates LLONG_MIN into itself, and every match then passes its rank test: the result
+            // is that of RANK -1.
+            if rank == i64::MIN {
+                rank = -1;
+            }
+            if rank == 0 {
+                return Err(CmdError::new(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if eq_ic(&args[j], "count") && more {
+            j += 1;
+            count = Some(positive_long(
+                &args[j],
+                Some("ERR COUNT can't be negative"),
+            )?);
+        } else if eq_ic(&args[j], "maxlen") && more {
+            j += 1;
+            maxlen = positive_long(&args[j], Some("ERR MAXLEN can't be negative"))?;
+        } else {
+            return Err(SYNTAX);
+        }
+        j += 1;
+    }
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    let Some(l) = list_read(ctx.store, db, &args[1], ctx.now)? else {
+        if count.is_some() {
+            out.array(0);
+        } else {
+            out.null();
+        }
+        return Ok(());
+    };
+    let elem = &args[2][..];
+    let len = l.len();
+    let want = match count {
+        Some(0) => usize::MAX,
+        Some(n) => n as usize,
+        None => 1,
+    };
+    let mut skip = rank.unsigned_abs() - 1;
+    let max = if maxlen == 0 {
+        len
+    } else {
+        (maxlen as usize).min(len)
+    };
+    let mut found = Vec::new();
+    for step in 0..max {
+        let i = if rank > 0 { step } else { len - 1 - step };
+        if &l.items[i][..] == elem {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            found.push(i as i64);
+            if found.len() >= want {
+                break;
+            }
+        }
+    }
+    match count {
+        Some(_) => {
+            out.array(found.len());
+            for i in found {
+                out.int(i);
+            }
+        }
+        None => match found.first() {
+            Some(&i) => out.int(i),
+            None => out.null(),
+        },
+    }
+    Ok(())
+}
+
+/// Pops from `src` and pushes onto `dst` (LMOVE and friends). The source must exist and be a non-empty list;
+/// the destination is checked for type before anything changes.
+fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> CmdResult {
+    let db = ctx.client.db;
+    let now = ctx.now;
+    if list_mut(ctx.store, db, src, now)?.is_none_or(|l| l.is_empty()) {
+        ctx.out.null();
+        return Ok(());
+    }
+    // Type check of the destination before popping, as Redis does.
+    list_mut(ctx.store, db, dst, now)?;
+    let Some(l) = list_mut(ctx.store, db, src, now)? else {
+        ctx.out.null();
+        return Ok(());
+    };
+    let v = if from_left {
+        l.items.pop_front()
+    } else {
+        l.items.pop_back()
+    };
+    let Some(v) = v else {
+        ctx.out.null();
+        return Ok(());
+    };
+    ctx.out.bulk(&v);
+    match list_mut(ctx.store, db, dst, now)? {
+        Some(d) => {
+            if to_left {
+                d.items.push_front(v)
+            } else {
+                d.items.push_back(v)
+            }
+        }
+        None => {
+            let mut d = List::default();
+            d.items.push_back(v);
+            ctx.db()
+                .insert_entry(dst, Entry::new(Value::List(Box::new(d))));
+        }
+    }
+    ctx.modified(dst);
+    ctx.notify(notify::LIST, if to_left { "lpush" } else { "rpush" }, dst);
+    let empty = list_mut(ctx.store, db, src, now)?.is_some_and(|l| l.is_empty());
+    after_remove(ctx, src, if from_left { "lpop" } else { "rpop" }, empty);
+    Ok(())
+}
+
+fn lmove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let from = parse_where(&args[3])?;
+    let to = parse_where(&args[4])?;
+    move_one(ctx, &args[1], &args[2], from, to)
+}
+
+fn rpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    move_one(ctx, &args[1], &args[2], false, true)
+}
+
+/// Parsed `numkeys key... LEFT|RIGHT [COUNT n]` of LMPOP / BLMPOP, starting at `numkeys_at`.
+struct MpopArgs {
+    first_key: usize,
+    numkeys: usize,
+    left: bool,
+    count: usize,
+}
+
+fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
+    let numkeys = range_long(
+        &args[numkeys_at],
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as u64;
+    let where_at = (numkeys_at as u64 + 1).saturating_add(numkeys);
+    if where_at >= args.len() as u64 {
+        return Err(SYNTAX);
+    }
+    let where_at = where_at as usize;
+    let left = parse_where(&args[where_at])?;
+    let mut count: Option<i64> = None;
+    let mut j = where_at + 1;
+    while j < args.len() {
+        if count.is_none() && eq_ic(&args[j], "count") && j + 1 < args.len() {
+            j += 1;
+            count = Some(range_long(
+                &args[j],
+                1,
+                i64::MAX,
+                Some("ERR count should be greater than 0"),
+            )?);
+        } else {
+            return Err(SYNTAX);
+        }
+        j += 1;
+    }
+    Ok(MpopArgs {
+        first_key: numkeys_at + 1,
+        numkeys: numkeys as usize,
+        left,
+        count: count.unwrap_or(1) as usize,
+    })
+}
+
+/// Pops up to `count` from the first non-empty list among the keys, replying `[key, [elements]]`.
+/// Returns false (having written nothing) when every list is empty or missing.
+fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<bool, CmdError> {
+    let db = ctx.client.db;
+    let skip_wrongtype = reprocessing(ctx);
+    for key in candidate_keys(ctx, keys) {
+        let out = &mut *ctx.out;
+        let l = match list_mut(ctx.store, db, key, ctx.now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if skip_wrongtype => continue,
+            Err(e) => return Err(e),
+        };
+        if l.is_empty() {
+            continue;
+        }
+        let n = count.min(l.len());
+        out.array(2);
+        out.bulk(key);
+        out.array(n);
+        for _ in 0..n {
+            let v = if left {
+                l.items.pop_front()
+            } else {
+                l.items.pop_back()
+            };
+            if let Some(v) = v {
+                out.bulk(&v);
+            }
+        }
+        let empty = l.is_empty();
+        after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let m = parse_mpop(args, 1)?;
+    let keys = &args[m.first_key..m.first_key + m.numkeys];
+    if !mpop_try(ctx, keys, m.left, m.count)? {
+        ctx.out.null_array();
+    }
+    Ok(())
+}
+
+/// True while `Store::serve_blocked` re-runs a blocked command. Redis serves a blocked client only from keys
+/// that hold a list, so in that re-run a key of another type is skipped rather than answered with WRONGTYPE:
+/// the client keeps waiting.
+fn reprocessing(ctx: &Ctx) -> bool {
+    ctx.client.serving_key.is_some()
+}
+
+/// The keys a blocking pop may take from: all of them on the first try, only the key that became ready when
+/// the blocked client is being served (Redis pops from the key that was pushed to, not the first non-empty).
+fn candidate_keys<'k>(ctx: &Ctx, keys: &'k [Bytes]) -> Vec<&'k Bytes> {
+    match &ctx.client.serving_key {
+        Some(ready) => keys.iter().filter(|k| *k == ready).take(1).collect(),
+        None => keys.iter().collect(),
+    }
+}
+
+/// Blocks the client on `keys` until `deadline`, or, inside MULTI/EXEC where blocking is not allowed, answers
+/// at once as a timeout would.
+fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
+    if ctx.client.in_exec {
+        ctx.out.null_array();
+        return;
+    }
+    ctx.client.block = Some(BlockRequest {
+        keys: keys.to_vec(),
+        deadline,
+    });
+}
+
+fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
+    let deadline = parse_timeout(ctx, &args[args.len() - 1])?;
+    let keys = &args[1..args.len() - 1];
+    let db = ctx.client.db;
+    let skip_wrongtype = reprocessing(ctx);
+    for key in candidate_keys(ctx, keys) {
+        let out = &mut *ctx.out;
+        let l = match list_mut(ctx.store, db, key, ctx.now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if skip_wrongtype => continue,
+            Err(e) => return Err(e),
+        };
+        let v = if left {
+            l.items.pop_front()
+        } else {
+            l.items.pop_back()
+        };
+        let Some(v) = v else {
+            continue;
+        };
+        out.array(2);
+        out.bulk(key);
+        out.bulk(&v);
+        let empty = l.is_empty();
+        after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
+        return Ok(());
+    }
+    block_on(ctx, keys, deadline);
+    Ok(())
+}
+
+fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bpop_generic(ctx, args, true)
+}
+fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bpop_generic(ctx, args, false)
+}
+
+fn blmove_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    from: bool,
+    to: bool,
+    timeout: &[u8],
+) -> CmdResult {
+    let deadline = parse_timeout(ctx, timeout)?;
+    let db = ctx.client.db;
+    let (src, dst) = (&args[1], &args[2]);
+    let skip_wrongtype = reprocessing(ctx);
+    let src_list = match list_mut(ctx.store, db, src, ctx.now) {
+        Err(_) if skip_wrongtype => None,
+        r => r?,
+    };
+    match src_list {
+        Some(l) if !l.is_empty() => move_one(ctx, src, dst, from, to),
+        _ => {
+            if ctx.client.in_exec {
+                // Redis answers a null bulk here (not the null array of a timeout).
+                ctx.out.null();
+            } else {
+                block_on(ctx, std::slice::from_ref(src), deadline);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let from = parse_where(&args[3])?;
+    let to = parse_where(&args[4])?;
+    blmove_generic(ctx, args, from, to, &args[5])
+}
+
+fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    blmove_generic(ctx, args, false, true, &args[3])
+}
+
+fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let deadline = parse_timeout(ctx, &args[1])?;
+    let m = parse_mpop(args, 2)?;
+    let keys = &args[m.first_key..m.first_key + m.numkeys];
+    if !mpop_try(ctx, keys, m.left, m.count)? {
+        block_on(ctx, keys, deadline);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_normalise_like_redis() {
+        assert_eq!(norm_range(0, -1, 3), Some((0, 2)));
+        assert_eq!(norm_range(-100, 100, 3), Some((0, 2)));
+        assert_eq!(norm_range(2, 1, 3), None);
+        assert_eq!(norm_range(3, 5, 3), None);
+        assert_eq!(norm_range(-1, -1, 3), Some((2, 2)));
+        assert_eq!(index_of(-1, 3), Some(2));
+        assert_eq!(index_of(3, 3), None);
+        assert_eq!(index_of(-4, 3), None);
+    }
+
+    #[test]
+    fn range_errors_follow_redis_texts() {
+        assert_eq!(
+            range_long(b"-9223372036854775808", -i64::MAX, i64::MAX, None).unwrap_err().0,
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+        );
+        assert_eq!(
+            positive_long(b"-1", None).unwrap_err().0,
+            "ERR value is out of range, must be positive"
+        );
+        assert_eq!(
+            positive_long(b"x", Some("ERR COUNT can't be negative"))
+                .unwrap_err()
+                .0,
+            "ERR COUNT can't be negative"
+        );
+    }
+}

@@ -52,7 +52,10 @@ pub fn all() -> &'static All {
             else {
                 break;
             };
-            let len: usize = std::str::from_utf8(len).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let len: usize = std::str::from_utf8(len)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             let data = &rest[..len.min(rest.len())];
             p = &rest[len.min(rest.len())..];
             let name = String::from_utf8_lossy(name).to_ascii_lowercase();
@@ -66,7 +69,11 @@ pub fn all() -> &'static All {
                                 w[0].to_ascii_lowercase(),
                                 Meta {
                                     arity: w[1].parse().unwrap_or(-1),
-                                    flags: w[2].split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                                    flags: w[2]
+                                        .split(',')
+                                        .filter(|s| !s.is_empty())
+                                        .map(String::from)
+                                        .collect(),
                                     first: w[3].parse().unwrap_or(0),
                                     last: w[4].parse().unwrap_or(0),
                                     step: w[5].parse().unwrap_or(0),

@@ -1,9 +1,12 @@
 //! The command table (name, arity, flags, key positions -> handler) and dispatch: lookup, arity, auth, MULTI
 //! queuing, subscribed-mode rules, statistics, and the context every handler works through.
+pub mod bits;
 pub mod connection;
+pub mod dump;
 pub mod expire;
 pub mod hashes;
 pub mod keys;
+pub mod lcs;
 pub mod lists;
 pub mod meta;
 pub mod pubsub;
@@ -42,9 +45,11 @@ impl From<String> for CmdError {
 
 pub type CmdResult = Result<(), CmdError>;
 
-pub const WRONGTYPE: CmdError =
-    CmdError(Cow::Borrowed("WRONGTYPE Operation against a key holding the wrong kind of value"));
-pub const NOT_INTEGER: CmdError = CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
+pub const WRONGTYPE: CmdError = CmdError(Cow::Borrowed(
+    "WRONGTYPE Operation against a key holding the wrong kind of value",
+));
+pub const NOT_INTEGER: CmdError =
+    CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
 pub const NOT_FLOAT: CmdError = CmdError(Cow::Borrowed("ERR value is not a valid float"));
 pub const SYNTAX: CmdError = CmdError(Cow::Borrowed("ERR syntax error"));
 pub const NO_SUCH_KEY: CmdError = CmdError(Cow::Borrowed("ERR no such key"));
@@ -120,7 +125,7 @@ impl Command {
 }
 
 pub struct Table {
-    pub commands: HashMap<String, Command>,
+    pub commands: HashMap<String, Command, ahash::RandomState>,
     /// Every command and subcommand name, by id.
     pub names: Vec<String>,
 }
@@ -131,6 +136,9 @@ fn handlers() -> Vec<(&'static str, Handler)> {
     v.extend(connection::COMMANDS.iter().copied());
     v.extend(server::COMMANDS.iter().copied());
     v.extend(strings::COMMANDS.iter().copied());
+    v.extend(bits::COMMANDS.iter().copied());
+    v.extend(lcs::COMMANDS.iter().copied());
+    v.extend(dump::COMMANDS.iter().copied());
     v.extend(keys::COMMANDS.iter().copied());
     v.extend(expire::COMMANDS.iter().copied());
     v.extend(lists::COMMANDS.iter().copied());
@@ -166,7 +174,7 @@ fn make_command(name: &str, handler: Option<Handler>, id: usize) -> Command {
 pub fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut commands: HashMap<String, Command> = HashMap::new();
+        let mut commands: HashMap<String, Command, ahash::RandomState> = HashMap::default();
         let mut names = Vec::new();
         for (name, h) in handlers() {
             let id = names.len();
@@ -179,7 +187,8 @@ pub fn table() -> &'static Table {
                         commands.insert(parent.to_string(), make_command(parent, None, pid));
                     }
                     if let Some(p) = commands.get_mut(parent) {
-                        p.subcommands.insert(name.to_string(), make_command(name, Some(h), id));
+                        p.subcommands
+                            .insert(name.to_string(), make_command(name, Some(h), id));
                     }
                 }
                 None => match commands.get_mut(name) {
@@ -213,12 +222,18 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static Command, CmdError> {
     let Some(cmd) = lookup(&args[0]) else {
         return Err(unknown_command(args));
     };
-    if !cmd.subcommands.is_empty() && !(cmd.handler.is_some() && args.len() == 1) {
+    // COMMAND runs bare too: a container with its own handler and no subcommand argument.
+    let bare = cmd.handler.is_some() && args.len() == 1;
+    if !cmd.subcommands.is_empty() && !bare {
         // A container: the subcommand decides.
         if args.len() < 2 {
             return Err(arity_error(&cmd.name));
         }
-        let sub = format!("{}|{}", cmd.name, String::from_utf8_lossy(&args[1]).to_ascii_lowercase());
+        let sub = format!(
+            "{}|{}",
+            cmd.name,
+            String::from_utf8_lossy(&args[1]).to_ascii_lowercase()
+        );
         let Some(s) = cmd.subcommands.get(&sub) else {
             return Err(CmdError::from(format!(
                 "ERR unknown subcommand '{}'. Try {} HELP.",
@@ -242,7 +257,9 @@ fn arity_ok(arity: i32, n: usize) -> bool {
 }
 
 pub fn arity_error(name: &str) -> CmdError {
-    CmdError::from(format!("ERR wrong number of arguments for '{name}' command"))
+    CmdError::from(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
 }
 
 fn truncate(s: &str, n: usize) -> &str {
@@ -293,8 +310,8 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
             v.extend(numkeys_at(2, 3));
             v
         }
-        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" | "eval"
-        | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop"
+        | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
         "blmpop" | "bzmpop" => numkeys_at(2, 3),
         _ => {
             if cmd.first_key <= 0 {
@@ -307,7 +324,9 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
                 cmd.last_key as usize
             };
             let step = cmd.step.max(1) as usize;
-            (first..=last.min(n.saturating_sub(1))).step_by(step).collect()
+            (first..=last.min(n.saturating_sub(1)))
+                .step_by(step)
+                .collect()
         }
     }
 }
@@ -341,25 +360,44 @@ impl<'a> Ctx<'a> {
         self.store.expire_if_needed(db, key, self.now)
     }
 
-    /// The live entry for a read (counts keyspace hits/misses, as Redis's lookupKeyRead).
+    /// The live entry for a read (counts keyspace hits/misses, as Redis's lookupKeyRead). One probe.
     #[inline]
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_needed(key);
         let db = self.client.db;
-        let e = self.store.dbs[db].get_mut(key);
-        if e.is_some() {
-            self.store.stats.keyspace_hits += 1;
-        } else {
-            self.store.stats.keyspace_misses += 1;
+        self.read_index(key)
+            .map(|i| self.store.dbs[db].entry_at_mut(i))
+    }
+
+    /// Like `lookup_read`, returning the entry's position so the caller can borrow the entry and the reply
+    /// buffer at the same time (`ctx.store.dbs[db].entry_at(i)` while writing to `ctx.out`).
+    #[inline]
+    pub fn read_index(&mut self, key: &[u8]) -> Option<usize> {
+        let found = self.live_index(key);
+        match found {
+            Some(_) => self.store.stats.keyspace_hits += 1,
+            None => self.store.stats.keyspace_misses += 1,
         }
-        e
+        found
     }
 
     /// The live entry for a write (no hit/miss counting).
     #[inline]
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.expire_if_needed(key);
-        self.db().get_mut(key)
+        let db = self.client.db;
+        self.live_index(key)
+            .map(|i| self.store.dbs[db].entry_at_mut(i))
+    }
+
+    /// Position of a live key, deleting it first if it has expired (passive expiry).
+    #[inline]
+    fn live_index(&mut self, key: &[u8]) -> Option<usize> {
+        let db = self.client.db;
+        let i = self.store.dbs[db].index_of(key)?;
+        if self.store.dbs[db].entry_at(i).is_expired(self.now) {
+            self.store.delete_expired(db, key);
+            return None;
+        }
+        Some(i)
     }
 
     /// Whether a live key exists.
@@ -427,7 +465,11 @@ pub fn parse_f64(a: &[u8]) -> Option<f64> {
     let lower = s.to_ascii_lowercase();
     let body = lower.trim_start_matches(['+', '-']);
     if body == "inf" || body == "infinity" {
-        return Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Some(if lower.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if body.starts_with("nan") || body.starts_with("0x") {
         return None;
@@ -470,7 +512,8 @@ pub mod notify {
     pub const KEY_MISS: u32 = 1 << 11; // m
     pub const MODULE: u32 = 1 << 12; // d
     pub const NEW: u32 = 1 << 13; // n
-    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 
     pub fn parse(s: &str) -> u32 {
         s.chars()
@@ -496,60 +539,19 @@ pub mod notify {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(v: &[&str]) -> Vec<Bytes> {
-        v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
-    }
-
-    #[test]
-    fn table_takes_redis_metadata() {
-        let get = lookup(b"GeT").unwrap();
-        assert_eq!(get.arity, 2);
-        assert!(get.has(flags::READONLY) && get.has(flags::FAST));
-        assert!(lookup(b"set").unwrap().is_write());
-        assert_eq!(
-            resolve(&args(&["get"])).unwrap_err().0,
-            "ERR wrong number of arguments for 'get' command"
-        );
-        assert_eq!(
-            resolve(&args(&["foo", "a", "b"])).unwrap_err().0,
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
-        );
-        assert_eq!(
-            resolve(&args(&["config", "nope"])).unwrap_err().0,
-            "ERR unknown subcommand 'nope'. Try CONFIG HELP."
-        );
-        assert_eq!(resolve(&args(&["config", "get", "x"])).unwrap().name, "config|get");
-    }
-
-    #[test]
-    fn key_positions_follow_specs() {
-        let mset = lookup(b"mset").unwrap();
-        assert_eq!(key_positions(mset, &args(&["mset", "a", "1", "b", "2"])), vec![1, 3]);
-        let set = lookup(b"set").unwrap();
-        assert_eq!(key_positions(set, &args(&["set", "k", "v", "EX", "1"])), vec![1]);
-    }
-
-    #[test]
-    fn floats_like_strtod() {
-        assert_eq!(parse_f64(b"1.5"), Some(1.5));
-        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
-        assert_eq!(parse_f64(b".5"), Some(0.5));
-        for bad in [&b"nan"[..], b"", b" 1", b"1 ", b"abc", b"1.2.3"] {
-            assert_eq!(parse_f64(bad), None);
-        }
-    }
-}
-
 /// Commands a RESP2 client may send while subscribed.
 fn allowed_when_subscribed(name: &str) -> bool {
     matches!(
         name,
-        "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe" | "quit" | "reset"
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
     )
 }
 
@@ -568,8 +570,10 @@ fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
 /// Runs one request for a client: lookup, checks, MULTI queuing, the handler, statistics and reply mode.
 pub fn execute(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     let start_len = out.buf.len();
-    let suppress = matches!(client.reply_mode, ReplyMode::Off | ReplyMode::SkipThis);
+    let skipping = client.reply_mode == ReplyMode::SkipThis;
     run(store, client, out, args);
+    // As Redis checks the flags when the reply is added: CLIENT REPLY ON answers, OFF does not.
+    let suppress = skipping || client.reply_mode == ReplyMode::Off;
     match client.reply_mode {
         ReplyMode::SkipThis => client.reply_mode = ReplyMode::On,
         ReplyMode::Skip => client.reply_mode = ReplyMode::SkipThis,
@@ -601,15 +605,26 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
             client.multi_error = true;
         }
         store.stats.commands[cmd.id].rejected += 1;
-        record_error(store, out, &CmdError::new("NOAUTH Authentication required."));
+        record_error(
+            store,
+            out,
+            &CmdError::new("NOAUTH Authentication required."),
+        );
         return;
     }
     if client.multi.is_some()
-        && !matches!(cmd.name.as_str(), "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+        && !matches!(
+            cmd.name.as_str(),
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        )
     {
         if cmd.has(flags::NO_MULTI) {
             client.multi_error = true;
-            record_error(store, out, &CmdError::new("ERR Command not allowed inside a transaction"));
+            record_error(
+                store,
+                out,
+                &CmdError::new("ERR Command not allowed inside a transaction"),
+            );
             return;
         }
         if let Some(q) = client.multi.as_mut() {
@@ -637,6 +652,11 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     let Some(handler) = cmd.handler else {
         return;
     };
+    // Set before running, as Redis does, so CLIENT LIST shows the command that is running.
+    if client.last_cmd != cmd.name {
+        client.last_cmd.clear();
+        client.last_cmd.push_str(&cmd.name);
+    }
     let t0 = std::time::Instant::now();
     let mut ctx = Ctx {
         store,
@@ -644,7 +664,16 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         out,
         now: now_ms(),
     };
-    let r = handler(&mut ctx, args);
+    // A bug in one command must not take the connection (or the server) down: answer an error instead.
+    let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut ctx, args)))
+    {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("command '{}' panicked", cmd.name);
+            store.stats.unexpected_error_replies += 1;
+            Err(CmdError::new("ERR internal error"))
+        }
+    };
     let elapsed = t0.elapsed().as_micros() as u64;
     let st = &mut store.stats;
     st.total_commands_processed += 1;
@@ -655,8 +684,64 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);
     }
-    if client.last_cmd != cmd.name {
-        client.last_cmd.clear();
-        client.last_cmd.push_str(&cmd.name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<Bytes> {
+        v.iter()
+            .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn table_takes_redis_metadata() {
+        let get = lookup(b"GeT").unwrap();
+        assert_eq!(get.arity, 2);
+        assert!(get.has(flags::READONLY) && get.has(flags::FAST));
+        assert!(lookup(b"set").unwrap().is_write());
+        assert_eq!(
+            resolve(&args(&["get"])).unwrap_err().0,
+            "ERR wrong number of arguments for 'get' command"
+        );
+        assert_eq!(
+            resolve(&args(&["foo", "a", "b"])).unwrap_err().0,
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        assert_eq!(
+            resolve(&args(&["config", "nope"])).unwrap_err().0,
+            "ERR unknown subcommand 'nope'. Try CONFIG HELP."
+        );
+        assert_eq!(
+            resolve(&args(&["config", "get", "x"])).unwrap().name,
+            "config|get"
+        );
+    }
+
+    #[test]
+    fn key_positions_follow_specs() {
+        let mset = lookup(b"mset").unwrap();
+        assert_eq!(
+            key_positions(mset, &args(&["mset", "a", "1", "b", "2"])),
+            vec![1, 3]
+        );
+        let set = lookup(b"set").unwrap();
+        assert_eq!(
+            key_positions(set, &args(&["set", "k", "v", "EX", "1"])),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn floats_like_strtod() {
+        assert_eq!(parse_f64(b"1.5"), Some(1.5));
+        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b".5"), Some(0.5));
+        for bad in [&b"nan"[..], b"", b" 1", b"1 ", b"abc", b"1.2.3"] {
+            assert_eq!(parse_f64(bad), None);
+        }
     }
 }

@@ -138,7 +138,13 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.array((args.len() - 2) * 2);
     for ch in &args[2..] {
-        let n = ctx.store.pubsub.channels.get(ch).map(|m| m.len()).unwrap_or(0);
+        let n = ctx
+            .store
+            .pubsub
+            .channels
+            .get(ch)
+            .map(|m| m.len())
+            .unwrap_or(0);
         ctx.out.bulk(ch);
         ctx.out.int(n as i64);
     }

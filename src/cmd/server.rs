@@ -97,9 +97,10 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if ctx.client.multi.is_some() || ctx.client.in_exec {
-        return Err(CmdError::new("ERR Command not allowed inside a transaction"));
+        return Err(CmdError::new(
+            "ERR Command not allowed inside a transaction",
+        ));
     }
-    tracing::warn!("User requested shutdown...");
     ctx.store.shutdown = Some(req);
     Ok(())
 }
@@ -109,7 +110,11 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .map(|pages| pages * 4096)
         .unwrap_or(0)
 }
@@ -185,7 +190,11 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             let used = crate::alloc::allocated() as u64;
             let rss = rss_bytes();
             let used = if used == 0 { rss } else { used };
-            let maxmem: u64 = s.config.get("maxmemory").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let maxmem: u64 = s
+                .config
+                .get("maxmemory")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             let _ = write!(
                 o,
                 "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:mimalloc\r\n",
@@ -258,7 +267,13 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             o.push_str("# Keyspace\r\n");
             for (i, db) in s.dbs.iter().enumerate() {
                 if !db.is_empty() {
-                    let _ = write!(o, "db{}:keys={},expires={},avg_ttl=0\r\n", i, db.len(), db.volatile_len());
+                    let _ = write!(
+                        o,
+                        "db{}:keys={},expires={},avg_ttl=0\r\n",
+                        i,
+                        db.len(),
+                        db.volatile_len()
+                    );
                 }
             }
         }
@@ -273,7 +288,11 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             }
             rows.sort_by(|a, b| a.0.cmp(&b.0));
             for (name, st) in rows {
-                let per = if st.calls > 0 { st.usec as f64 / st.calls as f64 } else { 0.0 };
+                let per = if st.calls > 0 {
+                    st.usec as f64 / st.calls as f64
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     o,
                     "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
@@ -288,7 +307,16 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
 }
 
 const DEFAULT_SECTIONS: &[&str] = &[
-    "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster",
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
     "keyspace",
 ];
 
@@ -344,7 +372,7 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(super::arity_error("config|set"));
     }
     let pairs: Vec<(String, String)> = args[2..]
@@ -400,10 +428,13 @@ fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn config_rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let Some(path) = ctx.store.config.config_file.clone() else {
-        return Err(CmdError::new("ERR The server is running without a config file"));
+        return Err(CmdError::new(
+            "ERR The server is running without a config file",
+        ));
     };
     let text = ctx.store.config.render();
-    std::fs::write(&path, text).map_err(|e| CmdError::from(format!("ERR Rewriting config file: {e}")))?;
+    std::fs::write(&path, text)
+        .map_err(|e| CmdError::from(format!("ERR Rewriting config file: {e}")))?;
     ctx.out.ok();
     Ok(())
 }
@@ -440,7 +471,13 @@ fn command(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let items: Vec<&[u8]> = names
         .iter()
         .filter_map(|n| all.replies.get(*n))
-        .map(|r| if ctx.client.resp >= 3 { r.info3 } else { r.info2 })
+        .map(|r| {
+            if ctx.client.resp >= 3 {
+                r.info3
+            } else {
+                r.info2
+            }
+        })
         .collect();
     ctx.out.array(items.len());
     for i in items {
@@ -465,9 +502,9 @@ fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let cat = String::from_utf8_lossy(v).to_ascii_lowercase();
                 let all = super::meta::all();
                 names.retain(|n| {
-                    all.replies
-                        .get(*n)
-                        .is_some_and(|r| String::from_utf8_lossy(r.info2).contains(&format!("@{cat}\r\n")))
+                    all.replies.get(*n).is_some_and(|r| {
+                        String::from_utf8_lossy(r.info2).contains(&format!("@{cat}\r\n"))
+                    })
                 });
             } else if eq_ic(&args[3], "module") {
                 names.clear();
@@ -495,7 +532,11 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let name = String::from_utf8_lossy(a).to_ascii_lowercase();
         let known = super::table().commands.contains_key(&name);
         match all.replies.get(&name).filter(|_| known) {
-            Some(r) => ctx.out.raw(if ctx.client.resp >= 3 { r.info3 } else { r.info2 }),
+            Some(r) => ctx.out.raw(if ctx.client.resp >= 3 {
+                r.info3
+            } else {
+                r.info2
+            }),
             None => ctx.out.null(),
         }
     }
@@ -516,7 +557,13 @@ fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let items: Vec<&[u8]> = names
         .iter()
         .filter_map(|n| all.replies.get(n))
-        .map(|r| if ctx.client.resp >= 3 { r.docs3 } else { r.docs2 })
+        .map(|r| {
+            if ctx.client.resp >= 3 {
+                r.docs3
+            } else {
+                r.docs2
+            }
+        })
         .filter(|d| !d.is_empty())
         .collect();
     ctx.out.map(items.len());
@@ -532,14 +579,20 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::new("ERR Invalid command specified"));
     };
     let cmd = if cmd.handler.is_none() || !cmd.subcommands.is_empty() && sub.len() > 1 {
-        let name = format!("{}|{}", cmd.name, String::from_utf8_lossy(&sub[1]).to_ascii_lowercase());
+        let name = format!(
+            "{}|{}",
+            cmd.name,
+            String::from_utf8_lossy(&sub[1]).to_ascii_lowercase()
+        );
         cmd.subcommands.get(&name).unwrap_or(cmd)
     } else {
         cmd
     };
     let ar = cmd.arity;
     if (ar > 0 && ar as usize != sub.len()) || (sub.len() as i32) < -ar {
-        return Err(CmdError::new("ERR Invalid number of arguments specified for command"));
+        return Err(CmdError::new(
+            "ERR Invalid number of arguments specified for command",
+        ));
     }
     let pos = super::key_positions(cmd, sub);
     if pos.is_empty() {
@@ -578,11 +631,12 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("object", 3) => {
             let key = args[2].clone();
+            let opts = super::dump::current_save_options(ctx);
             let Some(e) = ctx.lookup_read(&key) else {
                 return Err(super::NO_SUCH_KEY);
             };
             let enc = e.value.encoding();
-            let ser = e.value.mem_usage();
+            let ser = super::dump::serialized_length(&e.value, &opts);
             ctx.out.simple(&format!(
                 "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:0 lru_seconds_idle:0"
             ));
@@ -632,7 +686,8 @@ fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn flush_ok(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() > 3 || (args.len() == 3 && !(eq_ic(&args[2], "async") || eq_ic(&args[2], "sync"))) {
+    if args.len() > 3 || (args.len() == 3 && !(eq_ic(&args[2], "async") || eq_ic(&args[2], "sync")))
+    {
         return Err(SYNTAX);
     }
     ctx.out.ok();

@@ -1,4 +1,543 @@
-//! The sets command family.
-use super::Handler;
+//! Set commands: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER SUNION SDIFF and
+//! their STORE forms, SINTERCARD, SSCAN.
+use bytes::Bytes;
 
-pub static COMMANDS: &[(&str, Handler)] = &[];
+use super::keys::{parse_cursor, parse_scan_opts};
+use super::lists::{live_index, positive_long, range_long, MAX_RANDOM_PICKS};
+use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
+use crate::db::set::{Elem, Set};
+use crate::db::{Entry, Value};
+use crate::glob::glob_match;
+use crate::resp::Out;
+use crate::store::Store;
+
+pub static COMMANDS: &[(&str, Handler)] = &[
+    ("sadd", sadd),
+    ("srem", srem),
+    ("smembers", smembers),
+    ("sismember", sismember),
+    ("smismember", smismember),
+    ("scard", scard),
+    ("spop", spop),
+    ("srandmember", srandmember),
+    ("smove", smove),
+    ("sinter", sinter),
+    ("sinterstore", sinterstore),
+    ("sunion", sunion),
+    ("sunionstore", sunionstore),
+    ("sdiff", sdiff),
+    ("sdiffstore", sdiffstore),
+    ("sintercard", sintercard),
+    ("sscan", sscan),
+];
+
+pub(crate) fn max_ints(store: &Store) -> usize {
+    store
+        .config
+        .get("set-max-intset-entries")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
+}
+
+/// The set at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. `read` counts
+/// keyspace hits/misses as lookupKeyRead does.
+#[inline]
+fn set_at<'a>(
+    store: &'a mut Store,
+    db: usize,
+    key: &[u8],
+    now: i64,
+    read: bool,
+) -> Result<Option<&'a mut Set>, CmdError> {
+    let Some(i) = live_index(store, db, key, now, read) else {
+        return Ok(None);
+    };
+    match &mut store.dbs[db].entry_at_mut(i).value {
+        Value::Set(s) => Ok(Some(s)),
+        _ => Err(WRONGTYPE),
+    }
+}
+
+#[inline]
+fn put_elem(out: &mut Out, e: Elem) {
+    match e {
+        Elem::Int(n) => out.bulk_int(n),
+        Elem::Str(s) => out.bulk(s),
+    }
+}
+
+fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let max = max_ints(ctx.store);
+    let s = match set_at(ctx.store, db, key, ctx.now, false)? {
+        Some(s) => s,
+        None => {
+            ctx.db().insert_entry(
+                key,
+                Entry::new(Value::Set(Box::new(Set::for_member(&args[2])))),
+            );
+            match ctx.db().get_mut(key).map(|e| &mut e.value) {
+                Some(Value::Set(s)) => s,
+                _ => return Err(WRONGTYPE),
+            }
+        }
+    };
+    let mut added = 0;
+    for m in &args[2..] {
+        if s.add(m, max) {
+            added += 1;
+        }
+    }
+    ctx.out.int(added);
+    if added > 0 {
+        ctx.modified(key);
+        ctx.notify(notify::SET, "sadd", key);
+    }
+    Ok(())
+}
+
+fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let key = &args[1];
+    let db = ctx.client.db;
+    let Some(s) = set_at(ctx.store, db, key, ctx.now, false)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let mut removed = 0;
+    for m in &args[2..] {
+        if s.remove(m) {
+            removed += 1;
+            if s.is_empty() {
+                break;
+            }
+        }
+    }
+    let empty = s.is_empty();
+    ctx.out.int(removed);
+    if removed > 0 {
+        ctx.notify(notify::SET, "srem", key);
+        if empty {
+            ctx.db().remove(key);
+            ctx.notify(notify::GENERIC, "del", key);
+        }
+        ctx.modified(key);
+    }
+    Ok(())
+}
+
+fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    match set_at(ctx.store, db, &args[1], ctx.now, true)? {
+        None => out.set(0),
+        Some(s) => {
+            out.set(s.len());
+            for e in s.iter() {
+                put_elem(out, e);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let found =
+        set_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|s| s.contains(&args[2]));
+    ctx.out.int(found as i64);
+    Ok(())
+}
+
+fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let out = &mut *ctx.out;
+    let s = set_at(ctx.store, db, &args[1], ctx.now, true)?;
+    out.array(args.len() - 2);
+    for m in &args[2..] {
+        out.int(s.as_ref().is_some_and(|s| s.contains(m)) as i64);
+    }
+    Ok(())
+}
+
+fn scard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let db = ctx.client.db;
+    let n = set_at(ctx.store, db, &args[1], ctx.now, true)?
+        .map(|s| s.len())
+        .unwrap_or(0);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(SYNTAX);
+    }
+    let count = match args.get(2) {
+        Some(a) => Some(positive_long(a, None)? as usize),
+        None => None,
+    };
+    let key = &args[1];
+    let db = ctx.client.db;
+    ctx.store.expire_if_needed(db, key, ctx.now);
+    let Store { dbs, rng, .. } = &mut *ctx.store;
+    let out = &mut *ctx.out;
+    let s = match dbs[db].get_mut(key).map(|e| &mut e.value) {
+        None => {
+            match count {
+                Some(_) => out.set(0),
+                None => out.null(),
+            }
+            return Ok(());
+        }
+        Some(Value::Set(s)) => s,
+        Some(_) => return Err(WRONGTYPE),
+    };
+    match count {
+        None => {
+            let i = rand::Rng::gen_range(rng, 0..s.len().max(1));
+            match s.remove_index(i) {
+                Some(m) => out.bulk(&m),
+                None => out.null(),
+            }
+        }
+        Some(0) => {
+            out.set(0);
+            return Ok(());
+        }
+        Some(n) => {
+            let n = n.min(s.len());
+            out.set(n);
+            for _ in 0..n {
+                let i = rand::Rng::gen_range(rng, 0..s.len());
+                if let Some(m) = s.remove_index(i) {
+                    out.bulk(&m);
+                }
+            }
+        }
+    }
+    let empty = s.is_empty();
+    ctx.notify(notify::SET, "spop", key);
+    if empty {
+        ctx.db().remove(key);
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    ctx.modified(key);
+    Ok(())
+}
+
+fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(SYNTAX);
+    }
+    let count = match args.get(2) {
+        Some(a) => Some(range_long(a, -i64::MAX, i64::MAX, None)?),
+        None => None,
+    };
+    let key = &args[1];
+    let db = ctx.client.db;
+    ctx.store.expire_if_needed(db, key, ctx.now);
+    let Store {
+        dbs, rng, stats, ..
+    } = &mut *ctx.store;
+    let out = &mut *ctx.out;
+    let s = match dbs[db].get(key).map(|e| &e.value) {
+        None => {
+            stats.keyspace_misses += 1;
+            match count {
+                Some(_) => out.array(0),
+                None => out.null(),
+            }
+            return Ok(());
+        }
+        Some(Value::Set(s)) => s,
+        Some(_) => return Err(WRONGTYPE),
+    };
+    stats.keyspace_hits += 1;
+    let size = s.len();
+    let Some(count) = count else {
+        match s.get_index(rand::Rng::gen_range(rng, 0..size.max(1))) {
+            Some(e) => put_elem(out, e),
+            None => out.null(),
+        }
+        return Ok(());
+    };
+    if count == 0 || size == 0 {
+        out.array(0);
+        return Ok(());
+    }
+    if count < 0 && count.unsigned_abs() > MAX_RANDOM_PICKS {
+        return Err(CmdError::new("ERR value is out of range"));
+    }
+    let n = count.unsigned_abs() as usize;
+    if count < 0 || n == 1 {
+        out.array(n);
+        for _ in 0..n {
+            if let Some(e) = s.get_index(rand::Rng::gen_range(rng, 0..size)) {
+                put_elem(out, e);
+            }
+        }
+        return Ok(());
+    }
+    if n >= size {
+        out.array(size);
+        for e in s.iter() {
+            put_elem(out, e);
+        }
+        return Ok(());
+    }
+    out.array(n);
+    for i in rand::seq::index::sample(rng, size, n) {
+        if let Some(e) = s.get_index(i) {
+            put_elem(out, e);
+        }
+    }
+    Ok(())
+}
+
+fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (src, dst, m) = (&args[1], &args[2], &args[3]);
+    let db = ctx.client.db;
+    let now = ctx.now;
+    let max = max_ints(ctx.store);
+    // Both keys' types are checked before anything changes; a missing source answers 0 first.
+    ctx.store.expire_if_needed(db, dst, now);
+    let src_exists = set_at(ctx.store, db, src, now, false).map(|s| s.is_some());
+    match src_exists {
+        Ok(false) => {
+            ctx.out.int(0);
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+        Ok(true) => {}
+    }
+    set_at(ctx.store, db, dst, now, false)?;
+    if src == dst {
+        let found = set_at(ctx.store, db, src, now, false)?.is_some_and(|s| s.contains(m));
+        ctx.out.int(found as i64);
+        return Ok(());
+    }
+    let Some(s) = set_at(ctx.store, db, src, now, false)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    if !s.remove(m) {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let empty = s.is_empty();
+    ctx.notify(notify::SET, "srem", src);
+    if empty {
+        ctx.db().remove(src);
+        ctx.notify(notify::GENERIC, "del", src);
+    }
+    ctx.modified(src);
+    let added = match set_at(ctx.store, db, dst, now, false)? {
+        Some(d) => d.add(m, max),
+        None => {
+            let mut d = Set::for_member(m);
+            d.add(m, max);
+            ctx.db()
+                .insert_entry(dst, Entry::new(Value::Set(Box::new(d))));
+            true
+        }
+    };
+    if added {
+        ctx.modified(dst);
+        ctx.notify(notify::SET, "sadd", dst);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// Computes an intersection, union or difference of the sets at `keys` (missing keys are empty sets).
+/// WRONGTYPE if any key holds another type. `limit` (SINTERCARD) stops an intersection early; 0 = none.
+fn compute(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    op: Op,
+    limit: usize,
+    read: bool,
+) -> Result<Set, CmdError> {
+    let db = ctx.client.db;
+    let now = ctx.now;
+    let mut any_missing = false;
+    for k in keys {
+        if set_at(ctx.store, db, k, now, read)?.is_none() {
+            any_missing = true;
+        }
+    }
+    let max = max_ints(ctx.store);
+    let dbr = &ctx.store.dbs[db];
+    let get = |k: &[u8]| match dbr.get(k).map(|e| &e.value) {
+        Some(Value::Set(s)) => Some(&**s),
+        _ => None,
+    };
+    let mut result = Set::default();
+    let add = |r: &mut Set, e: Elem| match e {
+        Elem::Int(n) => r.add(&crate::resp::encode::fmt_i64(n), max),
+        Elem::Str(s) => r.add(s, max),
+    };
+    match op {
+        Op::Inter => {
+            if any_missing {
+                return Ok(result);
+            }
+            let mut sets: Vec<&Set> = keys.iter().filter_map(|k| get(k)).collect();
+            // Walk the smallest set and probe the others, as Redis does.
+            sets.sort_by_key(|s| s.len());
+            let Some((first, rest)) = sets.split_first() else {
+                return Ok(result);
+            };
+            for e in first.iter() {
+                if rest.iter().all(|s| s.contains_elem(e)) {
+                    add(&mut result, e);
+                    if limit > 0 && result.len() >= limit {
+                        break;
+                    }
+                }
+            }
+        }
+        Op::Union => {
+            for k in keys {
+                if let Some(s) = get(k) {
+                    for e in s.iter() {
+                        add(&mut result, e);
+                    }
+                }
+            }
+        }
+        Op::Diff => {
+            let Some(first) = get(&keys[0]) else {
+                return Ok(result);
+            };
+            let rest: Vec<&Set> = keys[1..].iter().filter_map(|k| get(k)).collect();
+            for e in first.iter() {
+                if !rest.iter().any(|s| s.contains_elem(e)) {
+                    add(&mut result, e);
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> CmdResult {
+    let r = compute(ctx, keys, op, 0, true)?;
+    ctx.out.set(r.len());
+    for e in r.iter() {
+        put_elem(ctx.out, e);
+    }
+    Ok(())
+}
+
+fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> CmdResult {
+    let dst = &args[1];
+    let r = compute(ctx, &args[2..], op, 0, false)?;
+    let n = r.len();
+    ctx.expire_if_needed(dst);
+    if n > 0 {
+        ctx.db().set(dst, Value::Set(Box::new(r)));
+        ctx.modified(dst);
+        ctx.notify(notify::SET, event, dst);
+    } else if ctx.db().remove(dst).is_some() {
+        ctx.modified(dst);
+        ctx.notify(notify::GENERIC, "del", dst);
+    }
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn sinter(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op(ctx, &args[1..], Op::Inter)
+}
+fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op(ctx, &args[1..], Op::Union)
+}
+fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op(ctx, &args[1..], Op::Diff)
+}
+fn sinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Inter, "sinterstore")
+}
+fn sunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Union, "sunionstore")
+}
+fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    set_op_store(ctx, args, Op::Diff, "sdiffstore")
+}
+
+fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let numkeys = range_long(
+        &args[1],
+        1,
+        i64::MAX,
+        Some("ERR numkeys should be greater than 0"),
+    )? as u64;
+    if numkeys > (args.len() - 2) as u64 {
+        return Err(CmdError::new(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    let numkeys = numkeys as usize;
+    let mut limit = 0usize;
+    let mut j = 2 + numkeys;
+    while j < args.len() {
+        if super::eq_ic(&args[j], "limit") && j + 1 < args.len() {
+            j += 1;
+            limit = positive_long(&args[j], Some("ERR LIMIT can't be negative"))? as usize;
+        } else {
+            return Err(SYNTAX);
+        }
+        j += 1;
+    }
+    let r = compute(ctx, &args[2..2 + numkeys], Op::Inter, limit, true)?;
+    ctx.out.int(r.len() as i64);
+    Ok(())
+}
+
+fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[2])?;
+    let db = ctx.client.db;
+    let Some(s) = set_at(ctx.store, db, &args[1], ctx.now, true)? else {
+        ctx.out.array(2);
+        ctx.out.bulk(b"0");
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let o = parse_scan_opts(&args[3..], false)?;
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut visit = |e: Elem| {
+        let m = e.to_vec();
+        let keep = match &o.pattern {
+            Some(p) => p.as_ref() == b"*" || glob_match(p, &m, false),
+            None => true,
+        };
+        if keep {
+            found.push(m);
+        }
+    };
+    let next = match s {
+        // An intset is returned whole with cursor 0, as Redis does.
+        Set::Ints(_) => {
+            s.iter().for_each(&mut visit);
+            0
+        }
+        Set::Table(_) => s.scan(cursor, o.count, visit),
+    };
+    let out = &mut *ctx.out;
+    out.array(2);
+    out.bulk(next.to_string().as_bytes());
+    out.array(found.len());
+    for m in &found {
+        out.bulk(m);
+    }
+    Ok(())
+}

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::{
-    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW, SYNTAX,
-    WRONGTYPE,
+    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW,
+    SYNTAX, WRONGTYPE,
 };
 use crate::db::{Entry, Value, NO_EXPIRE};
 
@@ -33,31 +33,27 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 /// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
-fn check_size(ctx: &Ctx, len: usize) -> CmdResult {
-    if len as i64 > ctx.store.config.proto_max_bulk_len {
-        return Err(CmdError::new("ERR string exceeds maximum allowed size (proto-max-bulk-len)"));
+fn check_size(ctx: &Ctx, base: usize, append: usize) -> CmdResult {
+    let total = (base as u64).saturating_add(append as u64);
+    if total > ctx.store.config.proto_max_bulk_len.max(0) as u64 {
+        return Err(CmdError::new(
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
     }
     Ok(())
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Written out (rather than through get_string) because GET is the hottest path.
-    ctx.expire_if_needed(&args[1]);
-    let db = ctx.client.db;
-    match ctx.store.dbs[db].get(&args[1]) {
-        None => {
-            ctx.store.stats.keyspace_misses += 1;
-            ctx.out.null();
-        }
-        Some(e) => {
-            match &e.value {
-                Value::Str(s) => ctx.out.bulk(s),
-                Value::Raw(s) => ctx.out.bulk(s),
-                Value::Int(n) => ctx.out.bulk_int(*n),
-                _ => return Err(WRONGTYPE),
-            }
-            ctx.store.stats.keyspace_hits += 1;
-        }
+    // Written out (rather than through get_string) because GET is the hottest path: one probe, no copy.
+    let Some(i) = ctx.read_index(&args[1]) else {
+        ctx.out.null();
+        return Ok(());
+    };
+    match &ctx.store.dbs[ctx.client.db].entry_at(i).value {
+        Value::Str(s) => ctx.out.bulk(s),
+        Value::Raw(s) => ctx.out.bulk(s),
+        Value::Int(n) => ctx.out.bulk_int(*n),
+        _ => return Err(WRONGTYPE),
     }
     Ok(())
 }
@@ -145,7 +141,13 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match exp {
         ExpireOpt::KeepTtl => ctx.db().set_keep_ttl(key, value),
         ExpireOpt::At(at) => {
-            ctx.db().insert_entry(key, Entry { value, expire_at: at });
+            ctx.db().insert_entry(
+                key,
+                Entry {
+                    value,
+                    expire_at: at,
+                },
+            );
         }
         _ => {
             ctx.db().set(key, value);
@@ -266,12 +268,10 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "expire", key);
         }
-        ExpireOpt::Persist => {
-            if ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) {
-                ctx.db().set_expire(key, NO_EXPIRE);
-                ctx.modified(key);
-                ctx.notify(notify::GENERIC, "persist", key);
-            }
+        ExpireOpt::Persist if ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) => {
+            ctx.db().set_expire(key, NO_EXPIRE);
+            ctx.modified(key);
+            ctx.notify(notify::GENERIC, "persist", key);
         }
         _ => {}
     }
@@ -303,7 +303,7 @@ fn mset_pairs(ctx: &mut Ctx, args: &[Bytes]) {
 }
 
 fn mset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(super::arity_error("mset"));
     }
     mset_pairs(ctx, args);
@@ -312,7 +312,7 @@ fn mset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(super::arity_error("msetnx"));
     }
     for pair in args[1..].chunks(2) {
@@ -327,7 +327,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Turns a string entry into an in-place editable buffer (what Redis calls a raw sds).
-fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
+pub(crate) fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
     let bytes = match v {
         Value::Raw(_) => None,
         Value::Str(s) => Some(s.to_vec()),
@@ -356,7 +356,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Ok(());
         }
     };
-    check_size(ctx, cur_len + args[2].len())?;
+    check_size(ctx, cur_len, args[2].len())?;
     let new_len = {
         let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
         let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
@@ -426,7 +426,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.int(0);
             return Ok(());
         }
-        check_size(ctx, offset + value.len())?;
+        check_size(ctx, offset, value.len())?;
         let mut b = vec![0u8; offset + value.len()];
         b[offset..].copy_from_slice(value);
         let n = b.len();
@@ -441,7 +441,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(n as i64);
         return Ok(());
     }
-    check_size(ctx, offset + value.len())?;
+    check_size(ctx, offset, value.len())?;
     let n = {
         let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
         let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;

@@ -52,7 +52,10 @@ fn watch_broken(ctx: &mut Ctx) -> bool {
     }
     let now = ctx.now;
     ctx.client.watched.iter().any(|(db, key, was_expired)| {
-        !was_expired && ctx.store.dbs[*db].get(key).is_some_and(|e| e.is_expired(now))
+        !was_expired
+            && ctx.store.dbs[*db]
+                .get(key)
+                .is_some_and(|e| e.is_expired(now))
     })
 }
 
@@ -102,10 +105,17 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.client.db;
     for key in &args[1..] {
-        if ctx.client.watched.iter().any(|(d, k, _)| *d == db && k == key) {
+        if ctx
+            .client
+            .watched
+            .iter()
+            .any(|(d, k, _)| *d == db && k == key)
+        {
             continue;
         }
-        let expired = ctx.store.dbs[db].get(key).is_some_and(|e| e.is_expired(ctx.now));
+        let expired = ctx.store.dbs[db]
+            .get(key)
+            .is_some_and(|e| e.is_expired(ctx.now));
         ctx.client.watched.push((db, key.clone(), expired));
         ctx.store
             .watched

@@ -2,17 +2,16 @@
 pub mod hash;
 pub mod list;
 pub mod set;
-pub mod zset;
+pub mod table;
 pub mod value;
+pub mod zset;
 
 pub use value::Value;
 
-use indexmap::{IndexMap, IndexSet};
+use table::KeyTable;
 
 /// Keys are owned byte strings, allocated exactly (never slices of a client's read buffer).
 pub type Key = Box<[u8]>;
-
-type Hasher = ahash::RandomState;
 
 /// No expiry set.
 pub const NO_EXPIRE: i64 = i64::MIN;
@@ -38,18 +37,10 @@ impl Entry {
 
 /// One numbered database. Entries live in an insertion-ordered map (O(1) random access for RANDOMKEY and
 /// sampling, removal by swap); keys with a TTL are also indexed in `volatile` for the active expiry cycle.
+#[derive(Default)]
 pub struct Db {
-    map: IndexMap<Key, Entry, Hasher>,
-    volatile: IndexSet<Key, Hasher>,
-}
-
-impl Default for Db {
-    fn default() -> Self {
-        Db {
-            map: IndexMap::with_hasher(Hasher::new()),
-            volatile: IndexSet::with_hasher(Hasher::new()),
-        }
-    }
+    map: KeyTable<Entry>,
+    volatile: KeyTable<()>,
 }
 
 impl Db {
@@ -64,6 +55,20 @@ impl Db {
     }
 
     /// The entry, expired or not: callers that must hide expired keys go through `cmd::Ctx`.
+    /// Position of a key, for one-probe read-check-use sequences (valid until the next insert/removal).
+    #[inline]
+    pub fn index_of(&self, key: &[u8]) -> Option<usize> {
+        self.map.find_index(key)
+    }
+    #[inline]
+    pub fn entry_at(&self, i: usize) -> &Entry {
+        self.map.value_at(i)
+    }
+    #[inline]
+    pub fn entry_at_mut(&mut self, i: usize) -> &mut Entry {
+        self.map.value_at_mut(i)
+    }
+
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
         self.map.get(key)
@@ -83,27 +88,25 @@ impl Db {
 
     /// Replaces only the value of an existing key, keeping its TTL; inserts if absent.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        match self.map.get_mut(key) {
-            Some(e) => e.value = value,
-            None => {
-                self.map.insert(key.into(), Entry::new(value));
-            }
+        match self.map.find_index(key) {
+            Some(i) => self.map.value_at_mut(i).value = value,
+            None => self.map.insert_new(key.into(), Entry::new(value)),
         }
     }
 
     /// Inserts a whole entry (value and expiry), replacing an existing one.
     pub fn insert_entry(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
         let has_ttl = entry.expire_at != NO_EXPIRE;
-        let old = match self.map.get_mut(key) {
-            Some(e) => Some(std::mem::replace(e, entry)),
+        let old = match self.map.find_index(key) {
+            Some(i) => Some(std::mem::replace(self.map.value_at_mut(i), entry)),
             None => {
-                self.map.insert(key.into(), entry);
+                self.map.insert_new(key.into(), entry);
                 None
             }
         };
         let had_ttl = old.as_ref().is_some_and(|e| e.expire_at != NO_EXPIRE);
         if has_ttl && !had_ttl {
-            self.volatile.insert(key.into());
+            self.volatile.insert(key.into(), ());
         } else if had_ttl && !has_ttl {
             self.volatile.swap_remove(key);
         }
@@ -127,7 +130,7 @@ impl Db {
         let had = e.expire_at != NO_EXPIRE;
         e.expire_at = at;
         if at != NO_EXPIRE && !had {
-            self.volatile.insert(key.into());
+            self.volatile.insert(key.into(), ());
         } else if at == NO_EXPIRE && had {
             self.volatile.swap_remove(key);
         }
@@ -138,17 +141,17 @@ impl Db {
     fn maybe_shrink(&mut self) {
         let cap = self.map.capacity();
         if cap > 1024 && self.map.len() * 8 < cap {
-            self.map.shrink_to_fit();
+            self.map.shrink();
         }
         let vcap = self.volatile.capacity();
         if vcap > 1024 && self.volatile.len() * 8 < vcap {
-            self.volatile.shrink_to_fit();
+            self.volatile.shrink();
         }
     }
 
     pub fn clear(&mut self) {
-        self.map = IndexMap::with_hasher(Hasher::new());
-        self.volatile = IndexSet::with_hasher(Hasher::new());
+        self.map.clear();
+        self.volatile.clear();
     }
 
     /// The key at a random position (RANDOMKEY); `None` when empty.
@@ -164,7 +167,9 @@ impl Db {
         if self.volatile.is_empty() {
             return None;
         }
-        self.volatile.get_index(rng.gen_range(0..self.volatile.len()))
+        self.volatile
+            .get_index(rng.gen_range(0..self.volatile.len()))
+            .map(|(k, _)| k)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
@@ -177,7 +182,11 @@ impl Db {
     /// Cursor 0 starts a scan; the returned cursor is 0 when the scan is complete.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Key, &Entry)) -> u64 {
         let len = self.map.len() as u64;
-        let mut pos = if cursor == 0 || cursor > len { len } else { cursor };
+        let mut pos = if cursor == 0 || cursor > len {
+            len
+        } else {
+            cursor
+        };
         let mut n = 0;
         while pos > 0 && n < count {
             pos -= 1;
@@ -232,7 +241,7 @@ mod tests {
             });
             // Delete some keys with odd index as we go, and add new ones.
             round += 1;
-            db.remove(format!("k{}", round * 7 % 1000 | 1).as_bytes());
+            db.remove(format!("k{}", (round * 7 % 1000) | 1).as_bytes());
             db.set(format!("new{round}").as_bytes(), s("v"));
             if cursor == 0 {
                 break;

@@ -61,7 +61,11 @@ pub fn fmt_double(d: f64) -> String {
 /// C's `%.17g`.
 pub fn fmt_g17(d: f64) -> String {
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     if d.is_nan() {
         return "nan".into();
@@ -112,7 +116,8 @@ impl Out {
         self.buf.put_u8(b'-');
         // Newlines would break the protocol; Redis replaces them with spaces.
         for &b in msg.as_bytes() {
-            self.buf.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.buf
+                .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.extend_from_slice(b"\r\n");
     }
@@ -222,14 +227,20 @@ mod tests {
         o.double(1.5);
         o.int(-42);
         o.boolean(true);
-        assert_eq!(&o.buf[..], b"$-1\r\n*-1\r\n*2\r\n$3\r\n1.5\r\n:-42\r\n:1\r\n");
+        assert_eq!(
+            &o.buf[..],
+            b"$-1\r\n*-1\r\n*2\r\n$3\r\n1.5\r\n:-42\r\n:1\r\n"
+        );
         let mut o = Out::new(3);
         o.null();
         o.map(1);
         o.double(f64::NEG_INFINITY);
         o.verbatim(b"hi");
         o.error("ERR a\r\nb");
-        assert_eq!(&o.buf[..], b"_\r\n%1\r\n,-inf\r\n=6\r\ntxt:hi\r\n-ERR a  b\r\n");
+        assert_eq!(
+            &o.buf[..],
+            b"_\r\n%1\r\n,-inf\r\n=6\r\ntxt:hi\r\n-ERR a  b\r\n"
+        );
     }
 
     #[test]

@@ -145,10 +145,7 @@ impl Parser {
                 return Ok(false);
             };
             if data[pos] != b'$' {
-                return Err(perr(format!(
-                    "expected '$', got '{}'",
-                    data[pos] as char
-                )));
+                return Err(perr(format!("expected '$', got '{}'", data[pos] as char)));
             }
             let len = match parse_i64(&data[pos + 1..cr]) {
                 Some(n) if n >= 0 && n <= limits.proto_max_bulk_len => n as usize,
@@ -303,9 +300,13 @@ mod tests {
 
     #[test]
     fn multibulk_and_pipeline() {
-        let (cmds, err, rest) = parse_all(b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3");
+        let (cmds, err, rest) =
+            parse_all(b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*2\r\n$3");
         assert_eq!(err, None);
-        assert_eq!(cmds, vec![vec![b"PING".to_vec()], vec![b"GET".to_vec(), b"k".to_vec()]]);
+        assert_eq!(
+            cmds,
+            vec![vec![b"PING".to_vec()], vec![b"GET".to_vec(), b"k".to_vec()]]
+        );
         assert_eq!(rest, 6);
     }
 
@@ -321,11 +322,26 @@ mod tests {
 
     #[test]
     fn protocol_errors() {
-        assert_eq!(parse_all(b"*x\r\n").1.unwrap().0, "invalid multibulk length");
-        assert_eq!(parse_all(b"*1\r\nx\r\n").1.unwrap().0, "expected '$', got 'x'");
-        assert_eq!(parse_all(b"*1\r\n$-1\r\n").1.unwrap().0, "invalid bulk length");
-        assert_eq!(parse_all(b"*1\r\n$99999999999\r\n").1.unwrap().0, "invalid bulk length");
-        assert_eq!(parse_all(b"\"abc\r\n").1.unwrap().0, "unbalanced quotes in request");
+        assert_eq!(
+            parse_all(b"*x\r\n").1.unwrap().0,
+            "invalid multibulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\nx\r\n").1.unwrap().0,
+            "expected '$', got 'x'"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$-1\r\n").1.unwrap().0,
+            "invalid bulk length"
+        );
+        assert_eq!(
+            parse_all(b"*1\r\n$99999999999\r\n").1.unwrap().0,
+            "invalid bulk length"
+        );
+        assert_eq!(
+            parse_all(b"\"abc\r\n").1.unwrap().0,
+            "unbalanced quotes in request"
+        );
         let big = vec![b'a'; PROTO_INLINE_MAX_SIZE + 1];
         assert_eq!(parse_all(&big).1.unwrap().0, "too big inline request");
     }
@@ -333,7 +349,15 @@ mod tests {
     #[test]
     fn inline_and_quotes() {
         let (cmds, _, _) = parse_all(b"set k \"a\\x41\\n\" 'it\\'s'\r\n\r\nping\n");
-        assert_eq!(cmds[0], vec![b"set".to_vec(), b"k".to_vec(), b"aA\n".to_vec(), b"it's".to_vec()]);
+        assert_eq!(
+            cmds[0],
+            vec![
+                b"set".to_vec(),
+                b"k".to_vec(),
+                b"aA\n".to_vec(),
+                b"it's".to_vec()
+            ]
+        );
         assert!(cmds[1].is_empty());
         assert_eq!(cmds[2], vec![b"ping".to_vec()]);
         assert!(split_args(b"\"a\"b").is_none());

@@ -24,7 +24,8 @@ pub enum ReplyMode {
 /// The part of a client that other clients reach: its outbox and kill switch.
 pub struct ClientHandle {
     pub id: u64,
-    tx: mpsc::UnboundedSender<Bytes>,
+    /// Queued output; `None` asks the connection to close (CLIENT KILL, shutdown, buffer limits).
+    tx: mpsc::UnboundedSender<Option<Bytes>>,
     /// Bytes queued in the outbox and not yet written to the socket.
     pub pending: AtomicUsize,
     /// When the outbox went over the soft limit (ms), 0 if it is under.
@@ -34,7 +35,7 @@ pub struct ClientHandle {
 }
 
 impl ClientHandle {
-    pub fn new(id: u64) -> (Arc<ClientHandle>, mpsc::UnboundedReceiver<Bytes>) {
+    pub fn new(id: u64) -> (Arc<ClientHandle>, mpsc::UnboundedReceiver<Option<Bytes>>) {
         let (tx, rx) = mpsc::unbounded_channel();
         (
             Arc::new(ClientHandle {
@@ -79,7 +80,7 @@ impl ClientHandle {
                 return;
             }
         }
-        if self.tx.send(data).is_err() {
+        if self.tx.send(Some(data)).is_err() {
             self.pending.fetch_sub(len, Ordering::Relaxed);
         }
     }
@@ -87,7 +88,9 @@ impl ClientHandle {
     /// Asks the client's connection to close.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Relaxed);
+        // The notify reaches a connection stuck writing; the message reaches an idle one.
         self.kill_notify.notify_one();
+        let _ = self.tx.send(None);
     }
 }
 
@@ -111,6 +114,9 @@ pub struct Client {
     pub reply_mode: ReplyMode,
     pub close_after_reply: bool,
     pub block: Option<BlockRequest>,
+    /// Set while `Store::serve_blocked` re-runs this (blocked) client's command because `key` was written:
+    /// as in Redis, the command is served from that key only, and a key of another type keeps it waiting.
+    pub serving_key: Option<Bytes>,
     pub handle: Arc<ClientHandle>,
     pub addr: String,
     pub laddr: String,
@@ -136,6 +142,7 @@ impl Client {
             reply_mode: ReplyMode::On,
             close_after_reply: false,
             block: None,
+            serving_key: None,
             handle,
             addr,
             laddr,

@@ -20,9 +20,16 @@ enum Next {
     Read,
     Close,
     Block,
+    /// SHUTDOWN ran: close and stop the server.
+    Shutdown,
 }
 
-pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: std::net::SocketAddr) {
+pub async fn serve(
+    shared: Arc<Shared>,
+    mut socket: TcpStream,
+    id: u64,
+    peer: std::net::SocketAddr,
+) {
     let _ = socket.set_nodelay(true);
     let laddr = socket
         .local_addr()
@@ -37,7 +44,10 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: st
         store.stats.total_connections_received += 1;
         store.clients.insert(id, info_of(&client, 0));
     }
-    let mut shutdown = shared.shutdown_tx.subscribe();
+    if *shared.shutdown_tx.borrow() {
+        // Accepted just as the server began shutting down.
+        handle.kill();
+    }
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = Out::new(2);
     let mut parser = Parser::new();
@@ -46,7 +56,14 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: st
     'conn: loop {
         let mut next = Next::Read;
         if !rbuf.is_empty() {
-            next = process(&shared, &mut client, &mut parser, &mut rbuf, &mut args, &mut out);
+            next = process(
+                &shared,
+                &mut client,
+                &mut parser,
+                &mut rbuf,
+                &mut args,
+                &mut out,
+            );
         }
         if !out.buf.is_empty() {
             if socket.write_all(&out.buf).await.is_err() {
@@ -59,8 +76,21 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: st
         }
         match next {
             Next::Close => break,
+            Next::Shutdown => {
+                shared.request_shutdown();
+                break;
+            }
             Next::Block => {
-                if !wait_blocked(&shared, &mut client, &mut socket, &mut rx, &mut rbuf, &mut out).await {
+                if !wait_blocked(
+                    &shared,
+                    &mut client,
+                    &mut socket,
+                    &mut rx,
+                    &mut rbuf,
+                    &mut out,
+                )
+                .await
+                {
                     break;
                 }
                 if !out.buf.is_empty() {
@@ -92,13 +122,11 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream, id: u64, peer: st
                 }
             }
             msg = rx.recv() => {
-                let Some(msg) = msg else { break 'conn };
+                let Some(Some(msg)) = msg else { break 'conn };
                 if !write_outbox(&mut socket, &handle, msg, &mut rx).await {
                     break 'conn;
                 }
             }
-            _ = handle.kill_notify.notified() => break 'conn,
-            _ = shutdown.changed() => break 'conn,
         }
     }
     cleanup(&shared, &mut client);
@@ -109,29 +137,48 @@ async fn write_outbox(
     socket: &mut TcpStream,
     handle: &ClientHandle,
     first: Bytes,
-    rx: &mut mpsc::UnboundedReceiver<Bytes>,
+    rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>,
 ) -> bool {
     let mut total = first.len();
+    let mut killed = false;
     let ok = if let Ok(second) = rx.try_recv() {
+        let Some(second) = second else {
+            // Killed right after this message: deliver it, then close.
+            write_or_killed(socket, handle, &first).await;
+            handle.pending.fetch_sub(total, Ordering::Relaxed);
+            return false;
+        };
         let mut buf = BytesMut::with_capacity(first.len() + second.len());
         buf.extend_from_slice(&first);
         buf.extend_from_slice(&second);
         total += second.len();
         while buf.len() < 1 << 20 {
             match rx.try_recv() {
-                Ok(m) => {
+                Ok(Some(m)) => {
                     total += m.len();
                     buf.extend_from_slice(&m);
+                }
+                Ok(None) => {
+                    killed = true;
+                    break;
                 }
                 Err(_) => break,
             }
         }
-        socket.write_all(&buf).await.is_ok()
+        write_or_killed(socket, handle, &buf).await
     } else {
-        socket.write_all(&first).await.is_ok()
+        write_or_killed(socket, handle, &first).await
     };
     handle.pending.fetch_sub(total, Ordering::Relaxed);
-    ok
+    ok && !killed
+}
+
+/// Writes unless the client is killed meanwhile (a subscriber that stopped reading must not pin its task).
+async fn write_or_killed(socket: &mut TcpStream, handle: &ClientHandle, data: &[u8]) -> bool {
+    tokio::select! {
+        r = socket.write_all(data) => r.is_ok(),
+        _ = handle.kill_notify.notified() => false,
+    }
 }
 
 fn limits(store: &Store, client: &Client) -> Limits {
@@ -167,8 +214,7 @@ fn process(
                     break;
                 }
                 if store.shutdown.is_some() {
-                    shared.request_shutdown();
-                    next = Next::Close;
+                    next = Next::Shutdown;
                     break;
                 }
                 if let Some(b) = client.block.as_ref() {
@@ -271,7 +317,7 @@ async fn wait_blocked(
     shared: &Shared,
     client: &mut Client,
     socket: &mut TcpStream,
-    rx: &mut mpsc::UnboundedReceiver<Bytes>,
+    rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>,
     rbuf: &mut BytesMut,
     out: &mut Out,
 ) -> bool {
@@ -284,11 +330,10 @@ async fn wait_blocked(
     let timer = tokio::time::sleep(sleep_for);
     tokio::pin!(timer);
     let handle = client.handle.clone();
-    let mut shutdown = shared.shutdown_tx.subscribe();
     let result = loop {
         tokio::select! {
             msg = rx.recv() => {
-                let Some(msg) = msg else { break false };
+                let Some(Some(msg)) = msg else { break false };
                 handle.pending.fetch_sub(msg.len(), Ordering::Relaxed);
                 out.raw(&msg);
                 let still = shared.store.lock().blocking.waiters.contains_key(&client.id);
@@ -310,15 +355,19 @@ async fn wait_blocked(
                     break false;
                 }
             }
-            _ = handle.kill_notify.notified() => break false,
-            _ = shutdown.changed() => break false,
         }
     };
     client.block = None;
     // A reply sent while we were deciding is already queued: it goes out before anything else.
+    let mut result = result;
     while let Ok(m) = rx.try_recv() {
-        handle.pending.fetch_sub(m.len(), Ordering::Relaxed);
-        out.raw(&m);
+        match m {
+            Some(m) => {
+                handle.pending.fetch_sub(m.len(), Ordering::Relaxed);
+                out.raw(&m);
+            }
+            None => result = false,
+        }
     }
     let mut store = shared.store.lock();
     let qbuf = rbuf.len();

@@ -25,8 +25,13 @@ pub struct Shared {
 
 impl Shared {
     /// Starts a graceful shutdown (stop accepting, let connections finish their batch, then exit).
+    /// Must not be called with the store lock held.
     pub fn request_shutdown(&self) {
-        let _ = self.shutdown_tx.send(true);
+        // send_replace stores the value even while nobody is subscribed (send would drop it).
+        self.shutdown_tx.send_replace(true);
+        for c in self.store.lock().clients.values() {
+            c.handle.kill();
+        }
     }
 }
 
@@ -131,13 +136,13 @@ impl Listening {
     /// Accepts and serves clients until shutdown is requested, then waits for connections to finish.
     pub async fn run(self) -> ShutdownRequest {
         let shared = self.shared.clone();
+        let mut rx = shared.shutdown_tx.subscribe();
         tracing::info!("Ready to accept connections tcp");
         let expiry = tokio::spawn(active_expire_task(shared.clone()));
         let mut accepts = Vec::new();
         for l in self.listeners {
             accepts.push(tokio::spawn(accept_loop(shared.clone(), l)));
         }
-        let mut rx = shared.shutdown_tx.subscribe();
         while !*rx.borrow() {
             if rx.changed().await.is_err() {
                 break;
@@ -150,7 +155,8 @@ impl Listening {
         let req = shared.store.lock().shutdown.unwrap_or_default();
         // Give connections a moment to finish the batch they are running and close.
         let t0 = Instant::now();
-        while shared.connected.load(Ordering::Relaxed) > 0 && t0.elapsed() < Duration::from_secs(2) {
+        while shared.connected.load(Ordering::Relaxed) > 0 && t0.elapsed() < Duration::from_secs(2)
+        {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         req

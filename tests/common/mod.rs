@@ -70,9 +70,9 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-        let child = cmd
-            .spawn()
-            .expect("redis-server must be installed for differential tests (apt-get install redis-server)");
+        let child = cmd.spawn().expect(
+            "redis-server must be installed for differential tests (apt-get install redis-server)",
+        );
         let mut srv = RedisServer { port, child };
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(5) {
@@ -132,7 +132,9 @@ impl RawConn {
     pub fn read_reply_timeout(&mut self, timeout: Duration) -> Option<Vec<u8>> {
         self.stream.set_read_timeout(Some(timeout)).unwrap();
         let r = self.reader.fill_buf().map(|b| !b.is_empty());
-        self.stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        self.stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         match r {
             Ok(true) => Some(self.read_reply()),
             _ => None,
@@ -141,7 +143,9 @@ impl RawConn {
 
     /// True when the server closed the connection.
     pub fn is_closed(&mut self) -> bool {
-        self.stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        self.stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
         matches!(self.reader.fill_buf(), Ok(b) if b.is_empty())
     }
 
@@ -150,7 +154,9 @@ impl RawConn {
         let n = self.reader.read_until(b'\n', &mut line).unwrap();
         assert!(n > 0, "connection closed while waiting for a reply");
         out.extend_from_slice(&line);
-        let head = std::str::from_utf8(&line[1..line.len() - 2]).unwrap_or("0").to_string();
+        let head = std::str::from_utf8(&line[1..line.len() - 2])
+            .unwrap_or("0")
+            .to_string();
         match line[0] {
             b'$' | b'=' | b'!' => {
                 let len: i64 = head.parse().unwrap();
@@ -259,7 +265,9 @@ pub fn diff_sequence(
         if !same {
             diffs.push(format!(
                 "{:?}\n  ours:  {:?}\n  redis: {:?}",
-                c.iter().map(|a| String::from_utf8_lossy(a).to_string()).collect::<Vec<_>>(),
+                c.iter()
+                    .map(|a| String::from_utf8_lossy(a).to_string())
+                    .collect::<Vec<_>>(),
                 String::from_utf8_lossy(&a),
                 String::from_utf8_lossy(&b)
             ));

@@ -1,0 +1,609 @@
+//! Redis's RDB object encoding (rdb.c, RDB version 10 = Redis 7.0) for single values: lengths, strings (int
+//! encodings, LZF), and every collection encoding 7.0 writes, plus the older ones it still loads. These are
+//! pure functions over plain vectors, independent of our in-memory collection types, so DUMP/RESTORE and a
+//! future RDB file writer/loader share them.
+use super::{intset, listpack, lzf, ziplist};
+use crate::resp::parse::parse_i64;
+
+/// RDB format version written by Redis 7.0.
+pub const RDB_VERSION: u16 = 10;
+
+pub const TYPE_STRING: u8 = 0;
+pub const TYPE_LIST: u8 = 1;
+pub const TYPE_SET: u8 = 2;
+pub const TYPE_ZSET: u8 = 3;
+pub const TYPE_HASH: u8 = 4;
+pub const TYPE_ZSET_2: u8 = 5;
+pub const TYPE_LIST_ZIPLIST: u8 = 10;
+pub const TYPE_SET_INTSET: u8 = 11;
+pub const TYPE_ZSET_ZIPLIST: u8 = 12;
+pub const TYPE_HASH_ZIPLIST: u8 = 13;
+pub const TYPE_LIST_QUICKLIST: u8 = 14;
+pub const TYPE_HASH_LISTPACK: u8 = 16;
+pub const TYPE_ZSET_LISTPACK: u8 = 17;
+pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
+/// Redis 7.2's listpack set: not written by 7.0, accepted on load.
+pub const TYPE_SET_LISTPACK: u8 = 20;
+
+const ENC_INT8: u8 = 0;
+const ENC_INT16: u8 = 1;
+const ENC_INT32: u8 = 2;
+const ENC_LZF: u8 = 3;
+
+/// Quicklist node containers (RDB_TYPE_LIST_QUICKLIST_2).
+const QUICKLIST_NODE_PLAIN: u64 = 1;
+const QUICKLIST_NODE_PACKED: u64 = 2;
+
+/// A value in the plain form the serializer speaks: no dependency on the keyspace's collection types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RdbValue {
+    Str(Vec<u8>),
+    /// Head to tail.
+    List(Vec<Vec<u8>>),
+    Set(Vec<Vec<u8>>),
+    /// Field/value pairs, in the order the listpack keeps them (insertion order in Redis).
+    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Member/score pairs (any order: they are sorted by (score, member) when written).
+    ZSet(Vec<(Vec<u8>, f64)>),
+}
+
+/// Which in-memory encoding a collection has, which decides the RDB type written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// listpack (hash, zset), intset (set: used only if every member is an integer); lists are always a
+    /// quicklist of listpacks in 7.0.
+    Compact,
+    /// hashtable (hash, set), skiplist (zset).
+    Full,
+}
+
+/// Settings that change the bytes written (CONFIG rdbcompression, list-max-listpack-size).
+#[derive(Debug, Clone, Copy)]
+pub struct SaveOptions {
+    pub compression: bool,
+    pub list_max_listpack_size: i64,
+}
+
+impl Default for SaveOptions {
+    fn default() -> Self {
+        SaveOptions {
+            compression: true,
+            list_max_listpack_size: -2,
+        }
+    }
+}
+
+/// Why a payload could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RdbError(pub &'static str);
+
+type Result<T> = std::result::Result<T, RdbError>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing
+
+/// rdbSaveLen: 6-bit, 14-bit, 32-bit big endian or 64-bit big endian length.
+pub fn save_len(out: &mut Vec<u8>, len: u64) {
+    if len < 1 << 6 {
+        out.push(len as u8);
+    } else if len < 1 << 14 {
+        out.extend_from_slice(&[((len >> 8) as u8) | 0x40, len as u8]);
+    } else if len <= u32::MAX as u64 {
+        out.push(0x80);
+        out.extend_from_slice(&(len as u32).to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&len.to_be_bytes());
+    }
+}
+
+/// rdbEncodeInteger: the INT8/16/32 special encodings, `None` beyond 32 bits.
+fn encode_integer(v: i64) -> Option<Vec<u8>> {
+    if (-(1 << 7)..=(1 << 7) - 1).contains(&v) {
+        Some(vec![0xC0 | ENC_INT8, v as u8])
+    } else if (-(1 << 15)..=(1 << 15) - 1).contains(&v) {
+        let b = (v as i16).to_le_bytes();
+        Some(vec![0xC0 | ENC_INT16, b[0], b[1]])
+    } else if (-(1i64 << 31)..=(1i64 << 31) - 1).contains(&v) {
+        let b = (v as i32).to_le_bytes();
+        Some(vec![0xC0 | ENC_INT32, b[0], b[1], b[2], b[3]])
+    } else {
+        None
+    }
+}
+
+/// rdbSaveLzfBlob: the LZF marker, compressed and original lengths, the compressed bytes.
+fn save_lzf_blob(out: &mut Vec<u8>, compressed: &[u8], original_len: usize) {
+    out.push(0xC0 | ENC_LZF);
+    save_len(out, compressed.len() as u64);
+    save_len(out, original_len as u64);
+    out.extend_from_slice(compressed);
+}
+
+/// rdbSaveRawString: an integer encoding for short canonical integers, LZF when enabled, the string is
+/// longer than 20 bytes and compression saves at least 4 bytes, else length + bytes.
+pub fn save_string(out: &mut Vec<u8>, s: &[u8], compression: bool) {
+    if s.len() <= 11 {
+        if let Some(enc) = parse_i64(s).and_then(encode_integer) {
+            out.extend_from_slice(&enc);
+            return;
+        }
+    }
+    if compression && s.len() > 20 {
+        if let Some(c) = lzf::compress(s, s.len() - 4) {
+            save_lzf_blob(out, &c, s.len());
+            return;
+        }
+    }
+    save_len(out, s.len() as u64);
+    out.extend_from_slice(s);
+}
+
+/// rdbSaveBinaryDoubleValue: IEEE 754 little endian.
+fn save_binary_double(out: &mut Vec<u8>, v: f64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// d2string as Redis 7.0 formats zset scores inside a listpack: integers exactly (-0 included, as "0": the
+/// integer fast path catches it), else `%.17g`.
+pub fn score_to_string(v: f64) -> Vec<u8> {
+    if v.is_nan() {
+        return b"nan".to_vec();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            b"inf".to_vec()
+        } else {
+            b"-inf".to_vec()
+        };
+    }
+    if v > -4503599627370495.0 && v < 4503599627370496.0 && v == (v as i64) as f64 {
+        return crate::resp::encode::fmt_i64(v as i64);
+    }
+    crate::resp::encode::fmt_g17(v).into_bytes()
+}
+
+/// Splits a list into quicklist nodes as a sequence of RPUSHes with `fill` (list-max-listpack-size) would
+/// (quicklist.c _quicklistNodeAllowInsert of Redis 7.0).
+pub fn quicklist_nodes<T: AsRef<[u8]>>(items: &[T], fill: i64) -> Vec<Vec<u8>> {
+    const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+    const SIZE_SAFETY_LIMIT: usize = 8192;
+    // SIZE_ESTIMATE_OVERHEAD: Redis's deliberate overestimate of one entry's listpack overhead.
+    const OVERHEAD: usize = 8;
+    let allow = |node_sz: usize, count: usize, sz: usize| -> bool {
+        let new_sz = node_sz + sz + OVERHEAD;
+        if fill < 0 {
+            let offset = (-fill - 1) as usize;
+            if offset < OPTIMIZATION_LEVEL.len() && new_sz <= OPTIMIZATION_LEVEL[offset] {
+                return true;
+            }
+        }
+        if new_sz > SIZE_SAFETY_LIMIT {
+            return false;
+        }
+        (count as i64) < fill
+    };
+    let mut nodes: Vec<(Vec<u8>, usize)> = Vec::new(); // (listpack body without terminator, count)
+    for item in items {
+        let item = item.as_ref();
+        let fits = nodes
+            .last()
+            .is_some_and(|(lp, count)| allow(lp.len() + 1, *count, item.len()));
+        if !fits {
+            nodes.push((vec![0u8; 6], 0));
+        }
+        if let Some((lp, count)) = nodes.last_mut() {
+            listpack::push_entry(lp, item);
+            *count += 1;
+        }
+    }
+    nodes
+        .into_iter()
+        .map(|(mut lp, count)| {
+            lp.push(0xFF);
+            listpack::finish_header(&mut lp, count);
+            lp
+        })
+        .collect()
+}
+
+/// The RDB type byte the value is written with.
+pub fn object_type(v: &RdbValue, enc: Encoding) -> u8 {
+    match (v, enc) {
+        (RdbValue::Str(_), _) => TYPE_STRING,
+        (RdbValue::List(_), _) => TYPE_LIST_QUICKLIST_2,
+        (RdbValue::Set(m), Encoding::Compact) if set_as_ints(m).is_some() => TYPE_SET_INTSET,
+        (RdbValue::Set(_), _) => TYPE_SET,
+        (RdbValue::Hash(_), Encoding::Compact) => TYPE_HASH_LISTPACK,
+        (RdbValue::Hash(_), Encoding::Full) => TYPE_HASH,
+        (RdbValue::ZSet(_), Encoding::Compact) => TYPE_ZSET_LISTPACK,
+        (RdbValue::ZSet(_), Encoding::Full) => TYPE_ZSET_2,
+    }
+}
+
+/// The members as sorted integers when every one is a canonical 64-bit integer (intset-eligible).
+fn set_as_ints(m: &[Vec<u8>]) -> Option<Vec<i64>> {
+    let mut v: Vec<i64> = m.iter().map(|s| parse_i64(s)).collect::<Option<_>>()?;
+    v.sort_unstable();
+    Some(v)
+}
+
+/// Members sorted by (score, member) as the skiplist and the zset listpack keep them.
+fn sorted_zset(pairs: &[(Vec<u8>, f64)]) -> Vec<&(Vec<u8>, f64)> {
+    let mut v: Vec<&(Vec<u8>, f64)> = pairs.iter().collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// rdbSaveObjectType + rdbSaveObject: the type byte and the body.
+pub fn write_object(out: &mut Vec<u8>, v: &RdbValue, enc: Encoding, opts: &SaveOptions) {
+    let ty = object_type(v, enc);
+    out.push(ty);
+    let c = opts.compression;
+    match v {
+        RdbValue::Str(s) => save_string(out, s, c),
+        RdbValue::List(items) => {
+            let nodes = quicklist_nodes(items, opts.list_max_listpack_size);
+            save_len(out, nodes.len() as u64);
+            for lp in nodes {
+                save_len(out, QUICKLIST_NODE_PACKED);
+                save_string(out, &lp, c);
+            }
+        }
+        RdbValue::Set(m) => {
+            if ty == TYPE_SET_INTSET {
+                let ints = set_as_ints(m).unwrap_or_default();
+                save_string(out, &intset::encode(&ints), c);
+            } else {
+                save_len(out, m.len() as u64);
+                for s in m {
+                    save_string(out, s, c);
+                }
+            }
+        }
+        RdbValue::Hash(pairs) => {
+            if ty == TYPE_HASH_LISTPACK {
+                let lp =
+                    listpack::encode(pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]));
+                save_string(out, &lp, c);
+            } else {
+                save_len(out, pairs.len() as u64);
+                for (f, v) in pairs {
+                    save_string(out, f, c);
+                    save_string(out, v, c);
+                }
+            }
+        }
+        RdbValue::ZSet(pairs) => {
+            let sorted = sorted_zset(pairs);
+            if ty == TYPE_ZSET_LISTPACK {
+                let scores: Vec<Vec<u8>> =
+                    sorted.iter().map(|(_, s)| score_to_string(*s)).collect();
+                let lp = listpack::encode(
+                    sorted
+                        .iter()
+                        .zip(&scores)
+                        .flat_map(|((m, _), s)| [m.as_slice(), s.as_slice()]),
+                );
+                save_string(out, &lp, c);
+            } else {
+                // Written from the greatest to the smallest, as Redis walks its skiplist backwards.
+                save_len(out, sorted.len() as u64);
+                for (m, s) in sorted.iter().rev() {
+                    save_string(out, m, c);
+                    save_binary_double(out, *s);
+                }
+            }
+        }
+    }
+}
+
+/// crc64 as Redis computes it (CRC-64/Jones, reflected, init 0): the crc crate calls it CRC_64_REDIS.
+pub fn crc64(data: &[u8]) -> u64 {
+    const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
+    CRC.checksum(data)
+}
+
+/// createDumpPayload: the object, the RDB version (2 bytes LE) and the CRC64 of all that (8 bytes LE).
+pub fn create_dump_payload(v: &RdbValue, enc: Encoding, opts: &SaveOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_object(&mut out, v, enc, opts);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// verifyDumpPayload: at least 10 bytes, a version not newer than ours, a matching CRC64.
+pub fn verify_dump_payload(p: &[u8]) -> bool {
+    if p.len() < 10 {
+        return false;
+    }
+    let footer = &p[p.len() - 10..];
+    let ver = u16::from_le_bytes([footer[0], footer[1]]);
+    if ver > RDB_VERSION {
+        return false;
+    }
+    let crc = crc64(&p[..p.len() - 8]);
+    crc.to_le_bytes() == footer[2..10]
+}
+
+/// Loads the value of a verified DUMP payload (its object, ignoring the footer).
+pub fn load_dump_payload(p: &[u8]) -> Result<RdbValue> {
+    let body = p
+        .get(..p.len().saturating_sub(10))
+        .ok_or(RdbError("short payload"))?;
+    let mut r = Reader::new(body);
+    r.read_object()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+
+/// A cursor over RDB bytes; every read is bounds-checked (payloads come from clients).
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+/// A length or a special string encoding (rdbLoadLenByRef's `isencoded`).
+enum Len {
+    Plain(u64),
+    Encoded(u8),
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Reader { data, pos: 0 }
+    }
+
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(RdbError("unexpected end of data"));
+        }
+        let s = &self.data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub fn u8(&mut self) -> Result<u8> {
+        Ok(self.bytes(1)?[0])
+    }
+
+    fn len_or_enc(&mut self) -> Result<Len> {
+        let b = self.u8()?;
+        Ok(match b >> 6 {
+            0 => Len::Plain((b & 0x3F) as u64),
+            1 => Len::Plain((((b & 0x3F) as u64) << 8) | self.u8()? as u64),
+            3 => Len::Encoded(b & 0x3F),
+            _ => match b {
+                0x80 => Len::Plain(u32::from_be_bytes(
+                    self.bytes(4)?.try_into().map_err(|_| RdbError("len"))?,
+                ) as u64),
+                0x81 => Len::Plain(u64::from_be_bytes(
+                    self.bytes(8)?.try_into().map_err(|_| RdbError("len"))?,
+                )),
+                _ => return Err(RdbError("unknown length encoding")),
+            },
+        })
+    }
+
+    /// rdbLoadLen (an encoded marker where a length belongs is an error).
+    pub fn read_len(&mut self) -> Result<u64> {
+        match self.len_or_enc()? {
+            Len::Plain(n) => Ok(n),
+            Len::Encoded(_) => Err(RdbError("unexpected string encoding")),
+        }
+    }
+
+    /// rdbGenericLoadStringObject: plain, INT8/16/32 (as decimal text) or LZF.
+    pub fn read_string(&mut self) -> Result<Vec<u8>> {
+        match self.len_or_enc()? {
+            Len::Plain(n) => {
+                let n = usize::try_from(n).map_err(|_| RdbError("length"))?;
+                Ok(self.bytes(n)?.to_vec())
+            }
+            Len::Encoded(ENC_INT8) => Ok(crate::resp::encode::fmt_i64(self.u8()? as i8 as i64)),
+            Len::Encoded(ENC_INT16) => {
+                let b = self.bytes(2)?;
+                Ok(crate::resp::encode::fmt_i64(
+                    i16::from_le_bytes([b[0], b[1]]) as i64,
+                ))
+            }
+            Len::Encoded(ENC_INT32) => {
+                let b = self.bytes(4)?;
+                Ok(crate::resp::encode::fmt_i64(
+                    i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
+                ))
+            }
+            Len::Encoded(ENC_LZF) => {
+                let clen = usize::try_from(self.read_len()?).map_err(|_| RdbError("length"))?;
+                let len = usize::try_from(self.read_len()?).map_err(|_| RdbError("length"))?;
+                let c = self.bytes(clen)?;
+                lzf::decompress(c, len).ok_or(RdbError("invalid LZF compressed string"))
+            }
+            Len::Encoded(_) => Err(RdbError("unknown string encoding")),
+        }
+    }
+
+    /// rdbLoadBinaryDoubleValue.
+    fn binary_double(&mut self) -> Result<f64> {
+        let b = self.bytes(8)?;
+        Ok(f64::from_le_bytes(
+            b.try_into().map_err(|_| RdbError("double"))?,
+        ))
+    }
+
+    /// rdbLoadDoubleValue (the old textual zset score): 253 NaN, 254 +inf, 255 -inf, else ASCII.
+    fn text_double(&mut self) -> Result<f64> {
+        match self.u8()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            n => {
+                let s = self.bytes(n as usize)?;
+                std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|t| t.trim().parse::<f64>().ok())
+                    .ok_or(RdbError("bad double"))
+            }
+        }
+    }
+
+    /// A count of elements, capped by what the remaining bytes could possibly hold (no huge allocations).
+    fn count(&mut self) -> Result<usize> {
+        let n = self.read_len()?;
+        if n > self.remaining() as u64 {
+            return Err(RdbError("count larger than payload"));
+        }
+        Ok(n as usize)
+    }
+
+    /// rdbLoadObjectType + rdbLoadObject.
+    pub fn read_object(&mut self) -> Result<RdbValue> {
+        let ty = self.u8()?;
+        self.read_object_body(ty)
+    }
+
+    pub fn read_object_body(&mut self, ty: u8) -> Result<RdbValue> {
+        let v = match ty {
+            TYPE_STRING => return Ok(RdbValue::Str(self.read_string()?)),
+            TYPE_LIST => {
+                let n = self.count()?;
+                RdbValue::List((0..n).map(|_| self.read_string()).collect::<Result<_>>()?)
+            }
+            TYPE_SET => {
+                let n = self.count()?;
+                RdbValue::Set((0..n).map(|_| self.read_string()).collect::<Result<_>>()?)
+            }
+            TYPE_ZSET | TYPE_ZSET_2 => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let m = self.read_string()?;
+                    let s = if ty == TYPE_ZSET_2 {
+                        self.binary_double()?
+                    } else {
+                        self.text_double()?
+                    };
+                    if s.is_nan() {
+                        return Err(RdbError("zset with NaN score"));
+                    }
+                    v.push((m, s));
+                }
+                RdbValue::ZSet(v)
+            }
+            TYPE_HASH => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let f = self.read_string()?;
+                    let val = self.read_string()?;
+                    v.push((f, val));
+                }
+                RdbValue::Hash(v)
+            }
+            TYPE_SET_INTSET => {
+                let blob = self.read_string()?;
+                let ints = intset::decode(&blob).ok_or(RdbError("bad intset"))?;
+                RdbValue::Set(ints.into_iter().map(crate::resp::encode::fmt_i64).collect())
+            }
+            TYPE_SET_LISTPACK => {
+                let blob = self.read_string()?;
+                RdbValue::Set(listpack::decode(&blob).ok_or(RdbError("bad listpack"))?)
+            }
+            TYPE_LIST_ZIPLIST => {
+                let blob = self.read_string()?;
+                RdbValue::List(ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?)
+            }
+            TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
+                let nodes = self.count()?;
+                let mut items = Vec::new();
+                for _ in 0..nodes {
+                    let container = if ty == TYPE_LIST_QUICKLIST_2 {
+                        self.read_len()?
+                    } else {
+                        QUICKLIST_NODE_PACKED
+                    };
+                    let blob = self.read_string()?;
+                    match (ty, container) {
+                        (_, QUICKLIST_NODE_PLAIN) => items.push(blob),
+                        (TYPE_LIST_QUICKLIST, _) => {
+                            items.extend(ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?)
+                        }
+                        (_, QUICKLIST_NODE_PACKED) => {
+                            items.extend(listpack::decode(&blob).ok_or(RdbError("bad listpack"))?)
+                        }
+                        _ => return Err(RdbError("bad quicklist container")),
+                    }
+                }
+                RdbValue::List(items)
+            }
+            TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
+                let blob = self.read_string()?;
+                let flat = if ty == TYPE_HASH_ZIPLIST || ty == TYPE_ZSET_ZIPLIST {
+                    ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?
+                } else {
+                    listpack::decode(&blob).ok_or(RdbError("bad listpack"))?
+                };
+                if flat.len() % 2 != 0 {
+                    return Err(RdbError("odd number of entries"));
+                }
+                let mut it = flat.into_iter();
+                let mut pairs = Vec::new();
+                while let (Some(a), Some(b)) = (it.next(), it.next()) {
+                    pairs.push((a, b));
+                }
+                if ty == TYPE_HASH_ZIPLIST || ty == TYPE_HASH_LISTPACK {
+                    RdbValue::Hash(pairs)
+                } else {
+                    let mut z = Vec::with_capacity(pairs.len());
+                    for (m, s) in pairs {
+                        let score = crate::cmd::parse_f64(&s).ok_or(RdbError("bad zset score"))?;
+                        z.push((m, score));
+                    }
+                    RdbValue::ZSet(z)
+                }
+            }
+            _ => return Err(RdbError("unsupported object type")),
+        };
+        check_collection(&v)?;
+        Ok(v)
+    }
+}
+
+/// Redis refuses empty collections ("empty keys") and duplicate members or fields.
+fn check_collection(v: &RdbValue) -> Result<()> {
+    use std::collections::HashSet;
+    let (len, dup) = match v {
+        RdbValue::Str(_) => return Ok(()),
+        RdbValue::List(l) => (l.len(), false),
+        RdbValue::Set(m) => {
+            let mut seen = HashSet::with_capacity(m.len());
+            (m.len(), !m.iter().all(|x| seen.insert(x.as_slice())))
+        }
+        RdbValue::Hash(p) => {
+            let mut seen = HashSet::with_capacity(p.len());
+            (p.len(), !p.iter().all(|(f, _)| seen.insert(f.as_slice())))
+        }
+        RdbValue::ZSet(p) => {
+            let mut seen = HashSet::with_capacity(p.len());
+            (p.len(), !p.iter().all(|(m, _)| seen.insert(m.as_slice())))
+        }
+    };
+    if len == 0 {
+        return Err(RdbError("empty key"));
+    }
+    if dup {
+        return Err(RdbError("duplicate members"));
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Server and introspection commands: INFO sections, CONFIG REWRITE, COMMAND LIST filters, CLIENT KILL filters,
+//! DEBUG, OBJECT and MEMORY, HELP replies and maxclients.
+mod common;
+use common::*;
+
+fn text(r: Vec<u8>) -> String {
+    String::from_utf8_lossy(&r).to_string()
+}
+
+#[test]
+fn info_sections_and_all() {
+    let s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    c.cmd(&["SET", "k", "v", "EX", "100"]);
+    let all = text(c.cmd(&["INFO", "everything"]));
+    for section in [
+        "# Server",
+        "# Clients",
+        "# Memory",
+        "# Persistence",
+        "# Stats",
+        "# Replication",
+        "# CPU",
+        "# Modules",
+        "# Errorstats",
+        "# Cluster",
+        "# Keyspace",
+        "# Commandstats",
+        "# Latencystats",
+    ] {
+        assert!(all.contains(section), "{section} missing");
+    }
+    assert!(all.contains("db0:keys=1,expires=1,avg_ttl=0"));
+    let two = text(c.cmd(&["INFO", "clients", "CPU"]));
+    assert!(
+        two.contains("connected_clients:1")
+            && two.contains("used_cpu_user:")
+            && !two.contains("# Server")
+    );
+    assert!(text(c.cmd(&["INFO", "nosuchsection"])).starts_with("$0\r\n"));
+}
+
+#[test]
+fn config_rewrite_and_help() {
+    let dir = std::env::temp_dir().join(format!("mr-rewrite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("r.conf");
+    std::fs::write(&conf, "port 0\n").unwrap();
+    let mut cfg =
+        mini_redis::Config::from_args(&[conf.display().to_string(), "--save".into(), "".into()])
+            .unwrap();
+    cfg.set_startup("enable-debug-command", "yes").unwrap();
+    let s = mini_redis::RunningServer::start(cfg).unwrap();
+    let mut c = RawConn::connect(s.port);
+    assert_eq!(
+        c.cmd(&[
+            "CONFIG",
+            "SET",
+            "maxmemory",
+            "10mb",
+            "maxmemory-policy",
+            "allkeys-lru"
+        ]),
+        b"+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["CONFIG", "REWRITE"]), b"+OK\r\n");
+    let written = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        written.contains("maxmemory 10485760") && written.contains("maxmemory-policy allkeys-lru"),
+        "{written}"
+    );
+    let reread = mini_redis::Config::from_args(&[conf.display().to_string()]).unwrap();
+    assert_eq!(reread.get("maxmemory"), Some("10485760"));
+    assert!(text(c.cmd(&["CONFIG", "HELP"])).contains("RESETSTAT"));
+    // All or nothing: a bad value in the middle changes nothing.
+    assert!(
+        text(c.cmd(&["CONFIG", "SET", "hz", "50", "maxmemory", "lots"]))
+            .starts_with("-ERR CONFIG SET failed (possibly related to argument 'maxmemory')")
+    );
+    assert_eq!(
+        c.cmd(&["CONFIG", "GET", "hz"]),
+        b"*2\r\n$2\r\nhz\r\n$2\r\n10\r\n"
+    );
+    std::fs::remove_dir_all(dir).ok();
+    let plain = start_ours();
+    let mut p = RawConn::connect(plain.port);
+    assert_eq!(
+        p.cmd(&["CONFIG", "REWRITE"]),
+        b"-ERR The server is running without a config file\r\n"
+    );
+}
+
+#[test]
+fn command_introspection() {
+    let s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    let list = text(c.cmd(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "get*"]));
+    assert!(
+        list.contains("$3\r\nget\r\n")
+            && list.contains("getrange")
+            && !list.contains("$3\r\nset\r\n")
+    );
+    let cat = text(c.cmd(&["COMMAND", "LIST", "FILTERBY", "ACLCAT", "pubsub"]));
+    assert!(cat.contains("publish") && !cat.contains("$3\r\nget\r\n"));
+    assert_eq!(
+        c.cmd(&["COMMAND", "LIST", "FILTERBY", "MODULE", "x"]),
+        b"*0\r\n"
+    );
+    assert_eq!(c.cmd(&["COMMAND", "LIST", "BAD"]), b"-ERR syntax error\r\n");
+    let all = parse_reply(&c.cmd(&["COMMAND"]));
+    let count = text(c.cmd(&["COMMAND", "COUNT"]));
+    match all {
+        Reply::Agg(_, Some(v)) => assert_eq!(format!(":{}\r\n", v.len()), count),
+        other => panic!("{other:?}"),
+    }
+    let docs = parse_reply(&c.cmd(&["COMMAND", "DOCS"]));
+    assert!(matches!(docs, Reply::Agg(_, Some(ref v)) if v.len() > 100));
+    c.cmd(&["HELLO", "3"]);
+    assert!(c.cmd(&["COMMAND", "DOCS", "set"]).starts_with(b"%1\r\n"));
+    assert!(c.cmd(&["COMMAND", "INFO"]).starts_with(b"*"));
+}
+
+#[test]
+fn client_kill_filters_and_list_types() {
+    let s = start_ours();
+    let mut me = RawConn::connect(s.port);
+    let mut subscriber = RawConn::connect(s.port);
+    subscriber.cmd(&["SUBSCRIBE", "x"]);
+    let mut normal = RawConn::connect(s.port);
+    normal.cmd(&["PING"]);
+    let pubsub_list = text(me.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]));
+    assert_eq!(pubsub_list.matches("id=").count(), 1, "{pubsub_list}");
+    assert!(pubsub_list.contains("flags=P") && pubsub_list.contains("sub=1"));
+    assert_eq!(
+        me.cmd(&["CLIENT", "LIST", "TYPE", "bogus"]),
+        b"-ERR Unknown client type 'bogus'\r\n"
+    );
+    assert_eq!(me.cmd(&["CLIENT", "KILL", "TYPE", "pubsub"]), b":1\r\n");
+    assert!(subscriber.is_closed());
+    let my_id = text(me.cmd(&["CLIENT", "ID"]))
+        .trim_start_matches(':')
+        .trim()
+        .to_string();
+    let listed = text(me.cmd(&["CLIENT", "LIST", "ID", &my_id]));
+    assert_eq!(listed.matches("id=").count(), 1);
+    assert_eq!(
+        me.cmd(&["CLIENT", "KILL", "USER", "default", "SKIPME", "yes"]),
+        b":1\r\n"
+    );
+    assert!(normal.is_closed());
+    assert_eq!(
+        me.cmd(&["CLIENT", "KILL", "ID", "0"]),
+        b"-ERR client-id should be greater than 0\r\n"
+    );
+    assert_eq!(
+        me.cmd(&["CLIENT", "KILL", "FOO", "bar"]),
+        b"-ERR syntax error\r\n"
+    );
+    assert!(text(me.cmd(&["CLIENT", "HELP"])).contains("NO-EVICT"));
+    assert_eq!(me.cmd(&["CLIENT", "NO-EVICT", "on"]), b"+OK\r\n");
+    assert!(text(me.cmd(&["CLIENT", "INFO"])).contains("flags=e"));
+    // Killing ourselves answers, then closes.
+    me.send_raw(&encode(&["CLIENT", "KILL", "ID", &my_id, "SKIPME", "no"]));
+    assert_eq!(me.read_reply(), b":1\r\n");
+    assert!(me.is_closed());
+}
+
+#[test]
+fn debug_object_memory() {
+    let s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    c.cmd(&["SET", "n", "123"]);
+    c.cmd(&["SET", "s", "hello"]);
+    assert!(text(c.cmd(&["DEBUG", "OBJECT", "n"])).contains("encoding:int"));
+    assert_eq!(
+        c.cmd(&["DEBUG", "OBJECT", "nokey"]),
+        b"-ERR no such key\r\n"
+    );
+    assert_eq!(c.cmd(&["DEBUG", "LOG", "hello from test"]), b"+OK\r\n");
+    assert!(text(c.cmd(&["DEBUG", "HELP"])).contains("SLEEP"));
+    let t0 = std::time::Instant::now();
+    assert_eq!(c.cmd(&["DEBUG", "SLEEP", "0.2"]), b"+OK\r\n");
+    assert!(t0.elapsed().as_millis() >= 200);
+    assert_eq!(c.cmd(&["OBJECT", "REFCOUNT", "n"]), b":2147483647\r\n");
+    assert_eq!(c.cmd(&["OBJECT", "REFCOUNT", "s"]), b":1\r\n");
+    assert_eq!(c.cmd(&["OBJECT", "IDLETIME", "s"]), b":0\r\n");
+    assert!(text(c.cmd(&["OBJECT", "FREQ", "s"]))
+        .starts_with("-ERR An LFU maxmemory policy is not selected"));
+    c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"]);
+    assert_eq!(c.cmd(&["OBJECT", "FREQ", "s"]), b":0\r\n");
+    assert!(text(c.cmd(&["OBJECT", "HELP"])).contains("ENCODING"));
+    let usage = text(c.cmd(&["MEMORY", "USAGE", "s"]));
+    assert!(usage.starts_with(':'));
+    assert_eq!(
+        c.cmd(&["MEMORY", "USAGE", "s", "SAMPLES", "5"]),
+        usage.as_bytes()
+    );
+    assert_eq!(
+        c.cmd(&["MEMORY", "USAGE", "s", "FOO"]),
+        b"-ERR syntax error\r\n"
+    );
+    assert_eq!(c.cmd(&["RANDOMKEY"]).first(), Some(&b'$'));
+    assert!(text(c.cmd(&["TIME"])).starts_with("*2\r\n"));
+    assert!(text(c.cmd(&["LASTSAVE"])).starts_with(':'));
+    let s2 = start_ours_with(&[("enable-debug-command", "no")]);
+    let mut d = RawConn::connect(s2.port);
+    assert!(text(d.cmd(&["DEBUG", "SLEEP", "0"])).starts_with("-ERR DEBUG command not allowed."));
+}
+
+#[test]
+fn maxclients_rejects_extra_connections() {
+    let s = start_ours_with(&[("maxclients", "2")]);
+    let mut a = RawConn::connect(s.port);
+    let mut b = RawConn::connect(s.port);
+    a.cmd(&["PING"]);
+    b.cmd(&["PING"]);
+    let mut extra = RawConn::connect(s.port);
+    assert_eq!(
+        extra.read_reply(),
+        b"-ERR max number of clients reached\r\n"
+    );
+    let stats = text(a.cmd(&["INFO", "stats"]));
+    assert!(stats.contains("rejected_connections:1"), "{stats}");
+}
+
+#[test]
+fn shutdown_arguments() {
+    let mut s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    assert_eq!(c.cmd(&["SHUTDOWN", "BOGUS"]), b"-ERR syntax error\r\n");
+    c.cmd(&["MULTI"]);
+    assert_eq!(
+        c.cmd(&["SHUTDOWN"]),
+        b"-ERR Command not allowed inside a transaction\r\n"
+    );
+    c.cmd(&["DISCARD"]);
+    c.send_raw(&encode(&["SHUTDOWN", "NOSAVE", "NOW", "FORCE"]));
+    assert!(c.is_closed());
+    s.wait();
+}
