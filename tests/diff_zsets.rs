@@ -485,6 +485,9 @@ fn fixed_cases() -> Vec<Vec<Vec<u8>>> {
         vec!["ZRANDMEMBER", "sk", "5", "WITHSCORES"],
         vec!["ZRANDMEMBER", "sk", "-5"],
         vec!["ZRANGE", "sk", "0", "-1"],
+        vec!["DUMP", "sk"],
+        vec!["DUMP", "s1"],
+        vec!["DUMP", "neg"],
         vec!["FLUSHALL"],
     ] {
         v.push(c(&cmd));

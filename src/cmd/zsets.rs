@@ -63,8 +63,13 @@ const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
 ));
 
 fn limits(ctx: &Ctx) -> Limits {
+    limits_of(ctx.store)
+}
+
+/// zset-max-listpack-entries / -value from the configuration.
+pub fn limits_of(store: &crate::store::Store) -> Limits {
     let get = |name: &str, dflt: usize| {
-        ctx.store
+        store
             .config
             .get(name)
             .and_then(|v| v.parse::<i64>().ok())
@@ -978,11 +983,10 @@ fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
         .ok_or(CmdError::new("ERR timeout is out of range"))
 }
 
-/// True while `Store::serve_blocked` re-runs a blocked command (for a detached client with no address):
-/// Redis serves a blocked client only from keys holding a sorted set, so a key of another type is skipped
-/// and the client keeps waiting.
+/// True while `Store::serve_blocked` re-runs a blocked command: Redis serves a blocked client only from keys
+/// holding a sorted set, so a key of another type is skipped and the client keeps waiting.
 fn reprocessing(ctx: &Ctx) -> bool {
-    ctx.client.addr.is_empty()
+    ctx.client.serving_key.is_some()
 }
 
 /// Serves a blocking pop from the first key holding a sorted set, or blocks (answers as a timeout inside
@@ -996,7 +1000,12 @@ fn blocking_pop(
     deadline: i64,
 ) -> CmdResult {
     let skip_wrongtype = reprocessing(ctx);
-    for k in keys {
+    // When a blocked client is served, only the key that became ready is popped from (as Redis does).
+    let candidates: Vec<&Bytes> = match &ctx.client.serving_key {
+        Some(ready) => keys.iter().filter(|k| *k == ready).take(1).collect(),
+        None => keys.iter().collect(),
+    };
+    for k in candidates {
         match write_zset(ctx, k) {
             Ok(Some(_)) => {
                 pop_generic(ctx, std::slice::from_ref(k), max, count, shape, true)?;
@@ -1291,7 +1300,7 @@ impl Source {
 
 /// The members of a plain set (SET inputs of ZUNION & co. count with score 1).
 fn set_members(s: &crate::db::set::Set) -> Vec<Box<[u8]>> {
-    s.members.iter().cloned().collect()
+    s.iter().map(|e| e.to_vec().into_boxed_slice()).collect()
 }
 
 fn load_source(ctx: &mut Ctx, key: &[u8], need_map: bool) -> Result<Source, CmdError> {
