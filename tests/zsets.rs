@@ -731,3 +731,26 @@ proptest! {
         prop_assert_eq!(q::<i64>(&mut c, &["ZCARD", "m"]).unwrap(), model.len() as i64);
     }
 }
+
+#[test]
+fn dump_restore_round_trip() {
+    let srv = start_ours();
+    let mut c = connect(srv.port);
+    q::<i64>(&mut c, &["ZADD", "small", "1.5", "a", "-2", "b", "inf", "c"]).unwrap();
+    let mut add = vec!["ZADD".to_string(), "big".into()];
+    for i in 0..300 {
+        add.push(format!("{}", i as f64 / 3.0));
+        add.push(format!("m{i}"));
+    }
+    let refs: Vec<&str> = add.iter().map(|s| s.as_str()).collect();
+    q::<i64>(&mut c, &refs).unwrap();
+    for (key, enc) in [("small", "listpack"), ("big", "skiplist")] {
+        let payload: Vec<u8> = redis::cmd("DUMP").arg(key).query(&mut c).unwrap();
+        let copy = format!("{key}-copy");
+        let _: () = redis::cmd("RESTORE").arg(&copy).arg(0).arg(payload).query(&mut c).unwrap();
+        let a: Vec<String> = q(&mut c, &["ZRANGE", key, "0", "-1", "WITHSCORES"]).unwrap();
+        let b: Vec<String> = q(&mut c, &["ZRANGE", &copy, "0", "-1", "WITHSCORES"]).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &copy]).unwrap(), enc);
+    }
+}
