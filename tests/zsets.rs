@@ -460,7 +460,7 @@ fn random_members_and_scan() {
         round += 1;
         q::<i64>(
             &mut c,
-            &["ZREM", "z", &format!("m{}", (round * 37) % 1000 | 1)],
+            &["ZREM", "z", &format!("m{}", ((round * 37) % 1000) | 1)],
         )
         .unwrap();
         if next == "0" {
@@ -736,7 +736,11 @@ proptest! {
 fn dump_restore_round_trip() {
     let srv = start_ours();
     let mut c = connect(srv.port);
-    q::<i64>(&mut c, &["ZADD", "small", "1.5", "a", "-2", "b", "inf", "c"]).unwrap();
+    q::<i64>(
+        &mut c,
+        &["ZADD", "small", "1.5", "a", "-2", "b", "inf", "c"],
+    )
+    .unwrap();
     let mut add = vec!["ZADD".to_string(), "big".into()];
     for i in 0..300 {
         add.push(format!("{}", i as f64 / 3.0));
@@ -747,10 +751,18 @@ fn dump_restore_round_trip() {
     for (key, enc) in [("small", "listpack"), ("big", "skiplist")] {
         let payload: Vec<u8> = redis::cmd("DUMP").arg(key).query(&mut c).unwrap();
         let copy = format!("{key}-copy");
-        let _: () = redis::cmd("RESTORE").arg(&copy).arg(0).arg(payload).query(&mut c).unwrap();
+        let _: () = redis::cmd("RESTORE")
+            .arg(&copy)
+            .arg(0)
+            .arg(payload)
+            .query(&mut c)
+            .unwrap();
         let a: Vec<String> = q(&mut c, &["ZRANGE", key, "0", "-1", "WITHSCORES"]).unwrap();
         let b: Vec<String> = q(&mut c, &["ZRANGE", &copy, "0", "-1", "WITHSCORES"]).unwrap();
         assert_eq!(a, b);
-        assert_eq!(q::<String>(&mut c, &["OBJECT", "ENCODING", &copy]).unwrap(), enc);
+        assert_eq!(
+            q::<String>(&mut c, &["OBJECT", "ENCODING", &copy]).unwrap(),
+            enc
+        );
     }
 }

@@ -87,8 +87,10 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
         }
         RdbValue::ZSet(pairs) => {
             // Sorted, then compact if within the listpack limits, as Redis converts a loaded zset.
-            let mut v: Vec<(f64, Box<[u8]>)> =
-                pairs.into_iter().map(|(m, s)| (s, m.into_boxed_slice())).collect();
+            let mut v: Vec<(f64, Box<[u8]>)> = pairs
+                .into_iter()
+                .map(|(m, s)| (s, m.into_boxed_slice()))
+                .collect();
             v.sort_by(|a, b| crate::db::zset::cmp_entry(a.0, &a.1, b.0, &b.1));
             let lim = super::zsets::limits_of(ctx.store);
             Value::ZSet(Box::new(crate::db::zset::ZSet::from_sorted(v, lim)))
