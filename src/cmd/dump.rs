@@ -48,7 +48,11 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
             enc_of(s.encoding()),
         ),
         Value::ZSet(z) => (
-            RdbValue::ZSet(z.scores.iter().map(|(m, s)| (m.to_vec(), *s)).collect()),
+            RdbValue::ZSet({
+                let mut v = Vec::with_capacity(z.len());
+                z.for_each(|m, s| v.push((m.to_vec(), s)));
+                v
+            }),
             enc_of(z.encoding()),
         ),
     }
@@ -81,12 +85,16 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
             }
             Value::Hash(Box::new(h))
         }
-        RdbValue::ZSet(pairs) => Value::ZSet(Box::new(crate::db::zset::ZSet {
-            scores: pairs
+        RdbValue::ZSet(pairs) => {
+            // Sorted, then compact if within the listpack limits, as Redis converts a loaded zset.
+            let mut v: Vec<(f64, Box<[u8]>)> = pairs
                 .into_iter()
-                .map(|(m, s)| (m.into_boxed_slice(), s))
-                .collect(),
-        })),
+                .map(|(m, s)| (s, m.into_boxed_slice()))
+                .collect();
+            v.sort_by(|a, b| crate::db::zset::cmp_entry(a.0, &a.1, b.0, &b.1));
+            let lim = super::zsets::limits_of(ctx.store);
+            Value::ZSet(Box::new(crate::db::zset::ZSet::from_sorted(v, lim)))
+        }
     }
 }
 

@@ -231,7 +231,8 @@ fn set_as_ints(m: &[Vec<u8>]) -> Option<Vec<i64>> {
 /// Members sorted by (score, member) as the skiplist and the zset listpack keep them.
 fn sorted_zset(pairs: &[(Vec<u8>, f64)]) -> Vec<&(Vec<u8>, f64)> {
     let mut v: Vec<&(Vec<u8>, f64)> = pairs.iter().collect();
-    v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    // The sorted set's own order: -0 equals 0 (ties by member bytes), as in Redis's skiplist.
+    v.sort_by(|a, b| crate::db::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
     v
 }
 

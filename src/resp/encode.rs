@@ -70,6 +70,10 @@ pub fn fmt_g17(d: f64) -> String {
     if d.is_nan() {
         return "nan".into();
     }
+    // Integral values below 1e15 print as plain integers under %.17g: skip the slow general path.
+    if d.fract() == 0.0 && d.abs() < 1e15 {
+        return (d as i64).to_string();
+    }
     let e = format!("{:.16e}", d);
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
@@ -247,6 +251,9 @@ mod tests {
         assert_eq!(fmt_g17(1e20), "1e+20");
         assert_eq!(fmt_g17(1.5e-7), "1.4999999999999999e-07");
         assert_eq!(fmt_g17(-3.0), "-3");
+        assert_eq!(fmt_g17(123456789012345.0), "123456789012345");
+        assert_eq!(fmt_g17(1e15), "1000000000000000");
+        assert_eq!(fmt_g17(1e17), "1e+17");
         assert_eq!(fmt_i64(i64::MIN), b"-9223372036854775808".to_vec());
     }
 }
