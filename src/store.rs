@@ -185,6 +185,36 @@ impl Store {
         }
     }
 
+    /// Position of a live key (passive expiry applied), one probe when it exists. With `read`, counts keyspace
+    /// hits and misses as Redis's lookupKeyRead does; with `touch`, records the access for OBJECT IDLETIME.
+    #[inline]
+    pub fn live_index(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now: i64,
+        read: bool,
+        touch: bool,
+    ) -> Option<usize> {
+        let found = match self.dbs[db].index_of(key) {
+            Some(i) if self.dbs[db].entry_at(i).is_expired(now) => {
+                self.delete_expired(db, key);
+                None
+            }
+            other => other,
+        };
+        if read {
+            match found {
+                Some(_) => self.stats.keyspace_hits += 1,
+                None => self.stats.keyspace_misses += 1,
+            }
+        }
+        if let (Some(i), true) = (found, touch) {
+            self.dbs[db].entry_at_mut(i).lru = crate::db::lru_clock();
+        }
+        found
+    }
+
     /// Deletes an expired key with everything Redis does for it: counters, WATCH, `expired` event.
     pub fn delete_expired(&mut self, db: usize, key: &[u8]) {
         self.dbs[db].remove(key);

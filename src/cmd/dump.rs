@@ -195,7 +195,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // LRU/LFU hints (IDLETIME, FREQ) are validated but not kept: access times are not tracked per key.
     let expire_at = if ttl != 0 { ttl } else { NO_EXPIRE };
     let value = from_rdb(ctx, value);
-    ctx.db().insert_entry(key, Entry { value, expire_at });
+    ctx.db()
+        .insert_entry(key, Entry::with_expire(value, expire_at));
     ctx.modified(key);
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.out.ok();

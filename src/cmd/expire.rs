@@ -107,7 +107,7 @@ fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// -2 missing, -1 persistent, else the value computed from the absolute expiry.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> CmdResult {
     let now = ctx.now;
-    let r = match ctx.lookup_read(key) {
+    let r = match ctx.peek_read(key) {
         None => -2,
         Some(e) if e.expire_at == NO_EXPIRE => -1,
         Some(e) => f(e.expire_at, now),

@@ -40,7 +40,7 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for key in &args[1..] {
-        if ctx.lookup_read(key).is_some() {
+        if ctx.peek_read(key).is_some() {
             n += 1;
         }
     }
@@ -61,7 +61,7 @@ fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let t = ctx
-        .lookup_read(&args[1])
+        .peek_read(&args[1])
         .map(|e| e.value.type_name())
         .unwrap_or("none");
     ctx.out.simple(t);
@@ -262,10 +262,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let copy = Entry {
-        value: e.value.clone(),
-        expire_at: e.expire_at,
-    };
+    let copy = Entry::with_expire(e.value.clone(), e.expire_at);
     let now = ctx.now;
     ctx.store.expire_if_needed(dbid, dst, now);
     if ctx.store.dbs[dbid].contains(dst) && !replace {
@@ -311,7 +308,7 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match ctx.lookup_read(&args[2]) {
+    match ctx.peek_read(&args[2]) {
         Some(e) => {
             let enc = e.value.encoding();
             ctx.out.bulk(enc.as_bytes());
@@ -322,7 +319,7 @@ fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match ctx.lookup_read(&args[2]) {
+    match ctx.peek_read(&args[2]) {
         Some(e) => {
             // Redis shares the objects of small integers (0..9999), reporting them as immortal.
             let shared = matches!(e.value, crate::db::Value::Int(n) if (0..10000).contains(&n));
@@ -334,16 +331,18 @@ fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Access times are not tracked per key (it would cost memory on every entry): keys report as just used.
-    match ctx.lookup_read(&args[2]) {
-        Some(_) => ctx.out.int(0),
+    match ctx.peek_read(&args[2]) {
+        Some(e) => {
+            let idle = e.idle_secs();
+            ctx.out.int(idle as i64);
+        }
         None => ctx.out.null(),
     }
     Ok(())
 }
 
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if ctx.lookup_read(&args[2]).is_none() {
+    if ctx.peek_read(&args[2]).is_none() {
         ctx.out.null();
         return Ok(());
     }

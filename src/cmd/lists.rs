@@ -76,24 +76,10 @@ pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdErro
     )
 }
 
-/// Position of a live key (passive expiry applied): one probe of the keyspace when the key exists. With
-/// `read`, counts keyspace hits and misses as Redis's lookupKeyRead does. Shared by the three families.
+/// Position of a live key (passive expiry applied, access recorded). Shared by the three families.
 #[inline]
 pub fn live_index(store: &mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Option<usize> {
-    let found = match store.dbs[db].index_of(key) {
-        Some(i) if store.dbs[db].entry_at(i).is_expired(now) => {
-            store.delete_expired(db, key);
-            None
-        }
-        other => other,
-    };
-    if read {
-        match found {
-            Some(_) => store.stats.keyspace_hits += 1,
-            None => store.stats.keyspace_misses += 1,
-        }
-    }
-    found
+    store.live_index(db, key, now, read, true)
 }
 
 /// The list at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. A free

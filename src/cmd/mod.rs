@@ -372,32 +372,26 @@ impl<'a> Ctx<'a> {
     /// buffer at the same time (`ctx.store.dbs[db].entry_at(i)` while writing to `ctx.out`).
     #[inline]
     pub fn read_index(&mut self, key: &[u8]) -> Option<usize> {
-        let found = self.live_index(key);
-        match found {
-            Some(_) => self.store.stats.keyspace_hits += 1,
-            None => self.store.stats.keyspace_misses += 1,
-        }
-        found
+        self.store
+            .live_index(self.client.db, key, self.now, true, true)
     }
 
     /// The live entry for a write (no hit/miss counting).
     #[inline]
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
-        self.live_index(key)
+        self.store
+            .live_index(db, key, self.now, false, true)
             .map(|i| self.store.dbs[db].entry_at_mut(i))
     }
 
-    /// Position of a live key, deleting it first if it has expired (passive expiry).
-    #[inline]
-    fn live_index(&mut self, key: &[u8]) -> Option<usize> {
+    /// A read that does not count as an access for OBJECT IDLETIME (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS,
+    /// TTL, OBJECT); still counts keyspace hits/misses.
+    pub fn peek_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let db = self.client.db;
-        let i = self.store.dbs[db].index_of(key)?;
-        if self.store.dbs[db].entry_at(i).is_expired(self.now) {
-            self.store.delete_expired(db, key);
-            return None;
-        }
-        Some(i)
+        self.store
+            .live_index(db, key, self.now, true, false)
+            .map(|i| self.store.dbs[db].entry_at_mut(i))
     }
 
     /// Whether a live key exists.

@@ -632,13 +632,14 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ("object", 3) => {
             let key = args[2].clone();
             let opts = super::dump::current_save_options(ctx);
-            let Some(e) = ctx.lookup_read(&key) else {
+            let Some(e) = ctx.peek_read(&key) else {
                 return Err(super::NO_SUCH_KEY);
             };
             let enc = e.value.encoding();
             let ser = super::dump::serialized_length(&e.value, &opts);
+            let (lru, idle) = (e.lru, e.idle_secs());
             ctx.out.simple(&format!(
-                "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:0 lru_seconds_idle:0"
+                "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:{lru} lru_seconds_idle:{idle}"
             ));
         }
         ("help", _) => {

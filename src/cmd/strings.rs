@@ -141,13 +141,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match exp {
         ExpireOpt::KeepTtl => ctx.db().set_keep_ttl(key, value),
         ExpireOpt::At(at) => {
-            ctx.db().insert_entry(
-                key,
-                Entry {
-                    value,
-                    expire_at: at,
-                },
-            );
+            ctx.db().insert_entry(key, Entry::with_expire(value, at));
         }
         _ => {
             ctx.db().set(key, value);
@@ -180,13 +174,8 @@ fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: &str, cmd: &str) -> CmdRes
     let at = expire_arg(ctx, unit.as_bytes(), &args[2], cmd)?;
     let key = &args[1];
     ctx.expire_if_needed(key);
-    ctx.db().insert_entry(
-        key,
-        Entry {
-            value: Value::string(&args[3]),
-            expire_at: at,
-        },
-    );
+    ctx.db()
+        .insert_entry(key, Entry::with_expire(Value::string(&args[3]), at));
     ctx.modified(key);
     ctx.notify(notify::STRING, "set", key);
     ctx.notify(notify::GENERIC, "expire", key);
@@ -514,10 +503,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let keep = ctx.db().get(key).map(|e| e.expire_at).unwrap_or(NO_EXPIRE);
     ctx.db().insert_entry(
         key,
-        Entry {
-            value: Value::Str(result.as_slice().into()),
-            expire_at: keep,
-        },
+        Entry::with_expire(Value::Str(result.as_slice().into()), keep),
     );
     ctx.modified(key);
     ctx.notify(notify::STRING, "incrbyfloat", key);

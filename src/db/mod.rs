@@ -16,17 +16,55 @@ pub type Key = Box<[u8]>;
 /// No expiry set.
 pub const NO_EXPIRE: i64 = i64::MIN;
 
-/// A value and its absolute expiry time in Unix milliseconds (`NO_EXPIRE` when persistent).
+/// Redis's LRU clock: seconds, 24 bits, refreshed by the server cron (reading it costs no system call).
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+static LRU_CLOCK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The current LRU clock (computed on first use, then kept current by `refresh_lru_clock`).
+#[inline]
+pub fn lru_clock() -> u32 {
+    match LRU_CLOCK.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => refresh_lru_clock(),
+        c => c,
+    }
+}
+
+pub fn refresh_lru_clock() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let c = (secs as u32 & LRU_CLOCK_MAX).max(1);
+    LRU_CLOCK.store(c, std::sync::atomic::Ordering::Relaxed);
+    c
+}
+
+/// A value, its absolute expiry time in Unix milliseconds (`NO_EXPIRE` when persistent) and its last access
+/// on the LRU clock (OBJECT IDLETIME).
 pub struct Entry {
     pub value: Value,
     pub expire_at: i64,
+    pub lru: u32,
 }
 
 impl Entry {
     pub fn new(value: Value) -> Self {
+        Self::with_expire(value, NO_EXPIRE)
+    }
+    pub fn with_expire(value: Value, expire_at: i64) -> Self {
         Entry {
             value,
-            expire_at: NO_EXPIRE,
+            expire_at,
+            lru: lru_clock(),
+        }
+    }
+    /// Seconds since the last access, as Redis's estimateObjectIdleTime computes it.
+    pub fn idle_secs(&self) -> u64 {
+        let now = lru_clock();
+        if now >= self.lru {
+            (now - self.lru) as u64
+        } else {
+            (now + (LRU_CLOCK_MAX - self.lru)) as u64
         }
     }
     #[inline]

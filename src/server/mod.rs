@@ -207,6 +207,7 @@ async fn active_expire_task(shared: Arc<Shared>) {
                 let now = crate::cmd::now_ms();
                 let more = store.active_expire_slice(now, slice_end);
                 store.sample_ops();
+                crate::db::refresh_lru_clock();
                 store.serve_blocked();
                 more
             };
