@@ -699,7 +699,7 @@ mod tests {
             // Meeting in the middle from both ends yields each element once.
             let mut it = l.iter();
             let mut seen = 0;
-            while let Some(_) = if seen % 2 == 0 { it.next() } else { it.next_back() } { seen += 1; }
+            while (if seen % 2 == 0 { it.next() } else { it.next_back() }).is_some() { seen += 1; }
             prop_assert_eq!(seen, m.len());
             for i in 0..m.len() {
                 prop_assert_eq!(l.get(i), Some(&m[i][..]));
