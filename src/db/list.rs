@@ -16,10 +16,68 @@ const NODE_BYTES: usize = 8192;
 #[cfg(test)]
 const NODE_BYTES: usize = 40;
 
+/// One node: its entries are `buf[head..]`. The bytes before `head` are room for pushes at the front and what
+/// pops from the front left behind, so LPUSH and LPOP move no other entries (amortised O(1), as at the back).
 #[derive(Clone, Default)]
 struct Node {
     buf: Vec<u8>,
+    head: u32,
     count: u32,
+}
+
+impl Node {
+    /// Bytes of live entries.
+    #[inline]
+    fn data_len(&self) -> usize {
+        self.buf.len() - self.head as usize
+    }
+
+    /// Moves the entries to the start of the buffer, for the edits in the middle that work on `buf[0..]`.
+    fn compact(&mut self) {
+        if self.head > 0 {
+            self.buf.drain(..self.head as usize);
+            self.head = 0;
+        }
+    }
+
+    /// Appends an entry. When the buffer is full and at least half of it is dead space left by front pops,
+    /// reclaims that instead of growing: a queue (RPUSH + LPOP) then stays within about twice its live size.
+    #[inline]
+    fn append(&mut self, v: &[u8]) {
+        let n = entry_len(v);
+        if self.head > 0
+            && self.buf.len() + n > self.buf.capacity()
+            && self.head as usize >= self.data_len()
+        {
+            self.compact();
+        }
+        append_entry(&mut self.buf, v);
+        self.count += 1;
+    }
+
+    /// Prepends an entry, into the room before `head` when there is enough; otherwise rebuilds the buffer with
+    /// room for about as many bytes again as it holds (capped at a node's size), so repeated LPUSH is amortised
+    /// O(1) like Vec growth at the back.
+    #[inline]
+    fn prepend(&mut self, v: &[u8]) {
+        let n = entry_len(v);
+        let head = self.head as usize;
+        if head >= n {
+            let at = head - n;
+            write_entry(&mut self.buf[at..head], v);
+            self.head = at as u32;
+        } else {
+            let live = self.data_len();
+            let gap = n + live.clamp(8, NODE_BYTES);
+            let mut nb = Vec::with_capacity(gap + live);
+            nb.resize(gap, 0);
+            nb.extend_from_slice(&self.buf[head..]);
+            write_entry(&mut nb[gap - n..gap], v);
+            self.buf = nb;
+            self.head = (gap - n) as u32;
+        }
+        self.count += 1;
+    }
 }
 
 #[derive(Default, Clone)]
@@ -110,7 +168,7 @@ fn entry_before(buf: &[u8], end: usize) -> (usize, usize, usize) {
 fn offset_of(node: &Node, k: usize) -> usize {
     let count = node.count as usize;
     if k <= count / 2 {
-        let mut pos = 0;
+        let mut pos = node.head as usize;
         for _ in 0..k {
             pos = entry_at(&node.buf, pos).2;
         }
@@ -159,7 +217,11 @@ impl List {
     fn new_node(v: &[u8]) -> Node {
         let mut buf = Vec::with_capacity(entry_len(v));
         append_entry(&mut buf, v);
-        Node { buf, count: 1 }
+        Node {
+            buf,
+            head: 0,
+            count: 1,
+        }
     }
 
     /// Makes room for one more node without the deque's minimum of four slots for a list's first node.
@@ -174,9 +236,8 @@ impl List {
         self.len += 1;
         let n = entry_len(v);
         if let Some(node) = self.nodes.back_mut() {
-            if node.buf.len() + n <= NODE_BYTES {
-                append_entry(&mut node.buf, v);
-                node.count += 1;
+            if node.data_len() + n <= NODE_BYTES {
+                node.append(v);
                 return;
             }
         }
@@ -188,12 +249,8 @@ impl List {
         self.len += 1;
         let n = entry_len(v);
         if let Some(node) = self.nodes.front_mut() {
-            if node.buf.len() + n <= NODE_BYTES {
-                let old = node.buf.len();
-                node.buf.resize(old + n, 0);
-                node.buf.copy_within(0..old, n);
-                write_entry(&mut node.buf[..n], v);
-                node.count += 1;
+            if node.data_len() + n <= NODE_BYTES {
+                node.prepend(v);
                 return;
             }
         }
@@ -207,11 +264,12 @@ impl List {
             // One growth of the tail node for the whole batch when it fits, instead of repeated doubling.
             let total: usize = items.iter().map(|v| entry_len(v.as_ref())).sum();
             match self.nodes.back_mut() {
-                Some(node) if node.buf.len() + total <= NODE_BYTES => node.buf.reserve(total),
+                Some(node) if node.data_len() + total <= NODE_BYTES => node.buf.reserve(total),
                 None if total <= NODE_BYTES => {
                     self.reserve_node();
                     self.nodes.push_back(Node {
                         buf: Vec::with_capacity(total),
+                        head: 0,
                         count: 0,
                     });
                 }
@@ -230,13 +288,13 @@ impl List {
     /// Pops the head, handing its bytes to `f` before they are dropped (no copy for a reply).
     pub fn pop_front_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let node = self.nodes.front_mut()?;
-        let (ds, de, end) = entry_at(&node.buf, 0);
+        let (ds, de, end) = entry_at(&node.buf, node.head as usize);
         let r = f(&node.buf[ds..de]);
         node.count -= 1;
         if node.count == 0 {
             self.nodes.pop_front();
         } else {
-            node.buf.drain(..end);
+            node.head = end as u32;
         }
         self.len -= 1;
         Some(r)
@@ -306,6 +364,7 @@ impl List {
         }
         let (n, k) = self.locate(index);
         let node = &mut self.nodes[n];
+        node.compact();
         let start = offset_of(node, k);
         let end = entry_at(&node.buf, start).2;
         let new_len = entry_len(v);
@@ -334,6 +393,7 @@ impl List {
         }
         let (n, k) = self.locate(index);
         let node = &mut self.nodes[n];
+        node.compact();
         let at = offset_of(node, k);
         let len = entry_len(v);
         let old = node.buf.len();
@@ -349,11 +409,11 @@ impl List {
     /// nodes that respect it, so one node never has to move far more than `NODE_BYTES` on an edit.
     fn split_if_big(&mut self, n: usize) {
         let node = &self.nodes[n];
-        if node.buf.len() <= NODE_BYTES || node.count <= 1 {
+        if node.data_len() <= NODE_BYTES || node.count <= 1 {
             return;
         }
         let mut parts: Vec<Node> = Vec::new();
-        let mut pos = 0;
+        let mut pos = node.head as usize;
         while pos < node.buf.len() {
             let (_, _, end) = entry_at(&node.buf, pos);
             let entry = &node.buf[pos..end];
@@ -364,6 +424,7 @@ impl List {
                 }
                 _ => parts.push(Node {
                     buf: entry.to_vec(),
+                    head: 0,
                     count: 1,
                 }),
             }
@@ -402,7 +463,7 @@ impl List {
             let n = if from_tail { nn - 1 - step } else { step };
             let node = &mut self.nodes[n];
             hits.clear();
-            let mut pos = 0;
+            let mut pos = node.head as usize;
             while pos < node.buf.len() {
                 let (ds, de, end) = entry_at(&node.buf, pos);
                 if &node.buf[ds..de] == v {
@@ -413,6 +474,12 @@ impl List {
             let take = hits.len().min(limit - removed);
             if take == 0 {
                 continue;
+            }
+            // Offsets were taken relative to the live entries; shift them to a compacted buffer.
+            let head = node.head as usize;
+            node.compact();
+            for h in hits.iter_mut() {
+                *h = (h.0 - head, h.1 - head);
             }
             let chosen = if from_tail {
                 &hits[hits.len() - take..]
@@ -447,8 +514,7 @@ impl List {
                 self.nodes.pop_front();
                 k -= c;
             } else {
-                let off = offset_of(node, k);
-                node.buf.drain(..off);
+                node.head = offset_of(node, k) as u32;
                 node.count -= k as u32;
                 return;
             }
@@ -490,7 +556,7 @@ impl List {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             nodes: &self.nodes,
-            front: (0, 0),
+            front: (0, self.nodes.front().map_or(0, |n| n.head as usize)),
             back: (self.nodes.len(), 0),
             remaining: self.len,
         }
@@ -520,7 +586,8 @@ impl List {
 }
 
 /// Double-ended iterator over a list's elements. `front` is (node, byte offset of the next entry); `back` is
-/// (node, byte end of the previous entry), with `(nodes.len(), 0)` meaning "past the last node".
+/// (node, byte end of the previous entry), with `(nodes.len(), 0)` meaning "past the last node". Offsets are
+/// into `buf`, whose live entries start at the node's `head`.
 pub struct Iter<'a> {
     nodes: &'a VecDeque<Node>,
     front: (usize, usize),
@@ -537,7 +604,8 @@ impl<'a> Iterator for Iter<'a> {
         }
         let nodes = self.nodes;
         while self.front.1 >= nodes[self.front.0].buf.len() {
-            self.front = (self.front.0 + 1, 0);
+            let n = self.front.0 + 1;
+            self.front = (n, nodes[n].head as usize);
         }
         let buf = &nodes[self.front.0].buf;
         let (ds, de, end) = entry_at(buf, self.front.1);
@@ -557,7 +625,7 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
             return None;
         }
         let nodes = self.nodes;
-        while self.back.1 == 0 {
+        while self.back.0 >= nodes.len() || self.back.1 <= nodes[self.back.0].head as usize {
             let n = self.back.0 - 1;
             self.back = (n, nodes[n].buf.len());
         }
@@ -687,7 +755,7 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(l.len(), m.len());
-                prop_assert!(l.nodes.iter().all(|n| n.count > 0 && (n.count == 1 || n.buf.len() <= NODE_BYTES)));
+                prop_assert!(l.nodes.iter().all(|n| n.count > 0 && (n.count == 1 || n.data_len() <= NODE_BYTES)));
                 prop_assert_eq!(l.nodes.iter().map(|n| n.count as usize).sum::<usize>(), m.len());
             }
             let fwd: Vec<&[u8]> = l.iter().collect();
