@@ -127,6 +127,13 @@ fn append_entry(buf: &mut Vec<u8>, v: &[u8]) {
 /// The entry starting at `pos`: (data start, data end, entry end). Buffers are only written by `write_entry`.
 #[inline]
 fn entry_at(buf: &[u8], pos: usize) -> (usize, usize, usize) {
+    // Elements under 128 bytes, the common case, have a one-byte length.
+    let b = buf[pos];
+    if b < 0x80 {
+        let ds = pos + 1;
+        let de = ds + b as usize;
+        return (ds, de, de + 1);
+    }
     let mut p = pos;
     let mut n = 0usize;
     let mut shift = 0;
@@ -146,6 +153,12 @@ fn entry_at(buf: &[u8], pos: usize) -> (usize, usize, usize) {
 /// The entry ending at `end`: (entry start, data start, data end).
 #[inline]
 fn entry_before(buf: &[u8], end: usize) -> (usize, usize, usize) {
+    let b = buf[end - 1];
+    if b < 0x80 {
+        let de = end - 1;
+        let ds = de - b as usize;
+        return (ds - 1, ds, de);
+    }
     let mut p = end;
     let mut n = 0usize;
     let mut shift = 0;
@@ -554,10 +567,17 @@ impl List {
     }
 
     pub fn iter(&self) -> Iter<'_> {
+        let (fbuf, fpos) = match self.nodes.front() {
+            Some(n) => (&n.buf[..], n.head as usize),
+            None => (&[][..], 0),
+        };
         Iter {
             nodes: &self.nodes,
-            front: (0, self.nodes.front().map_or(0, |n| n.head as usize)),
-            back: (self.nodes.len(), 0),
+            fnode: 0,
+            fbuf,
+            fpos,
+            bnode: self.nodes.len(),
+            bbuf: &[],
             remaining: self.len,
         }
     }
@@ -566,32 +586,33 @@ impl List {
     /// writes them straight into the reply.
     pub fn range(&self, start: usize, end: usize) -> std::iter::Take<Iter<'_>> {
         if start >= self.len {
-            return Iter {
-                nodes: &self.nodes,
-                front: (0, 0),
-                back: (0, 0),
-                remaining: 0,
-            }
-            .take(0);
+            return self.iter().take(0);
         }
         let (n, k) = self.locate(start);
         Iter {
             nodes: &self.nodes,
-            front: (n, offset_of(&self.nodes[n], k)),
-            back: (self.nodes.len(), 0),
+            fnode: n,
+            fbuf: &self.nodes[n].buf,
+            fpos: offset_of(&self.nodes[n], k),
+            bnode: self.nodes.len(),
+            bbuf: &[],
             remaining: self.len - start,
         }
         .take(end.saturating_sub(start) + 1)
     }
 }
 
-/// Double-ended iterator over a list's elements. `front` is (node, byte offset of the next entry); `back` is
-/// (node, byte end of the previous entry), with `(nodes.len(), 0)` meaning "past the last node". Offsets are
-/// into `buf`, whose live entries start at the node's `head`.
+/// Double-ended iterator over a list's elements. The front is node `fnode`, whose whole buffer is `fbuf`, with
+/// the next entry at `fpos`; the back is node `bnode`, whose entries not yet returned are `bbuf` (starting at its
+/// head), `bnode == nodes.len()` meaning "past the last node". Holding the current slices saves a deque lookup
+/// per element, which LRANGE notices.
 pub struct Iter<'a> {
     nodes: &'a VecDeque<Node>,
-    front: (usize, usize),
-    back: (usize, usize),
+    fnode: usize,
+    fbuf: &'a [u8],
+    fpos: usize,
+    bnode: usize,
+    bbuf: &'a [u8],
     remaining: usize,
 }
 
@@ -602,16 +623,16 @@ impl<'a> Iterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        let nodes = self.nodes;
-        while self.front.1 >= nodes[self.front.0].buf.len() {
-            let n = self.front.0 + 1;
-            self.front = (n, nodes[n].head as usize);
+        while self.fpos >= self.fbuf.len() {
+            self.fnode += 1;
+            let node = &self.nodes[self.fnode];
+            self.fbuf = &node.buf;
+            self.fpos = node.head as usize;
         }
-        let buf = &nodes[self.front.0].buf;
-        let (ds, de, end) = entry_at(buf, self.front.1);
-        self.front.1 = end;
+        let (ds, de, end) = entry_at(self.fbuf, self.fpos);
+        self.fpos = end;
         self.remaining -= 1;
-        Some(&buf[ds..de])
+        Some(&self.fbuf[ds..de])
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
@@ -624,16 +645,16 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        let nodes = self.nodes;
-        while self.back.0 >= nodes.len() || self.back.1 <= nodes[self.back.0].head as usize {
-            let n = self.back.0 - 1;
-            self.back = (n, nodes[n].buf.len());
+        while self.bbuf.is_empty() {
+            self.bnode -= 1;
+            let node = &self.nodes[self.bnode];
+            self.bbuf = &node.buf[node.head as usize..];
         }
-        let buf = &nodes[self.back.0].buf;
-        let (start, ds, de) = entry_before(buf, self.back.1);
-        self.back.1 = start;
+        let (start, ds, de) = entry_before(self.bbuf, self.bbuf.len());
+        let v = &self.bbuf[ds..de];
+        self.bbuf = &self.bbuf[..start];
         self.remaining -= 1;
-        Some(&buf[ds..de])
+        Some(v)
     }
 }
 
