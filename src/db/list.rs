@@ -61,22 +61,23 @@ impl Node {
     #[inline]
     fn prepend(&mut self, v: &[u8]) {
         let n = entry_len(v);
-        let head = self.head as usize;
-        if head >= n {
-            let at = head - n;
-            write_entry(&mut self.buf[at..head], v);
-            self.head = at as u32;
-        } else {
-            let live = self.data_len();
-            let gap = n + live.clamp(8, NODE_BYTES);
-            let mut nb = Vec::with_capacity(gap + live);
-            nb.resize(gap, 0);
-            nb.extend_from_slice(&self.buf[head..]);
-            write_entry(&mut nb[gap - n..gap], v);
-            self.buf = nb;
-            self.head = (gap - n) as u32;
+        if (self.head as usize) < n {
+            self.room_front(n + self.data_len().clamp(8, NODE_BYTES));
         }
+        let head = self.head as usize;
+        write_entry(&mut self.buf[head - n..head], v);
+        self.head = (head - n) as u32;
         self.count += 1;
+    }
+
+    /// Rebuilds the buffer with exactly `gap` free bytes before the entries.
+    fn room_front(&mut self, gap: usize) {
+        let live = self.data_len();
+        let mut nb = Vec::with_capacity(gap + live);
+        nb.resize(gap, 0);
+        nb.extend_from_slice(&self.buf[self.head as usize..]);
+        self.buf = nb;
+        self.head = gap as u32;
     }
 }
 
@@ -273,9 +274,30 @@ impl List {
 
     /// Pushes many elements at one end, as LPUSH / RPUSH with several arguments (LPUSH reverses them).
     pub fn push_many<T: AsRef<[u8]>>(&mut self, items: &[T], front: bool) {
-        if !front && !items.is_empty() {
-            // One growth of the tail node for the whole batch when it fits, instead of repeated doubling.
-            let total: usize = items.iter().map(|v| entry_len(v.as_ref())).sum();
+        if items.is_empty() {
+            return;
+        }
+        // One growth of the end node for the whole batch when it fits, instead of repeated doubling: a list
+        // made by one LPUSH or RPUSH is then sized exactly.
+        let total: usize = items.iter().map(|v| entry_len(v.as_ref())).sum();
+        if front {
+            match self.nodes.front_mut() {
+                Some(node) if node.data_len() + total <= NODE_BYTES => {
+                    if (node.head as usize) < total {
+                        node.room_front(total + node.data_len().clamp(8, NODE_BYTES));
+                    }
+                }
+                None if total <= NODE_BYTES => {
+                    self.reserve_node();
+                    self.nodes.push_front(Node {
+                        buf: vec![0; total],
+                        head: total as u32,
+                        count: 0,
+                    });
+                }
+                _ => {}
+            }
+        } else {
             match self.nodes.back_mut() {
                 Some(node) if node.data_len() + total <= NODE_BYTES => node.buf.reserve(total),
                 None if total <= NODE_BYTES => {
