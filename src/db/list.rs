@@ -282,10 +282,10 @@ impl List {
         let total: usize = items.iter().map(|v| entry_len(v.as_ref())).sum();
         if front {
             match self.nodes.front_mut() {
-                Some(node) if node.data_len() + total <= NODE_BYTES => {
-                    if (node.head as usize) < total {
-                        node.room_front(total + node.data_len().clamp(8, NODE_BYTES));
-                    }
+                Some(node)
+                    if node.data_len() + total <= NODE_BYTES && (node.head as usize) < total =>
+                {
+                    node.room_front(total + node.data_len().clamp(8, NODE_BYTES));
                 }
                 None if total <= NODE_BYTES => {
                     self.reserve_node();
