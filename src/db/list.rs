@@ -18,6 +18,26 @@ const NODE_BYTES: usize = 40;
 
 /// One node: its entries are `buf[head..]`. The bytes before `head` are room for pushes at the front and what
 /// pops from the front left behind, so LPUSH and LPOP move no other entries (amortised O(1), as at the back).
+/// Below this many bytes a node grows exactly, as a listpack does (mimalloc's realloc stays in place within a
+/// size class, so that is cheap): doubling would leave a list built one push at a time up to half empty, and
+/// most lists are small. Bigger nodes grow geometrically so that pushes stay amortised O(1).
+const SMALL_NODE: usize = if NODE_BYTES / 2 < 1024 {
+    NODE_BYTES / 2
+} else {
+    1024
+};
+
+/// Free bytes to leave before the entries when a node must make room at its front for `n` more: a quarter of
+/// the live bytes while small, as many again as it holds when big.
+#[inline]
+fn front_gap(n: usize, live: usize) -> usize {
+    if live < SMALL_NODE {
+        n + live / 4
+    } else {
+        n + live.min(NODE_BYTES)
+    }
+}
+
 #[derive(Clone, Default)]
 struct Node {
     buf: Vec<u8>,
@@ -45,11 +65,11 @@ impl Node {
     #[inline]
     fn append(&mut self, v: &[u8]) {
         let n = entry_len(v);
-        if self.head > 0
-            && self.buf.len() + n > self.buf.capacity()
-            && self.head as usize >= self.data_len()
-        {
-            self.compact();
+        if self.buf.len() + n > self.buf.capacity() {
+            if self.head > 0 && self.head as usize >= self.data_len() {
+                self.compact();
+            }
+            self.grow_back(n);
         }
         append_entry(&mut self.buf, v);
         self.count += 1;
@@ -62,12 +82,22 @@ impl Node {
     fn prepend(&mut self, v: &[u8]) {
         let n = entry_len(v);
         if (self.head as usize) < n {
-            self.room_front(n + self.data_len().clamp(8, NODE_BYTES));
+            self.room_front(front_gap(n, self.data_len()));
         }
         let head = self.head as usize;
         write_entry(&mut self.buf[head - n..head], v);
         self.head = (head - n) as u32;
         self.count += 1;
+    }
+
+    /// Makes room for `n` more bytes at the end: exactly while the node is small, geometrically after.
+    #[inline]
+    fn grow_back(&mut self, n: usize) {
+        if self.buf.capacity() < SMALL_NODE {
+            self.buf.reserve_exact(n);
+        } else {
+            self.buf.reserve(n);
+        }
     }
 
     /// Rebuilds the buffer with exactly `gap` free bytes before the entries.
@@ -285,7 +315,7 @@ impl List {
                 Some(node)
                     if node.data_len() + total <= NODE_BYTES && (node.head as usize) < total =>
                 {
-                    node.room_front(total + node.data_len().clamp(8, NODE_BYTES));
+                    node.room_front(front_gap(total, node.data_len()));
                 }
                 None if total <= NODE_BYTES => {
                     self.reserve_node();
@@ -299,7 +329,7 @@ impl List {
             }
         } else {
             match self.nodes.back_mut() {
-                Some(node) if node.data_len() + total <= NODE_BYTES => node.buf.reserve(total),
+                Some(node) if node.data_len() + total <= NODE_BYTES => node.grow_back(total),
                 None if total <= NODE_BYTES => {
                     self.reserve_node();
                     self.nodes.push_back(Node {
