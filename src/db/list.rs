@@ -27,17 +27,6 @@ const SMALL_NODE: usize = if NODE_BYTES / 2 < 1024 {
     1024
 };
 
-/// Free bytes to leave before the entries when a node must make room at its front for `n` more: a quarter of
-/// the live bytes while small, as many again as it holds when big.
-#[inline]
-fn front_gap(n: usize, live: usize) -> usize {
-    if live < SMALL_NODE {
-        n + live / 4
-    } else {
-        n + live.min(NODE_BYTES)
-    }
-}
-
 #[derive(Clone, Default)]
 struct Node {
     buf: Vec<u8>,
@@ -81,9 +70,7 @@ impl Node {
     #[inline]
     fn prepend(&mut self, v: &[u8]) {
         let n = entry_len(v);
-        if (self.head as usize) < n {
-            self.room_front(front_gap(n, self.data_len()));
-        }
+        self.front_room(n);
         let head = self.head as usize;
         write_entry(&mut self.buf[head - n..head], v);
         self.head = (head - n) as u32;
@@ -97,6 +84,27 @@ impl Node {
             self.buf.reserve_exact(n);
         } else {
             self.buf.reserve(n);
+        }
+    }
+
+    /// Makes at least `need` free bytes before the entries. A small node grows by exactly what is missing (a
+    /// realloc, in place within a size class, and a shift, as a listpack insert); a big one is rebuilt with as
+    /// many free bytes again as it holds, so repeated LPUSH stays amortised O(1).
+    #[inline]
+    fn front_room(&mut self, need: usize) {
+        let head = self.head as usize;
+        if head >= need {
+            return;
+        }
+        let live = self.data_len();
+        if live < SMALL_NODE {
+            let old_len = self.buf.len();
+            self.buf.reserve_exact(need - head);
+            self.buf.resize(old_len + need - head, 0);
+            self.buf.copy_within(head..old_len, need);
+            self.head = need as u32;
+        } else {
+            self.room_front(need + live.min(NODE_BYTES));
         }
     }
 
@@ -315,7 +323,7 @@ impl List {
                 Some(node)
                     if node.data_len() + total <= NODE_BYTES && (node.head as usize) < total =>
                 {
-                    node.room_front(front_gap(total, node.data_len()));
+                    node.front_room(total);
                 }
                 None if total <= NODE_BYTES => {
                     self.reserve_node();
