@@ -16,8 +16,6 @@ const NODE_BYTES: usize = 8192;
 #[cfg(test)]
 const NODE_BYTES: usize = 40;
 
-/// One node: its entries are `buf[head..]`. The bytes before `head` are room for pushes at the front and what
-/// pops from the front left behind, so LPUSH and LPOP move no other entries (amortised O(1), as at the back).
 /// Below this many bytes a node grows exactly, as a listpack does (mimalloc's realloc stays in place within a
 /// size class, so that is cheap): doubling would leave a list built one push at a time up to half empty, and
 /// most lists are small. Bigger nodes grow geometrically so that pushes stay amortised O(1).
@@ -27,6 +25,8 @@ const SMALL_NODE: usize = if NODE_BYTES / 2 < 1024 {
     1024
 };
 
+/// One node: its entries are `buf[head..]`. The bytes before `head` are room for pushes at the front and what
+/// pops from the front left behind, so LPUSH and LPOP move no other entries (amortised O(1), as at the back).
 #[derive(Clone, Default)]
 struct Node {
     buf: Vec<u8>,
