@@ -108,6 +108,18 @@ impl Node {
         }
     }
 
+    /// After pops: once the live entries fill under a quarter of a buffer bigger than a small node, gives the
+    /// rest back (keeping room to double), so a list popped down does not hold its old size. Geometric, so pops
+    /// stay amortised O(1).
+    #[inline]
+    fn maybe_shrink(&mut self) {
+        let cap = self.buf.capacity();
+        if cap > SMALL_NODE && self.data_len() * 4 < cap {
+            self.compact();
+            self.buf.shrink_to(self.buf.len() * 2);
+        }
+    }
+
     /// Rebuilds the buffer with exactly `gap` free bytes before the entries.
     fn room_front(&mut self, gap: usize) {
         let live = self.data_len();
@@ -368,6 +380,7 @@ impl List {
             self.nodes.pop_front();
         } else {
             node.head = end as u32;
+            node.maybe_shrink();
         }
         self.len -= 1;
         Some(r)
@@ -383,6 +396,7 @@ impl List {
             self.nodes.pop_back();
         } else {
             node.buf.truncate(start);
+            node.maybe_shrink();
         }
         self.len -= 1;
         Some(r)
