@@ -35,10 +35,7 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
             RdbValue::Str(v.as_bytes().map(|b| b.into_owned()).unwrap_or_default()),
             Encoding::Full,
         ),
-        Value::List(l) => (
-            RdbValue::List(l.items.iter().map(|i| i.to_vec()).collect()),
-            Encoding::Compact,
-        ),
+        Value::List(l) => (RdbValue::List(l.to_vec()), Encoding::Compact),
         Value::Hash(h) => (
             RdbValue::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
             enc_of(h.encoding()),
@@ -63,9 +60,7 @@ fn to_rdb(v: &Value) -> (RdbValue, Encoding) {
 fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
     match v {
         RdbValue::Str(s) => Value::string(&s),
-        RdbValue::List(items) => Value::List(Box::new(crate::db::list::List {
-            items: items.into_iter().map(Vec::into_boxed_slice).collect(),
-        })),
+        RdbValue::List(items) => Value::List(Box::new(crate::db::list::List::from_vec(items))),
         RdbValue::Set(members) => {
             let max = super::sets::max_ints(ctx.store);
             let mut set = members

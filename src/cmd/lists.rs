@@ -193,14 +193,7 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) 
 
 #[inline]
 fn push_all(l: &mut List, items: &[Bytes], left: bool) {
-    l.items.reserve(items.len());
-    for it in items {
-        if left {
-            l.items.push_front(Box::from(&it[..]));
-        } else {
-            l.items.push_back(Box::from(&it[..]));
-        }
-    }
+    l.push_many(items, left);
 }
 
 fn lpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -237,14 +230,8 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     };
     match count {
         None => {
-            let v = if left {
-                l.items.pop_front()
-            } else {
-                l.items.pop_back()
-            };
-            match v {
-                Some(v) => out.bulk(&v),
-                None => out.null(),
+            if pop_into(l, left, out).is_none() {
+                out.null();
             }
         }
         Some(0) => {
@@ -255,20 +242,23 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
             let n = (n as usize).min(l.len());
             out.array(n);
             for _ in 0..n {
-                let v = if left {
-                    l.items.pop_front()
-                } else {
-                    l.items.pop_back()
-                };
-                if let Some(v) = v {
-                    out.bulk(&v);
-                }
+                pop_into(l, left, out);
             }
         }
     }
     let empty = l.is_empty();
     after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
     Ok(())
+}
+
+/// Pops one element from the chosen end straight into the reply as a bulk string.
+#[inline]
+fn pop_into(l: &mut List, left: bool, out: &mut crate::resp::encode::Out) -> Option<()> {
+    if left {
+        l.pop_front_with(|v| out.bulk(v))
+    } else {
+        l.pop_back_with(|v| out.bulk(v))
+    }
 }
 
 fn lpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -306,7 +296,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => out.array(0),
             Some((s, e)) => {
                 out.array(e - s + 1);
-                for it in l.items.range(s..=e) {
+                for it in l.range(s, e) {
                     out.bulk(it);
                 }
             }
@@ -342,7 +332,7 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let i = arg_i64(&args[2])?;
-    match index_of(i, l.len()).and_then(|p| l.items.get(p)) {
+    match index_of(i, l.len()).and_then(|p| l.get(p)) {
         Some(v) => out.bulk(v),
         None => out.null(),
     }
@@ -359,7 +349,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let Some(p) = index_of(i, l.len()) else {
         return Err(CmdError::new("ERR index out of range"));
     };
-    l.items[p] = Box::from(&args[3][..]);
+    l.set(p, &args[3]);
     ctx.out.ok();
     ctx.modified(key);
     ctx.notify(notify::LIST, "lset", key);
@@ -375,45 +365,7 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count.unsigned_abs() as usize
-    };
-    // Positions first, then one compacting pass: removing one by one would be quadratic on long lists.
-    let mut hits: Vec<usize> = Vec::new();
-    if count >= 0 {
-        for (i, it) in l.items.iter().enumerate() {
-            if hits.len() >= limit {
-                break;
-            }
-            if &it[..] == elem {
-                hits.push(i);
-            }
-        }
-    } else {
-        for (i, it) in l.items.iter().enumerate().rev() {
-            if hits.len() >= limit {
-                break;
-            }
-            if &it[..] == elem {
-                hits.push(i);
-            }
-        }
-        hits.reverse();
-    }
-    let removed = hits.len();
-    if removed > 0 {
-        let (mut pos, mut next) = (0usize, 0usize);
-        l.items.retain(|_| {
-            let drop = next < hits.len() && hits[next] == pos;
-            if drop {
-                next += 1;
-            }
-            pos += 1;
-            !drop
-        });
-    }
+    let removed = l.remove(elem, count);
     let empty = l.is_empty();
     ctx.out.int(removed as i64);
     if removed > 0 {
@@ -432,11 +384,8 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     match norm_range(start, end, l.len()) {
-        None => l.items.clear(),
-        Some((s, e)) => {
-            l.items.truncate(e + 1);
-            l.items.drain(..s);
-        }
+        None => l.clear(),
+        Some((s, e)) => l.trim(s, e),
     }
     let empty = l.is_empty();
     ctx.out.ok();
@@ -458,12 +407,11 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    let Some(p) = l.items.iter().position(|it| it[..] == args[3][..]) else {
+    let Some(p) = l.position(&args[3]) else {
         ctx.out.int(-1);
         return Ok(());
     };
-    l.items
-        .insert(if after { p + 1 } else { p }, Box::from(&args[4][..]));
+    l.insert_at(if after { p + 1 } else { p }, &args[4]);
     let n = l.len();
     ctx.out.int(n as i64);
     ctx.modified(key);
@@ -529,15 +477,27 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         (maxlen as usize).min(len)
     };
     let mut found = Vec::new();
-    for step in 0..max {
-        let i = if rank > 0 { step } else { len - 1 - step };
-        if &l.items[i][..] == elem {
-            if skip > 0 {
-                skip -= 1;
-                continue;
+    // Walk from the chosen end; indexing each position would cost a node search per step.
+    let mut scan = |step: usize, it: &[u8]| {
+        if it != elem {
+            return true;
+        }
+        if skip > 0 {
+            skip -= 1;
+            return true;
+        }
+        found.push(if rank > 0 { step } else { len - 1 - step } as i64);
+        found.len() < want
+    };
+    if rank > 0 {
+        for (step, it) in l.iter().take(max).enumerate() {
+            if !scan(step, it) {
+                break;
             }
-            found.push(i as i64);
-            if found.len() >= want {
+        }
+    } else {
+        for (step, it) in l.iter().rev().take(max).enumerate() {
+            if !scan(step, it) {
                 break;
             }
         }
@@ -573,9 +533,9 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
         return Ok(());
     };
     let v = if from_left {
-        l.items.pop_front()
+        l.pop_front()
     } else {
-        l.items.pop_back()
+        l.pop_back()
     };
     let Some(v) = v else {
         ctx.out.null();
@@ -585,14 +545,14 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
     match list_mut(ctx.store, db, dst, now)? {
         Some(d) => {
             if to_left {
-                d.items.push_front(v)
+                d.push_front(&v)
             } else {
-                d.items.push_back(v)
+                d.push_back(&v)
             }
         }
         None => {
             let mut d = List::default();
-            d.items.push_back(v);
+            d.push_back(&v);
             ctx.db()
                 .insert_entry(dst, Entry::new(Value::List(Box::new(d))));
         }
@@ -680,14 +640,7 @@ fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<b
         out.bulk(key);
         out.array(n);
         for _ in 0..n {
-            let v = if left {
-                l.items.pop_front()
-            } else {
-                l.items.pop_back()
-            };
-            if let Some(v) = v {
-                out.bulk(&v);
-            }
+            pop_into(l, left, out);
         }
         let empty = l.is_empty();
         after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
@@ -747,17 +700,12 @@ fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
             Err(_) if skip_wrongtype => continue,
             Err(e) => return Err(e),
         };
-        let v = if left {
-            l.items.pop_front()
-        } else {
-            l.items.pop_back()
-        };
-        let Some(v) = v else {
+        if l.is_empty() {
             continue;
-        };
+        }
         out.array(2);
         out.bulk(key);
-        out.bulk(&v);
+        pop_into(l, left, out);
         let empty = l.is_empty();
         after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
         return Ok(());
