@@ -92,6 +92,12 @@ pub struct Config {
     pub pubsub_limit: (u64, u64, u64),
     pub io_threads: usize,
     pub shutdown_timeout: u64,
+    /// Encoding thresholds, read on every write to a hash, set or sorted set.
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    pub set_max_intset_entries: usize,
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
     /// The config file this server was started with (CONFIG REWRITE target, INFO config_file).
     pub config_file: Option<String>,
 }
@@ -121,6 +127,11 @@ impl Default for Config {
             pubsub_limit: (32 << 20, 8 << 20, 60),
             io_threads: 0,
             shutdown_timeout: 10,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             config_file: None,
         };
         c.refresh();
@@ -443,6 +454,12 @@ impl Config {
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.io_threads = num(self, "io-threads", 1).max(0) as usize;
         self.shutdown_timeout = num(self, "shutdown-timeout", 10).max(0) as u64;
+        let size = |c: &Config, n: &str, d: i64| num(c, n, d).max(0) as usize;
+        self.hash_max_listpack_entries = size(self, "hash-max-listpack-entries", 512);
+        self.hash_max_listpack_value = size(self, "hash-max-listpack-value", 64);
+        self.set_max_intset_entries = size(self, "set-max-intset-entries", 512);
+        self.zset_max_listpack_entries = size(self, "zset-max-listpack-entries", 128);
+        self.zset_max_listpack_value = size(self, "zset-max-listpack-value", 64);
         let cobl = self
             .get("client-output-buffer-limit")
             .unwrap_or("")

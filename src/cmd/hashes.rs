@@ -33,16 +33,9 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 pub(crate) fn limits(store: &Store) -> Limits {
-    let get = |name: &str, default: usize| {
-        store
-            .config
-            .get(name)
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(default)
-    };
     Limits {
-        entries: get("hash-max-listpack-entries", 512),
-        value: get("hash-max-listpack-value", 64),
+        entries: store.config.hash_max_listpack_entries,
+        value: store.config.hash_max_listpack_value,
     }
 }
 

@@ -32,11 +32,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 pub(crate) fn max_ints(store: &Store) -> usize {
-    store
-        .config
-        .get("set-max-intset-entries")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(512)
+    store.config.set_max_intset_entries
 }
 
 /// The set at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. `read` counts

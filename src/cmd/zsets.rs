@@ -68,17 +68,9 @@ fn limits(ctx: &Ctx) -> Limits {
 
 /// zset-max-listpack-entries / -value from the configuration.
 pub fn limits_of(store: &crate::store::Store) -> Limits {
-    let get = |name: &str, dflt: usize| {
-        store
-            .config
-            .get(name)
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(|v| v.max(0) as usize)
-            .unwrap_or(dflt)
-    };
     Limits {
-        entries: get("zset-max-listpack-entries", 128),
-        value: get("zset-max-listpack-value", 64),
+        entries: store.config.zset_max_listpack_entries,
+        value: store.config.zset_max_listpack_value,
     }
 }
 
