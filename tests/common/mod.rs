@@ -77,8 +77,14 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(5) {
             if let Ok(mut c) = RawConn::try_connect(port) {
-                if c.cmd(&["PING"]) == b"+PONG\r\n" {
+                // The port was free when picked, but another test's server may have taken it since: make
+                // sure the one answering is our child.
+                let info = String::from_utf8_lossy(&c.cmd(&["INFO", "server"])).to_string();
+                if info.contains(&format!("process_id:{}\r\n", srv.child.id())) {
                     return srv;
+                }
+                if !info.is_empty() && !info.starts_with("-LOADING") {
+                    break;
                 }
             }
             if let Ok(Some(_)) = srv.child.try_wait() {
