@@ -211,7 +211,12 @@ impl Hash {
             },
             Hash::Table(m) => match m.get_mut(field) {
                 Some(v) => {
-                    *v = value.into();
+                    // Same size (the common overwrite): reuse the allocation.
+                    if v.len() == value.len() {
+                        v.copy_from_slice(value);
+                    } else {
+                        *v = value.into();
+                    }
                     false
                 }
                 None => {
