@@ -37,29 +37,15 @@ fn shape(r: &Reply) -> String {
 }
 
 fn run(a: &mut RawConn, b: &mut RawConn, cmds: &[Vec<Vec<u8>>]) -> Vec<String> {
-    let mut diffs = Vec::new();
-    for c in cmds {
-        let x = a.cmd(c);
-        let y = b.cmd(c);
-        let same = if random_cmd(c) {
-            shape(&parse_reply(&x)) == shape(&parse_reply(&y))
+    diff_by(a, b, cmds, |c, x, y| {
+        if random_cmd(c) {
+            shape(&parse_reply(x)) == shape(&parse_reply(y))
         } else if order_free(c) {
-            sorted(parse_reply(&x)) == sorted(parse_reply(&y))
+            sorted(parse_reply(x)) == sorted(parse_reply(y))
         } else {
             x == y
-        };
-        if !same {
-            diffs.push(format!(
-                "{:?}\n  ours:  {:?}\n  redis: {:?}",
-                c.iter()
-                    .map(|a| String::from_utf8_lossy(a).to_string())
-                    .collect::<Vec<_>>(),
-                String::from_utf8_lossy(&x),
-                String::from_utf8_lossy(&y)
-            ));
         }
-    }
-    diffs
+    })
 }
 
 fn fixed_cases() -> Vec<Vec<Vec<u8>>> {

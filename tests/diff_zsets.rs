@@ -29,38 +29,13 @@ fn shape(r: &Reply) -> String {
 }
 
 fn run(a: &mut RawConn, b: &mut RawConn, cmds: &[Vec<Vec<u8>>]) -> Vec<String> {
-    let mut diffs = Vec::new();
-    for c in cmds {
-        let x = a.cmd(c);
-        let y = b.cmd(c);
-        let same = if is_random(c) {
-            shape(&parse_reply(&x)) == shape(&parse_reply(&y))
+    diff_by(a, b, cmds, |c, x, y| {
+        if is_random(c) {
+            shape(&parse_reply(x)) == shape(&parse_reply(y))
         } else {
             x == y
-        };
-        if !same && diffs.is_empty() && std::env::var("DIFF_TRACE").is_ok() {
-            let i = cmds.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0);
-            for p in &cmds[i.saturating_sub(60)..i] {
-                eprintln!(
-                    "  before: {:?}",
-                    p.iter()
-                        .map(|a| String::from_utf8_lossy(a).to_string())
-                        .collect::<Vec<_>>()
-                );
-            }
         }
-        if !same {
-            diffs.push(format!(
-                "{:?}\n  ours:  {:?}\n  redis: {:?}",
-                c.iter()
-                    .map(|a| String::from_utf8_lossy(a).to_string())
-                    .collect::<Vec<_>>(),
-                String::from_utf8_lossy(&x),
-                String::from_utf8_lossy(&y)
-            ));
-        }
-    }
-    diffs
+    })
 }
 
 fn fixed_cases() -> Vec<Vec<Vec<u8>>> {

@@ -259,25 +259,46 @@ pub fn diff_sequence(
     cmds: &[Vec<Vec<u8>>],
     unordered: impl Fn(&[Vec<u8>]) -> bool,
 ) -> Vec<String> {
-    let mut diffs = Vec::new();
-    for c in cmds {
-        let a = ours.cmd(c);
-        let b = redis.cmd(c);
-        let same = if unordered(c) {
-            sorted(parse_reply(&a)) == sorted(parse_reply(&b))
+    diff_by(ours, redis, cmds, |c, a, b| {
+        if unordered(c) {
+            sorted(parse_reply(a)) == sorted(parse_reply(b))
         } else {
             a == b
-        };
-        if !same {
-            diffs.push(format!(
-                "{:?}\n  ours:  {:?}\n  redis: {:?}",
-                c.iter()
-                    .map(|a| String::from_utf8_lossy(a).to_string())
-                    .collect::<Vec<_>>(),
-                String::from_utf8_lossy(&a),
-                String::from_utf8_lossy(&b)
-            ));
         }
+    })
+}
+
+/// Like `diff_sequence`, with the caller deciding when two replies to a command are the same (for random
+/// replies compared by shape). With DIFF_TRACE set, the commands before the first difference are printed.
+pub fn diff_by(
+    ours: &mut RawConn,
+    redis: &mut RawConn,
+    cmds: &[Vec<Vec<u8>>],
+    same: impl Fn(&[Vec<u8>], &[u8], &[u8]) -> bool,
+) -> Vec<String> {
+    let show = |c: &[Vec<u8>]| {
+        c.iter()
+            .map(|a| String::from_utf8_lossy(a).to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut diffs = Vec::new();
+    for (i, c) in cmds.iter().enumerate() {
+        let a = ours.cmd(c);
+        let b = redis.cmd(c);
+        if same(c, &a, &b) {
+            continue;
+        }
+        if diffs.is_empty() && std::env::var("DIFF_TRACE").is_ok() {
+            for p in &cmds[i.saturating_sub(60)..i] {
+                eprintln!("  before: {:?}", show(p));
+            }
+        }
+        diffs.push(format!(
+            "{:?}\n  ours:  {:?}\n  redis: {:?}",
+            show(c),
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b)
+        ));
     }
     diffs
 }
