@@ -449,31 +449,28 @@ pub fn arg_f64(a: &[u8]) -> Result<f64, CmdError> {
     parse_f64(a).ok_or(NOT_FLOAT)
 }
 
-/// strtod-compatible parsing of a whole argument: decimal and exponent forms, `inf`, `-inf`, `infinity`;
-/// NaN, spaces and trailing garbage are rejected.
+/// Redis's `string2d`: C `strtod` over the whole argument (decimal, exponent, hex, `inf`, `infinity`), rejecting
+/// empty input, a leading space, trailing bytes, NaN, and overflow or underflow to zero (ERANGE).
 pub fn parse_f64(a: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(a).ok()?;
-    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+    if a.is_empty() || a[0].is_ascii_whitespace() || a.len() > 4096 || a.contains(&0) {
         return None;
     }
-    let lower = s.to_ascii_lowercase();
-    let body = lower.trim_start_matches(['+', '-']);
-    if body == "inf" || body == "infinity" {
-        return Some(if lower.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    if body.starts_with("nan") || body.starts_with("0x") {
+    let mut buf = Vec::with_capacity(a.len() + 1);
+    buf.extend_from_slice(a);
+    buf.push(0);
+    let mut end: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
+    let (v, consumed, errno) = unsafe {
+        *libc::__errno_location() = 0;
+        let v = libc::strtod(buf.as_ptr() as *const libc::c_char, &mut end);
+        let consumed = end.offset_from(buf.as_ptr() as *const libc::c_char) as usize;
+        (v, consumed, *libc::__errno_location())
+    };
+    let range_error = errno == libc::ERANGE && (v.is_infinite() || v == 0.0);
+    if consumed != a.len() || range_error || v.is_nan() {
         return None;
     }
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        None
-    } else {
-        Some(v)
-    }
+    Some(v)
 }
 
 /// Case-insensitive comparison of an argument with an ASCII option name.
@@ -734,7 +731,21 @@ mod tests {
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"1e3"), Some(1000.0));
         assert_eq!(parse_f64(b".5"), Some(0.5));
-        for bad in [&b"nan"[..], b"", b" 1", b"1 ", b"abc", b"1.2.3"] {
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"+1"), Some(1.0));
+        assert_eq!(parse_f64(b"infinity"), Some(f64::INFINITY));
+        for bad in [
+            &b"nan"[..],
+            b"",
+            b" 1",
+            b"1 ",
+            b"abc",
+            b"1.2.3",
+            b"1e400",
+            b"1e-400",
+            b"1e",
+            b"1\x002",
+        ] {
             assert_eq!(parse_f64(bad), None);
         }
     }
