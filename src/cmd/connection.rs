@@ -168,7 +168,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     "ERR Client names cannot contain spaces, newlines or special characters.",
                 ));
             }
-            setname = Some(args[i + 1].clone());
+            setname = Some(Bytes::copy_from_slice(&args[i + 1]));
             i += 2;
         } else {
             return Err(CmdError::from(format!(
@@ -233,7 +233,7 @@ fn client_setname(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.client.name = if args[2].is_empty() {
         None
     } else {
-        Some(args[2].clone())
+        Some(Bytes::copy_from_slice(&args[2]))
     };
     ctx.out.ok();
     Ok(())

@@ -42,22 +42,25 @@ fn subscriber(ctx: &Ctx) -> Subscriber {
 
 fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for ch in &args[1..] {
+        // An own copy: a slice would keep the client's whole read buffer alive for as long as it subscribes.
+        let ch = Bytes::copy_from_slice(ch);
         if ctx.client.channels.insert(ch.clone()) {
             let s = subscriber(ctx);
             ctx.store.pubsub.subscribe(ch.clone(), s);
         }
-        confirm(ctx, b"subscribe", Some(ch));
+        confirm(ctx, b"subscribe", Some(&ch));
     }
     Ok(())
 }
 
 fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for p in &args[1..] {
+        let p = Bytes::copy_from_slice(p);
         if ctx.client.patterns.insert(p.clone()) {
             let s = subscriber(ctx);
             ctx.store.pubsub.psubscribe(p.clone(), s);
         }
-        confirm(ctx, b"psubscribe", Some(p));
+        confirm(ctx, b"psubscribe", Some(&p));
     }
     Ok(())
 }

@@ -116,10 +116,12 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let expired = ctx.store.dbs[db]
             .get(key)
             .is_some_and(|e| e.is_expired(ctx.now));
+        // Own copies: slices would pin the client's read buffer for as long as the WATCH lasts.
+        let key = Bytes::copy_from_slice(key);
         ctx.client.watched.push((db, key.clone(), expired));
         ctx.store
             .watched
-            .entry((db, key.clone()))
+            .entry((db, key))
             .or_default()
             .push(ctx.client.id);
     }

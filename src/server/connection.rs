@@ -218,8 +218,9 @@ fn process(
                 if let Some(b) = client.block.as_ref() {
                     let waiter = Waiter {
                         db: client.db,
-                        args: args.clone(),
-                        keys: b.keys.clone(),
+                        // Own copies, so a long wait does not pin the read buffer the command came in.
+                        args: args.iter().map(|a| Bytes::copy_from_slice(a)).collect(),
+                        keys: b.keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
                         resp: client.resp,
                         handle: client.handle.clone(),
                         authenticated: client.authenticated,
