@@ -91,7 +91,6 @@ pub struct Config {
     /// pubsub class of client-output-buffer-limit: hard bytes, soft bytes, soft seconds.
     pub pubsub_limit: (u64, u64, u64),
     pub io_threads: usize,
-    pub shutdown_timeout: u64,
     /// Encoding thresholds, read on every write to a hash, set or sorted set.
     pub hash_max_listpack_entries: usize,
     pub hash_max_listpack_value: usize,
@@ -126,7 +125,6 @@ impl Default for Config {
             active_expire_effort: 1,
             pubsub_limit: (32 << 20, 8 << 20, 60),
             io_threads: 0,
-            shutdown_timeout: 10,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -453,7 +451,6 @@ impl Config {
         self.notify_keyspace_events = self.get("notify-keyspace-events").unwrap_or("").to_string();
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.io_threads = num(self, "io-threads", 1).max(0) as usize;
-        self.shutdown_timeout = num(self, "shutdown-timeout", 10).max(0) as u64;
         let size = |c: &Config, n: &str, d: i64| num(c, n, d).max(0) as usize;
         self.hash_max_listpack_entries = size(self, "hash-max-listpack-entries", 512);
         self.hash_max_listpack_value = size(self, "hash-max-listpack-value", 64);

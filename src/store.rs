@@ -116,7 +116,6 @@ pub struct Store {
     pub active_expire_enabled: bool,
     pub last_save: i64,
     pub tcp_port: u16,
-    pub next_client_id: u64,
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
     ops_samples: VecDeque<(Instant, u64)>,
@@ -146,7 +145,6 @@ impl Store {
             active_expire_enabled: true,
             last_save: cmd::now_ms() / 1000,
             tcp_port: 0,
-            next_client_id: 1,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
         }
