@@ -494,3 +494,26 @@ fn many_clients_at_once() {
     let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
     assert_eq!(n, 32 * 200 + 1);
 }
+
+#[test]
+fn query_buffer_limit_closes_the_client() {
+    let s = start_ours_with(&[("client-query-buffer-limit", "1mb")]);
+    let mut big = RawConn::connect(s.port);
+    // A bulk declared at 3 MB, sent in full but never completed: past the limit the client is closed.
+    big.send_raw(b"*2\r\n$4\r\nECHO\r\n$3000000\r\n");
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut closed = false;
+    for _ in 0..(2_500_000 / chunk.len()) {
+        if std::io::Write::write_all(&mut big_stream(&big), &chunk).is_err() {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed || big.is_closed());
+    let mut other = RawConn::connect(s.port);
+    assert_eq!(other.cmd(&["PING"]), b"+PONG\r\n");
+}
+
+fn big_stream(c: &RawConn) -> std::net::TcpStream {
+    c.stream_clone()
+}

@@ -109,14 +109,24 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             r = socket.read_buf(&mut rbuf) => {
                 match r {
                     Ok(0) | Err(_) => break 'conn,
-                    Ok(n) => {
-                        let limit = 1usize << 30;
+                    // Only a large buffer is worth looking up client-query-buffer-limit for.
+                    Ok(_) if rbuf.len() > 1 << 20 => {
+                        let limit = shared
+                            .store
+                            .lock()
+                            .config
+                            .get("client-query-buffer-limit")
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .unwrap_or(1 << 30);
                         if rbuf.len() > limit {
-                            tracing::warn!("Closing client that reached max query buffer length");
+                            tracing::warn!(
+                                "Closing client that reached max query buffer length (qbuf={})",
+                                rbuf.len()
+                            );
                             break 'conn;
                         }
-                        let _ = n;
                     }
+                    Ok(_) => {}
                 }
             }
             msg = rx.recv() => {

@@ -117,6 +117,11 @@ impl RawConn {
         })
     }
 
+    /// The underlying socket, for writes that must not panic when the server closes it.
+    pub fn stream_clone(&self) -> TcpStream {
+        self.stream.try_clone().expect("clone socket")
+    }
+
     pub fn send_raw(&mut self, data: &[u8]) {
         self.stream.write_all(data).unwrap();
     }
@@ -152,7 +157,14 @@ impl RawConn {
         self.stream
             .set_read_timeout(Some(Duration::from_secs(2)))
             .unwrap();
-        matches!(self.reader.fill_buf(), Ok(b) if b.is_empty())
+        match self.reader.fill_buf() {
+            Ok(b) => b.is_empty(),
+            // A reset (the server closed with our data unread) is a close too; a timeout is not.
+            Err(e) => !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        }
     }
 
     fn read_into(&mut self, out: &mut Vec<u8>) {
