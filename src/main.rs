@@ -40,9 +40,12 @@ fn main() -> anyhow::Result<()> {
         "warning" => tracing::Level::WARN,
         _ => tracing::Level::INFO,
     };
+    // Colours only on a terminal: log files and pipes get plain lines.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_target(false)
+        .with_ansi(ansi)
         .init();
 
     // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
