@@ -301,7 +301,8 @@ fn random_sequences_match_redis() {
             ],
             25 => vec!["TTL".into(), k],
             26 => vec!["PERSIST".into(), k],
-            27 => vec!["EXPIRETIME".into(), k],
+            // Not EXPIRETIME: after a relative EXPIRE the two servers' clocks may straddle a rounding boundary.
+            27 => vec!["EXPIREAT".into(), k, "99999999999".into()],
             28 => vec![
                 "MOVE".into(),
                 k,
