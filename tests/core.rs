@@ -4,13 +4,6 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-fn conn(port: u16) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
-}
-
 #[test]
 fn strings_roundtrip_through_client() {
     let s = start_ours();

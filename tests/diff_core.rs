@@ -201,12 +201,7 @@ fn fixed_cases_match_redis() {
         c(&["DBSIZE"]),
     ];
     let diffs = diff_sequence(&mut a, &mut b, &cases, order_free);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }
 
 /// Random command sequences over a small key space (so types and states collide), valid and invalid

@@ -27,12 +27,7 @@ fn run(cases: &[Vec<Vec<u8>>]) {
         }
     }
     diffs.extend(diff_sequence(&mut a, &mut b, &batch, never));
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }
 
 /// A random decimal of varied shape: integer, fraction, exponent, sign, many digits.
@@ -621,12 +616,7 @@ fn restore_fixed_cases() {
         c(&["RESTORE", "k", "0"]),
     ];
     let diffs = diff_sequence(&mut a, &mut b, &cases, never);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }
 
 #[test]
@@ -807,10 +797,5 @@ fn wrong_type_cases() {
         cases.push(c(cmd));
     }
     let diffs = diff_sequence(&mut a, &mut b, &cases, never);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }

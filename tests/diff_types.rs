@@ -413,12 +413,7 @@ fn fixed_cases_match_redis() {
     let mut a = RawConn::connect(ours.port);
     let mut b = RawConn::connect(redis.port);
     let diffs = run(&mut a, &mut b, &fixed_cases());
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }
 
 /// One of the given words, as bytes.
@@ -776,12 +771,7 @@ fn resp3_shapes_match_redis() {
         c(&["EXEC"]),
     ];
     let diffs = run(&mut a, &mut b, &cmds);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
 }
 
 /// Reads every message a subscriber received until the stream has been quiet for a moment.
@@ -861,12 +851,7 @@ SUNIONSTORE str nothing
         .map(|l| l.split(' ').map(|a| a.as_bytes().to_vec()).collect())
         .collect();
     let diffs = run(&mut a, &mut b, &cmds);
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diffs);
     let ev_a = drain(&mut sa);
     let ev_b = drain(&mut sb);
     assert!(ev_b.len() > 100, "{} events", ev_b.len());

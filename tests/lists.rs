@@ -7,13 +7,6 @@ use std::time::{Duration, Instant};
 
 use redis::Commands;
 
-fn conn(port: u16) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
-}
-
 /// Waits until the server reports `n` blocked clients (so a test's blocking order is the order it means).
 fn wait_blocked(port: u16, n: usize) {
     let mut c = RawConn::connect(port);

@@ -6,21 +6,6 @@ use std::collections::HashSet;
 
 use redis::Commands;
 
-fn conn(port: u16) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
-}
-
-fn encoding(c: &mut redis::Connection, key: &str) -> String {
-    redis::cmd("OBJECT")
-        .arg("ENCODING")
-        .arg(key)
-        .query(c)
-        .unwrap()
-}
-
 fn set(v: &[&str]) -> HashSet<String> {
     v.iter().map(|s| s.to_string()).collect()
 }

@@ -3,8 +3,7 @@ mod common;
 
 fn conn() -> (mini_redis::RunningServer, redis::Connection) {
     let srv = common::start_ours();
-    let client = redis::Client::open(format!("redis://127.0.0.1:{}/", srv.port)).expect("client");
-    let con = client.get_connection().expect("connect");
+    let con = common::conn(srv.port);
     (srv, con)
 }
 

@@ -10,13 +10,6 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use redis::{Connection, RedisResult, Value};
 
-fn connect(port: u16) -> Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
-}
-
 fn q<T: redis::FromRedisValue>(con: &mut Connection, args: &[&str]) -> RedisResult<T> {
     let mut c = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -39,7 +32,7 @@ fn strs(v: &[&str]) -> Vec<String> {
 #[test]
 fn zadd_options_scores_and_reads() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     assert_eq!(
         q::<i64>(&mut c, &["ZADD", "z", "1", "a", "2", "b", "3", "c"]).unwrap(),
         3
@@ -148,7 +141,7 @@ fn zadd_options_scores_and_reads() {
 #[test]
 fn ranks_ranges_and_counts() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<i64>(
         &mut c,
         &[
@@ -253,7 +246,7 @@ fn ranks_ranges_and_counts() {
 #[test]
 fn remove_ranges_and_encodings() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<i64>(
         &mut c,
         &[
@@ -315,7 +308,7 @@ fn remove_ranges_and_encodings() {
 #[test]
 fn pops_and_mpop() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<i64>(
         &mut c,
         &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"],
@@ -351,11 +344,11 @@ fn blocking_pops_wake_on_write_and_time_out() {
     let port = srv.port;
     // Woken by ZADD from another connection.
     let waiter = std::thread::spawn(move || {
-        let mut c = connect(port);
+        let mut c = conn(port);
         q::<(String, String, f64)>(&mut c, &["BZPOPMIN", "q1", "q2", "5"]).unwrap()
     });
     std::thread::sleep(Duration::from_millis(200));
-    let mut c = connect(port);
+    let mut c = conn(port);
     q::<i64>(&mut c, &["ZADD", "q2", "7", "x", "8", "y"]).unwrap();
     assert_eq!(
         waiter.join().unwrap(),
@@ -364,7 +357,7 @@ fn blocking_pops_wake_on_write_and_time_out() {
     assert_eq!(q::<i64>(&mut c, &["ZCARD", "q2"]).unwrap(), 1);
     // BZMPOP takes COUNT elements.
     let waiter = std::thread::spawn(move || {
-        let mut c = connect(port);
+        let mut c = conn(port);
         q::<(String, Vec<(String, f64)>)>(&mut c, &["BZMPOP", "5", "1", "q3", "MAX", "COUNT", "2"])
             .unwrap()
     });
@@ -379,12 +372,12 @@ fn blocking_pops_wake_on_write_and_time_out() {
     );
     // Two waiters are served first come, first served.
     let first = std::thread::spawn(move || {
-        let mut c = connect(port);
+        let mut c = conn(port);
         q::<(String, String, f64)>(&mut c, &["BZPOPMAX", "q4", "5"]).unwrap()
     });
     std::thread::sleep(Duration::from_millis(150));
     let second = std::thread::spawn(move || {
-        let mut c = connect(port);
+        let mut c = conn(port);
         q::<(String, String, f64)>(&mut c, &["BZPOPMAX", "q4", "5"]).unwrap()
     });
     std::thread::sleep(Duration::from_millis(150));
@@ -420,7 +413,7 @@ fn blocking_pops_wake_on_write_and_time_out() {
 #[test]
 fn random_members_and_scan() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     let mut add = vec!["ZADD".to_string(), "z".into()];
     for i in 0..1000 {
         add.push(i.to_string());
@@ -482,7 +475,7 @@ fn random_members_and_scan() {
 #[test]
 fn set_algebra() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<i64>(&mut c, &["ZADD", "a", "1", "x", "2", "y", "3", "z"]).unwrap();
     q::<i64>(&mut c, &["ZADD", "b", "10", "y", "20", "z", "30", "w"]).unwrap();
     assert_eq!(
@@ -553,7 +546,7 @@ fn set_algebra() {
 #[test]
 fn keyspace_events() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<()>(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]).unwrap();
     let mut sub = RawConn::connect(srv.port);
     sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
@@ -631,11 +624,11 @@ proptest! {
         static SERVER: std::sync::OnceLock<(mini_redis::RunningServer, Vec<(f64, String)>)> = std::sync::OnceLock::new();
         let (srv, model) = SERVER.get_or_init(|| {
             let srv = start_ours();
-            let mut c = connect(srv.port);
+            let mut c = conn(srv.port);
             let model = build_big(&mut c, "big", 100_000, 42);
             (srv, model)
         });
-        let mut c = connect(srv.port);
+        let mut c = conn(srv.port);
         let n = model.len() as i64;
         // By rank.
         let (mut a, mut b) = (if start < 0 { start + n } else { start }, if stop < 0 { stop + n } else { stop });
@@ -672,7 +665,7 @@ proptest! {
     fn mutations_match_model(ops in proptest::collection::vec((0u8..6, 0u32..400, -50i32..50, 0i32..40), 1..120)) {
         static SERVER: std::sync::OnceLock<mini_redis::RunningServer> = std::sync::OnceLock::new();
         let srv = SERVER.get_or_init(start_ours);
-        let mut c = connect(srv.port);
+        let mut c = conn(srv.port);
         q::<()>(&mut c, &["DEL", "m"]).unwrap();
         let mut model: BTreeMap<String, f64> = BTreeMap::new();
         let sorted = |model: &BTreeMap<String, f64>| {
@@ -735,7 +728,7 @@ proptest! {
 #[test]
 fn dump_restore_round_trip() {
     let srv = start_ours();
-    let mut c = connect(srv.port);
+    let mut c = conn(srv.port);
     q::<i64>(
         &mut c,
         &["ZADD", "small", "1.5", "a", "-2", "b", "inf", "c"],

@@ -619,9 +619,15 @@ fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<MpopArgs, CmdError> {
     })
 }
 
-/// Pops up to `count` from the first non-empty list among the keys, replying `[key, [elements]]`.
-/// Returns false (having written nothing) when every list is empty or missing.
-fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<bool, CmdError> {
+/// Pops from the first non-empty list among the keys: up to `count` elements replying `[key, [elements]]`
+/// (LMPOP), or with `None` one element replying `[key, element]` (BLPOP/BRPOP). Returns false (having written
+/// nothing) when every list is empty or missing.
+fn mpop_try(
+    ctx: &mut Ctx,
+    keys: &[Bytes],
+    left: bool,
+    count: Option<usize>,
+) -> Result<bool, CmdError> {
     let db = ctx.client.db;
     let skip_wrongtype = reprocessing(ctx);
     for key in candidate_keys(ctx, keys) {
@@ -635,12 +641,19 @@ fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<b
         if l.is_empty() {
             continue;
         }
-        let n = count.min(l.len());
         out.array(2);
         out.bulk(key);
-        out.array(n);
-        for _ in 0..n {
-            pop_into(l, left, out);
+        match count {
+            Some(count) => {
+                let n = count.min(l.len());
+                out.array(n);
+                for _ in 0..n {
+                    pop_into(l, left, out);
+                }
+            }
+            None => {
+                pop_into(l, left, out);
+            }
         }
         let empty = l.is_empty();
         after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
@@ -652,7 +665,7 @@ fn mpop_try(ctx: &mut Ctx, keys: &[Bytes], left: bool, count: usize) -> Result<b
 fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let m = parse_mpop(args, 1)?;
     let keys = &args[m.first_key..m.first_key + m.numkeys];
-    if !mpop_try(ctx, keys, m.left, m.count)? {
+    if !mpop_try(ctx, keys, m.left, Some(m.count))? {
         ctx.out.null_array();
     }
     Ok(())
@@ -690,27 +703,9 @@ fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
 fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     let deadline = parse_timeout(ctx, &args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
-    let db = ctx.client.db;
-    let skip_wrongtype = reprocessing(ctx);
-    for key in candidate_keys(ctx, keys) {
-        let out = &mut *ctx.out;
-        let l = match list_mut(ctx.store, db, key, ctx.now) {
-            Ok(Some(l)) => l,
-            Ok(None) => continue,
-            Err(_) if skip_wrongtype => continue,
-            Err(e) => return Err(e),
-        };
-        if l.is_empty() {
-            continue;
-        }
-        out.array(2);
-        out.bulk(key);
-        pop_into(l, left, out);
-        let empty = l.is_empty();
-        after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
-        return Ok(());
+    if !mpop_try(ctx, keys, left, None)? {
+        block_on(ctx, keys, deadline);
     }
-    block_on(ctx, keys, deadline);
     Ok(())
 }
 
@@ -764,7 +759,7 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let deadline = parse_timeout(ctx, &args[1])?;
     let m = parse_mpop(args, 2)?;
     let keys = &args[m.first_key..m.first_key + m.numkeys];
-    if !mpop_try(ctx, keys, m.left, m.count)? {
+    if !mpop_try(ctx, keys, m.left, Some(m.count))? {
         block_on(ctx, keys, deadline);
     }
     Ok(())

@@ -315,6 +315,33 @@ pub fn diff_by(
     diffs
 }
 
+/// Fails the test with every difference listed (the output of `diff_sequence` / `diff_by`).
+pub fn assert_no_diffs(diffs: &[String]) {
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// A `redis` crate connection to a server on 127.0.0.1.
+pub fn conn(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// OBJECT ENCODING of a key, through a `redis` crate connection.
+pub fn encoding(c: &mut redis::Connection, key: &str) -> String {
+    redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(key)
+        .query(c)
+        .unwrap()
+}
+
 /// Builds a command from string slices.
 pub fn c(args: &[&str]) -> Vec<Vec<u8>> {
     args.iter().map(|a| a.as_bytes().to_vec()).collect()
