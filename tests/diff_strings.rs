@@ -690,27 +690,10 @@ fn keyspace_events_match_redis() {
         cmd_bytes(&[b"RESTORE", b"r", b"1", &p, b"REPLACE", b"ABSTTL"]),
         c(&["SET", "done", "1"]),
     ];
-    let mut streams = Vec::new();
-    for port in [ours.port, redis.port] {
-        let mut ctl = RawConn::connect(port);
-        ctl.cmd(&c(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]));
-        let mut sub = RawConn::connect(port);
-        sub.cmd(&c(&["PSUBSCRIBE", "__key*@*__:*"]));
-        for cmd in &script {
-            ctl.cmd(cmd);
-        }
-        let mut events = Vec::new();
-        loop {
-            let m = String::from_utf8_lossy(&sub.read_reply()).to_string();
-            let end = m.contains("__keyevent@0__:set") && m.ends_with("$4\r\ndone\r\n");
-            events.push(m);
-            if end {
-                break;
-            }
-        }
-        streams.push(events);
-    }
-    assert_eq!(streams[0], streams[1]);
+    assert_eq!(
+        keyspace_event_stream(ours.port, &script),
+        keyspace_event_stream(redis.port, &script)
+    );
 }
 
 /// Extreme INCRBYFLOAT operands: long mantissas, exponents near the long double limits, subnormals, hex.

@@ -315,6 +315,27 @@ pub fn diff_by(
     diffs
 }
 
+/// Runs `script` with `notify-keyspace-events KEA` and returns every notification a pattern subscriber
+/// received, in order. The script must end with `SET done 1`, whose `set` event closes the stream.
+pub fn keyspace_event_stream(port: u16, script: &[Vec<Vec<u8>>]) -> Vec<String> {
+    let mut ctl = RawConn::connect(port);
+    ctl.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    let mut sub = RawConn::connect(port);
+    sub.cmd(&["PSUBSCRIBE", "__key*@*__:*"]);
+    for cmd in script {
+        ctl.cmd(cmd);
+    }
+    let mut events = Vec::new();
+    loop {
+        let m = String::from_utf8_lossy(&sub.read_reply()).to_string();
+        let end = m.contains("__keyevent@0__:set") && m.ends_with("$4\r\ndone\r\n");
+        events.push(m);
+        if end {
+            return events;
+        }
+    }
+}
+
 /// Fails the test with every difference listed (the output of `diff_sequence` / `diff_by`).
 pub fn assert_no_diffs(diffs: &[String]) {
     assert!(
