@@ -455,9 +455,16 @@ pub fn parse_f64(a: &[u8]) -> Option<f64> {
     if a.is_empty() || a[0].is_ascii_whitespace() || a.len() > 4096 || a.contains(&0) {
         return None;
     }
-    let mut buf = Vec::with_capacity(a.len() + 1);
-    buf.extend_from_slice(a);
-    buf.push(0);
+    // Scores are short: NUL-terminate on the stack, allocate only for long arguments.
+    let mut stack = [0u8; 64];
+    let heap: Vec<u8>;
+    let buf: &[u8] = if a.len() < stack.len() {
+        stack[..a.len()].copy_from_slice(a);
+        &stack[..=a.len()]
+    } else {
+        heap = [a, &[0]].concat();
+        &heap
+    };
     let mut end: *mut libc::c_char = std::ptr::null_mut();
     // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
     let (v, consumed, errno) = unsafe {
