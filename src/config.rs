@@ -448,6 +448,7 @@ impl Config {
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len", 512 << 20);
         self.maxclients = num(self, "maxclients", 10000).max(1) as usize;
         self.loglevel = self.get("loglevel").unwrap_or("notice").to_string();
+        crate::log::set_verbosity(&self.loglevel);
         self.notify_keyspace_events = self.get("notify-keyspace-events").unwrap_or("").to_string();
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.io_threads = num(self, "io-threads", 1).max(0) as usize;

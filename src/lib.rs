@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod glob;
 pub mod ldouble;
+pub mod log;
 pub mod persist;
 pub mod pubsub;
 pub mod resp;

@@ -34,19 +34,22 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
-    let level = match config.loglevel.as_str() {
-        "debug" => tracing::Level::DEBUG,
-        "verbose" => tracing::Level::DEBUG,
-        "warning" => tracing::Level::WARN,
-        _ => tracing::Level::INFO,
-    };
-    // Colours only on a terminal: log files and pipes get plain lines.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(ansi)
-        .init();
+    if let Err(e) = mini_redis::log::init(config.get("logfile").unwrap_or(""), &config.loglevel) {
+        eprintln!("Can't open the log file: {e}");
+        std::process::exit(1);
+    }
+    let pid = std::process::id();
+    mini_redis::log::set_role(b'C');
+    tracing::warn!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    tracing::warn!(
+        "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
+    );
+    if args.is_empty() {
+        tracing::warn!("Warning: no config file specified, using the default config. In order to specify a config file use mini-redis-server /path/to/redis.conf");
+    } else {
+        tracing::warn!("Configuration loaded");
+    }
+    mini_redis::log::set_role(b'M');
 
     // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
     let cpus = std::thread::available_parallelism()
@@ -68,15 +71,22 @@ fn main() -> anyhow::Result<()> {
             .build()?
     };
     rt.block_on(async move {
-        tracing::info!("oO0OoO0OoO0Oo mini-redis is starting oO0OoO0OoO0Oo");
+        let port = config.port;
+        let show_logo = config.get("always-show-logo") == Some("yes")
+            || mini_redis::log::to_terminal(config.get("logfile").unwrap_or(""));
         let listening = match server::Listening::bind(config).await {
             Ok(l) => l,
             Err(e) => {
-                tracing::error!("Failed listening: {e}");
+                tracing::warn!("Failed listening on port {port} (TCP), aborting: {e}");
                 std::process::exit(1);
             }
         };
-        tracing::info!("Server initialized, port {}", listening.port);
+        if show_logo {
+            mini_redis::log::raw(&mini_redis::log::logo(listening.port, pid));
+        } else {
+            tracing::info!("Running mode=standalone, port={}.", listening.port);
+        }
+        tracing::warn!("Server initialized");
         let shared = listening.shared.clone();
         let sh = shared.clone();
         tokio::spawn(async move {

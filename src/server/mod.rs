@@ -138,7 +138,7 @@ impl Listening {
     pub async fn run(self) -> ShutdownRequest {
         let shared = self.shared.clone();
         let mut rx = shared.shutdown_tx.subscribe();
-        tracing::info!("Ready to accept connections tcp");
+        tracing::info!("Ready to accept connections");
         let expiry = tokio::spawn(active_expire_task(shared.clone()));
         let mut accepts = Vec::new();
         for l in self.listeners {
