@@ -204,13 +204,19 @@ impl Store {
         if read {
             match found {
                 Some(_) => self.stats.keyspace_hits += 1,
-                None => self.stats.keyspace_misses += 1,
+                None => self.key_miss(db, key),
             }
         }
         if let (Some(i), true) = (found, touch) {
             self.dbs[db].entry_at_mut(i).lru = crate::db::lru_clock();
         }
         found
+    }
+
+    /// A read found no key: the miss counter and the `keymiss` event, as Redis's lookupKeyRead.
+    pub fn key_miss(&mut self, db: usize, key: &[u8]) {
+        self.stats.keyspace_misses += 1;
+        self.notify(notify::KEY_MISS, "keymiss", key, db);
     }
 
     /// Deletes an expired key with everything Redis does for it: counters, WATCH, `expired` event.

@@ -493,7 +493,7 @@ fn client_reply(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else if eq_ic(mode, "off") {
         ctx.client.reply_mode = ReplyMode::Off;
     } else if eq_ic(mode, "skip") {
-        if ctx.client.reply_mode == ReplyMode::On {
+        if ctx.client.reply_mode != ReplyMode::Off {
             ctx.client.reply_mode = ReplyMode::Skip;
         }
     } else {

@@ -45,6 +45,17 @@ impl From<String> for CmdError {
 
 pub type CmdResult = Result<(), CmdError>;
 
+/// Why a request was refused before its handler ran, as the bytes Redis sends: unknown names are echoed
+/// as sent, which need not be UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected(pub Vec<u8>);
+
+impl From<CmdError> for Rejected {
+    fn from(e: CmdError) -> Self {
+        Rejected(e.0.as_bytes().to_vec())
+    }
+}
+
 pub const WRONGTYPE: CmdError = CmdError(Cow::Borrowed(
     "WRONGTYPE Operation against a key holding the wrong kind of value",
 ));
@@ -218,16 +229,16 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
 }
 
 /// Resolves `args` to the command (or subcommand) to run, with Redis's error for unknown names and arity.
-pub fn resolve(args: &[Bytes]) -> Result<&'static Command, CmdError> {
+pub fn resolve(args: &[Bytes]) -> Result<&'static Command, Rejected> {
     let Some(cmd) = lookup(&args[0]) else {
-        return Err(unknown_command(args));
+        return Err(Rejected(unknown_command(args)));
     };
     // COMMAND runs bare too: a container with its own handler and no subcommand argument.
     let bare = cmd.handler.is_some() && args.len() == 1;
     if !cmd.subcommands.is_empty() && !bare {
         // A container: the subcommand decides.
         if args.len() < 2 {
-            return Err(arity_error(&cmd.name));
+            return Err(arity_error(&cmd.name).into());
         }
         let sub = format!(
             "{}|{}",
@@ -235,19 +246,15 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static Command, CmdError> {
             String::from_utf8_lossy(&args[1]).to_ascii_lowercase()
         );
         let Some(s) = cmd.subcommands.get(&sub) else {
-            return Err(CmdError::from(format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                truncate(&String::from_utf8_lossy(&args[1]), 128),
-                cmd.name.to_ascii_uppercase()
-            )));
+            return Err(Rejected(unknown_subcommand(&cmd.name, &args[1])));
         };
         if !arity_ok(s.arity, args.len()) {
-            return Err(arity_error(&s.name));
+            return Err(arity_error(&s.name).into());
         }
         return Ok(s);
     }
     if !arity_ok(cmd.arity, args.len()) {
-        return Err(arity_error(&cmd.name));
+        return Err(arity_error(&cmd.name).into());
     }
     Ok(cmd)
 }
@@ -262,36 +269,40 @@ pub fn arity_error(name: &str) -> CmdError {
     ))
 }
 
-fn truncate(s: &str, n: usize) -> &str {
-    if s.len() <= n {
-        return s;
+/// A C string's view of an argument, as Redis's `%.Ns` prints it: up to the first NUL, at most `max` bytes.
+fn c_str(b: &[u8], max: usize) -> &[u8] {
+    let b = &b[..b.len().min(max)];
+    match b.iter().position(|&c| c == 0) {
+        Some(i) => &b[..i],
+        None => b,
     }
-    let mut end = n;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
-/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, built as Redis builds it.
-pub fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut list = String::new();
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, built as Redis builds it: the bytes as
+/// sent (cut at a NUL, as C strings are), not UTF-8.
+pub fn unknown_command(args: &[Bytes]) -> Vec<u8> {
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
-        let room = 128 - list.len();
-        let s = String::from_utf8_lossy(a);
-        list.push('\'');
-        list.push_str(truncate(&s, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(c_str(a, 128 - list.len() + 1));
+        list.extend_from_slice(b"' ");
     }
-    let name = String::from_utf8_lossy(&args[0]);
-    CmdError::from(format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncate(&name, 128),
-        list
-    ))
+    let mut e = b"ERR unknown command '".to_vec();
+    e.extend_from_slice(c_str(&args[0], 128));
+    e.extend_from_slice(b"', with args beginning with: ");
+    e.extend_from_slice(&list);
+    e
+}
+
+/// `ERR unknown subcommand 'x'. Try CONFIG HELP.`, the subcommand's bytes as sent.
+fn unknown_subcommand(container: &str, sub: &[u8]) -> Vec<u8> {
+    let mut e = b"ERR unknown subcommand '".to_vec();
+    e.extend_from_slice(c_str(sub, 128));
+    e.extend_from_slice(format!("'. Try {} HELP.", container.to_ascii_uppercase()).as_bytes());
+    e
 }
 
 /// Positions of the key arguments of a command, as COMMAND GETKEYS reports them.
@@ -554,32 +565,58 @@ fn allowed_when_subscribed(name: &str) -> bool {
 }
 
 fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
+    record_error_bytes(store, out, e.0.as_bytes());
+}
+
+fn record_error_bytes(store: &mut Store, out: &mut Out, e: &[u8]) {
     store.stats.total_error_replies += 1;
-    let prefix = e.0.split(' ').next().unwrap_or("ERR");
-    match store.stats.errors.get_mut(prefix) {
+    let prefix = e.split(|&b| b == b' ').next().unwrap_or(b"ERR");
+    let prefix = String::from_utf8_lossy(prefix);
+    match store.stats.errors.get_mut(prefix.as_ref()) {
         Some(n) => *n += 1,
         None => {
-            store.stats.errors.insert(prefix.to_string(), 1);
+            store.stats.errors.insert(prefix.into_owned(), 1);
         }
     }
-    out.error(&e.0);
+    out.error_bytes(e);
 }
 
 /// Runs one request for a client: lookup, checks, MULTI queuing, the handler, statistics and reply mode.
 pub fn execute(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     let start_len = out.buf.len();
-    let skipping = client.reply_mode == ReplyMode::SkipThis;
+    let was_skipped = client.reply_mode == ReplyMode::SkipThis;
     run(store, client, out, args);
-    // As Redis checks the flags when the reply is added: CLIENT REPLY ON answers, OFF does not.
-    let suppress = skipping || client.reply_mode == ReplyMode::Off;
-    match client.reply_mode {
-        ReplyMode::SkipThis => client.reply_mode = ReplyMode::On,
-        ReplyMode::Skip => client.reply_mode = ReplyMode::SkipThis,
-        _ => {}
-    }
-    if suppress {
+    // As Redis checks the flags when the reply is added: CLIENT REPLY ON answers (it clears SKIP and OFF
+    // first), OFF does not, and a SKIP given while this command is skipped skips the next one too.
+    let suppress = match client.reply_mode {
+        ReplyMode::On => false,
+        ReplyMode::Off => true,
+        ReplyMode::SkipThis => {
+            client.reply_mode = ReplyMode::On;
+            true
+        }
+        ReplyMode::Skip => {
+            client.reply_mode = ReplyMode::SkipThis;
+            was_skipped
+        }
+    };
+    // Pub/sub confirmations are pushes, which Redis delivers whatever the reply mode (CLIENT_PUSHING).
+    if suppress && !is_subscription_command(&args[0]) {
         out.buf.truncate(start_len);
     }
+}
+
+fn is_subscription_command(name: &[u8]) -> bool {
+    [
+        &b"subscribe"[..],
+        b"unsubscribe",
+        b"psubscribe",
+        b"punsubscribe",
+        b"ssubscribe",
+        b"sunsubscribe",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
 }
 
 use crate::server::client::ReplyMode;
@@ -588,13 +625,25 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     let cmd = match resolve(args) {
         Ok(c) => c,
         Err(e) => {
-            if client.multi.is_some() {
-                client.multi_error = true;
-            }
-            if let Some(c) = lookup(&args[0]) {
+            let known = lookup(&args[0]);
+            if let Some(c) = known {
                 store.stats.commands[c.id].rejected += 1;
             }
-            record_error(store, out, &e);
+            if client.multi.is_some() {
+                client.multi_error = true;
+                // A rejected EXEC ends the transaction, as Redis's rejectCommand -> execCommandAbort.
+                if known.is_some_and(|c| c.name == "exec") {
+                    client.multi = None;
+                    client.multi_error = false;
+                    transaction::unwatch_all(store, client);
+                    let why = e.0.strip_prefix(b"ERR ").unwrap_or(&e.0);
+                    let mut abort = b"EXECABORT Transaction discarded because of: ".to_vec();
+                    abort.extend_from_slice(why);
+                    record_error_bytes(store, out, &abort);
+                    return;
+                }
+            }
+            record_error_bytes(store, out, &e.0);
             return;
         }
     };
@@ -702,15 +751,15 @@ mod tests {
         assert!(lookup(b"set").unwrap().is_write());
         assert_eq!(
             resolve(&args(&["get"])).unwrap_err().0,
-            "ERR wrong number of arguments for 'get' command"
+            b"ERR wrong number of arguments for 'get' command"
         );
         assert_eq!(
             resolve(&args(&["foo", "a", "b"])).unwrap_err().0,
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+            b"ERR unknown command 'foo', with args beginning with: 'a' 'b' "
         );
         assert_eq!(
             resolve(&args(&["config", "nope"])).unwrap_err().0,
-            "ERR unknown subcommand 'nope'. Try CONFIG HELP."
+            b"ERR unknown subcommand 'nope'. Try CONFIG HELP."
         );
         assert_eq!(
             resolve(&args(&["config", "get", "x"])).unwrap().name,

@@ -80,7 +80,7 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     for args in &queue {
         match super::resolve(args) {
             Ok(cmd) => super::call(ctx.store, ctx.client, ctx.out, cmd, args),
-            Err(e) => ctx.out.error(&e.0),
+            Err(e) => ctx.out.error_bytes(&e.0),
         }
         // A command inside EXEC may switch protocol (HELLO): later replies follow it.
         ctx.out.resp = ctx.client.resp;

@@ -113,9 +113,13 @@ impl Out {
     }
     /// An error line; `msg` carries its own code word (`ERR ...`, `WRONGTYPE ...`).
     pub fn error(&mut self, msg: &str) {
+        self.error_bytes(msg.as_bytes());
+    }
+    /// An error line of raw bytes (Redis echoes unknown command names as sent).
+    pub fn error_bytes(&mut self, msg: &[u8]) {
         self.buf.put_u8(b'-');
         // Newlines would break the protocol; Redis replaces them with spaces.
-        for &b in msg.as_bytes() {
+        for &b in msg {
             self.buf
                 .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

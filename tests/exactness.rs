@@ -1,0 +1,150 @@
+//! Differential tests for causes the independent tester found: reply modes, rejected EXEC, unknown commands
+//! echoed as raw bytes, `keymiss` events. Each sends the same bytes to redis-server 7.0 and to us.
+mod common;
+
+use std::time::Duration;
+
+use common::{encode, start_ours, start_redis, RawConn};
+
+/// Sends the whole script as one pipeline, then collects every byte that arrives until the line goes quiet
+/// (some commands send no reply at all, so replies cannot be counted).
+fn pipeline_bytes(port: u16, script: &[&[&[u8]]]) -> Vec<u8> {
+    let mut c = RawConn::connect(port);
+    let mut req = Vec::new();
+    for cmd in script {
+        req.extend(encode(cmd));
+    }
+    c.send_raw(&req);
+    let mut all = Vec::new();
+    while let Some(r) = c.read_reply_timeout(Duration::from_millis(300)) {
+        all.extend(r);
+    }
+    all
+}
+
+fn same_bytes(script: &[&[&[u8]]]) {
+    let ours = start_ours();
+    let redis = start_redis();
+    let a = pipeline_bytes(ours.port, script);
+    let b = pipeline_bytes(redis.port, script);
+    assert_eq!(
+        String::from_utf8_lossy(&a),
+        String::from_utf8_lossy(&b),
+        "script {script:?}"
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn client_reply_on_after_skip_answers() {
+    same_bytes(&[
+        &[b"CLIENT", b"REPLY", b"SKIP"],
+        &[b"CLIENT", b"REPLY", b"ON"],
+        &[b"PING"],
+        &[b"CLIENT", b"REPLY", b"SKIP"],
+        &[b"CLIENT", b"REPLY", b"SKIP"],
+        &[b"ECHO", b"skipped"],
+        &[b"ECHO", b"shown"],
+        &[b"CLIENT", b"REPLY", b"OFF"],
+        &[b"CLIENT", b"REPLY", b"SKIP"],
+        &[b"PING"],
+        &[b"CLIENT", b"REPLY", b"ON"],
+        &[b"PING"],
+    ]);
+}
+
+#[test]
+fn subscriptions_are_confirmed_with_replies_off() {
+    for hello in [&b"2"[..], b"3"] {
+        same_bytes(&[
+            // HELLO's reply carries the client id, which differs: skip it.
+            &[b"CLIENT", b"REPLY", b"SKIP"],
+            &[b"HELLO", hello],
+            &[b"CLIENT", b"SETNAME", b"x"],
+            &[b"CLIENT", b"REPLY", b"OFF"],
+            &[b"SUBSCRIBE", b"ch"],
+            &[b"PSUBSCRIBE", b"c*"],
+            &[b"UNSUBSCRIBE", b"ch"],
+            &[b"PUNSUBSCRIBE"],
+            &[b"PING"],
+        ]);
+    }
+}
+
+#[test]
+fn messages_reach_a_resp3_subscriber_with_replies_off() {
+    let ours = start_ours();
+    let mut sub = RawConn::connect(ours.port);
+    sub.cmd(&["HELLO", "3"]);
+    sub.send_raw(&encode(&["CLIENT", "REPLY", "OFF"]));
+    sub.send_raw(&encode(&["SUBSCRIBE", "news"]));
+    assert_eq!(
+        sub.read_reply(),
+        b">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+    );
+    let mut publisher = RawConn::connect(ours.port);
+    assert_eq!(publisher.cmd(&["PUBLISH", "news", "hi"]), b":1\r\n");
+    assert_eq!(
+        sub.read_reply(),
+        b">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+    );
+}
+
+#[test]
+fn rejected_exec_ends_the_transaction() {
+    same_bytes(&[
+        &[b"MULTI"],
+        &[b"SET", b"k", b"v"],
+        &[b"EXEC", b"extra"],
+        &[b"EXEC"],
+        &[b"GET", b"k"],
+        &[b"MULTI"],
+        &[b"NOSUCHCMD"],
+        &[b"EXEC"],
+    ]);
+}
+
+#[test]
+fn unknown_commands_are_echoed_as_sent() {
+    let long = [b'x'; 200];
+    same_bytes(&[
+        &[b"GET\x00x", b"a"],
+        &[b"f\xff\xfeo", b"\x01\x00b", &long],
+        &[b"nope", b"abcdefghijabcdefghijabcdefghijabcdefghij", &long[..100]],
+        &[b"CONFIG", b"no\x00pe"],
+        &[b"CONFIG", b"\xffab"],
+        &[b"OBJECT", b"wat", b"k"],
+    ]);
+}
+
+#[test]
+fn reads_of_missing_keys_publish_keymiss() {
+    let script: &[&[&[u8]]] = &[
+        &[b"GET", b"nokey"],
+        &[b"HGET", b"nohash", b"f"],
+        &[b"ZSCORE", b"nozset", b"m"],
+        &[b"LINDEX", b"nolist", b"1"],
+        &[b"EXISTS", b"nokey"],
+        &[b"SET", b"present", b"1"],
+        &[b"GET", b"present"],
+    ];
+    let events = |port: u16| {
+        let mut ctl = RawConn::connect(port);
+        ctl.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEm"]);
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&["PSUBSCRIBE", "*"]);
+        for c in script {
+            ctl.cmd(c);
+        }
+        let mut all = Vec::new();
+        while let Some(r) = sub.read_reply_timeout(Duration::from_millis(300)) {
+            all.extend(r);
+        }
+        String::from_utf8_lossy(&all).to_string()
+    };
+    let ours = start_ours();
+    let redis = start_redis();
+    let a = events(ours.port);
+    assert!(a.contains("keymiss"), "{a}");
+    assert_eq!(a, events(redis.port));
+}
