@@ -110,7 +110,11 @@ fn unknown_commands_are_echoed_as_sent() {
     same_bytes(&[
         &[b"GET\x00x", b"a"],
         &[b"f\xff\xfeo", b"\x01\x00b", &long],
-        &[b"nope", b"abcdefghijabcdefghijabcdefghijabcdefghij", &long[..100]],
+        &[
+            b"nope",
+            b"abcdefghijabcdefghijabcdefghijabcdefghij",
+            &long[..100],
+        ],
         &[b"CONFIG", b"no\x00pe"],
         &[b"CONFIG", b"\xffab"],
         &[b"OBJECT", b"wat", b"k"],
@@ -147,4 +151,65 @@ fn reads_of_missing_keys_publish_keymiss() {
     let a = events(ours.port);
     assert!(a.contains("keymiss"), "{a}");
     assert_eq!(a, events(redis.port));
+}
+
+#[test]
+fn debug_digest_protocol_and_error_match_redis() {
+    let mut script: Vec<Vec<Vec<u8>>> = Vec::new();
+    let c = |s: &str| {
+        s.split(' ')
+            .map(|a| a.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    script.push(c("DEBUG DIGEST"));
+    for s in [
+        "SET s hello",
+        "SET i 12345",
+        "RPUSH l a b 3 c",
+        "SADD st 1 2 3",
+        "SADD sx a b c",
+        "ZADD z 1.5 a 0.1 b -3 c",
+        "HSET h f v g w",
+        "EXPIRE s 100",
+        "SELECT 2",
+        "SET other 1",
+        "SELECT 0",
+    ] {
+        script.push(c(s));
+    }
+    // Table encodings too: a big set, hash and sorted set.
+    let mut sadd = c("SADD bigset");
+    let mut hset = c("HSET bighash");
+    let mut zadd = c("ZADD bigz");
+    for i in 0..300 {
+        sadd.push(format!("m{i}").into_bytes());
+        hset.push(format!("f{i}").into_bytes());
+        hset.push(format!("{}", i * 7).into_bytes());
+        zadd.push(format!("{}", i as f64 / 3.0).into_bytes());
+        zadd.push(format!("z{i}").into_bytes());
+    }
+    script.extend([sadd, hset, zadd]);
+    script.push(c("DEBUG DIGEST"));
+    script.push(c(
+        "DEBUG DIGEST-VALUE s i l st sx z h nokey bigset bighash bigz",
+    ));
+    for t in [
+        "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push",
+        "verbatim", "true", "false", "nope",
+    ] {
+        script.push(c(&format!("DEBUG PROTOCOL {t}")));
+    }
+    script.push(c("DEBUG ERROR boom"));
+    script.push(c("DEBUG NOSUCH"));
+    let ours = start_ours();
+    let redis = start_redis();
+    for resp in ["2", "3"] {
+        let mut a = RawConn::connect(ours.port);
+        let mut b = RawConn::connect(redis.port);
+        a.cmd(&["HELLO", resp]);
+        b.cmd(&["HELLO", resp]);
+        a.cmd(&["FLUSHALL"]);
+        b.cmd(&["FLUSHALL"]);
+        common::assert_no_diffs(&common::diff_sequence(&mut a, &mut b, &script, |_| false));
+    }
 }

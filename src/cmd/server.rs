@@ -642,6 +642,44 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:{lru} lru_seconds_idle:{idle}"
             ));
         }
+        ("digest", 2) => {
+            let d = crate::db::digest::of_dataset(&ctx.store.dbs);
+            ctx.out.simple(&crate::db::digest::hex(&d));
+        }
+        ("digest-value", _) => {
+            // Like Redis: no lookup, so logically expired keys still count.
+            let db = ctx.client.db;
+            ctx.out.array(args.len() - 2);
+            for k in &args[2..] {
+                let d = crate::db::digest::of_value(ctx.store.dbs[db].get(k));
+                ctx.out.simple(&crate::db::digest::hex(&d));
+            }
+        }
+        ("protocol", 3) => debug_protocol(ctx, &args[2])?,
+        ("error", 3) => {
+            return Err(CmdError::from(
+                String::from_utf8_lossy(&args[2]).into_owned(),
+            ))
+        }
+        ("change-repl-id", 2) => ctx.out.ok(),
+        ("quicklist-packed-threshold", 3) => {
+            // Accepted as Redis accepts it; our list nodes have no separate "plain" layout to switch.
+            let sz = crate::config::parse_memory(&String::from_utf8_lossy(&args[2]));
+            if !sz.is_some_and(|n| n > 0 && n < 1 << 32) {
+                return Err(CmdError::new(
+                    "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+                ));
+            }
+            ctx.out.ok();
+        }
+        ("listpack", 3) => {
+            let key = args[2].clone();
+            if ctx.peek_read(&key).is_none() {
+                return Err(super::NO_SUCH_KEY);
+            }
+            ctx.out.simple("Listpack structure printed on stdout");
+        }
+        ("jmap", 2) => ctx.out.ok(),
         ("help", _) => {
             super::connection::help_reply(
                 ctx,
@@ -664,6 +702,69 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 String::from_utf8_lossy(&args[1])
             )))
         }
+    }
+    Ok(())
+}
+
+/// DEBUG PROTOCOL: one reply of each RESP type, as Redis's debug.c sends them (RESP2 gets the fallbacks).
+fn debug_protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
+    let o = &mut *ctx.out;
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    match name.as_str() {
+        "string" => o.bulk(b"Hello World"),
+        "integer" => o.int(12345),
+        "double" => o.double(3.141),
+        "bignum" => {
+            let n = b"1234567999999999999999999999999999999";
+            if o.resp >= 3 {
+                o.raw(b"(");
+                o.raw(n);
+                o.raw(b"\r\n");
+            } else {
+                o.bulk(n);
+            }
+        }
+        "null" => o.null(),
+        "array" | "set" => {
+            if name == "set" {
+                o.set(3);
+            } else {
+                o.array(3);
+            }
+            for j in 0..3 {
+                o.int(j);
+            }
+        }
+        "map" => {
+            o.map(3);
+            for j in 0..3 {
+                o.int(j);
+                o.boolean(j == 1);
+            }
+        }
+        "attrib" => {
+            if o.resp >= 3 {
+                o.raw(b"|1\r\n");
+                o.bulk(b"key-popularity");
+                o.array(2);
+                o.bulk(b"key:123");
+                o.int(90);
+            }
+            o.bulk(b"Some real reply following the attribute");
+        }
+        "push" => {
+            if o.resp < 3 {
+                return Err(CmdError::new("ERR RESP2 is not supported by this command"));
+            }
+            o.push(2);
+            o.bulk(b"server-cpu-usage");
+            o.int(42);
+            o.bulk(b"Some real reply following the push reply");
+        }
+        "true" => o.boolean(true),
+        "false" => o.boolean(false),
+        "verbatim" => o.verbatim(b"This is a verbatim\nstring"),
+        _ => return Err(CmdError::new("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")),
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
 //! The keyspace: databases of keys -> entries (value plus expiry), random sampling, the SCAN cursor, expiry index.
+pub mod digest;
 pub mod hash;
 pub mod list;
 pub mod set;
