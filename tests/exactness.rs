@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{encode, start_ours, start_redis, RawConn};
+use common::{assert_no_diffs, c, diff_sequence, encode, start_ours, start_redis, RawConn};
 
 /// Sends the whole script as one pipeline, then collects every byte that arrives until the line goes quiet
 /// (some commands send no reply at all, so replies cannot be counted).
@@ -212,4 +212,41 @@ fn debug_digest_protocol_and_error_match_redis() {
         b.cmd(&["FLUSHALL"]);
         common::assert_no_diffs(&common::diff_sequence(&mut a, &mut b, &script, |_| false));
     }
+}
+
+#[test]
+fn command_describes_redis_whole_table() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let ordered = [
+        c(&["COMMAND", "COUNT"]),
+        c(&["COMMAND", "HELP"]),
+        c(&["COMMAND", "INFO", "get", "EVAL", "client|list", "nosuch", "XADD"]),
+        c(&["COMMAND", "DOCS", "nosuch", "client|list", "eval", "get"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "pattern"]),
+        c(&["COMMAND", "LIST", "extra"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "aclcat", "nosuch"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "module", "x"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "bogus", "x"]),
+    ];
+    // Redis lists its command table in hash order: compare these as sets.
+    let unordered = [
+        c(&["COMMAND"]),
+        c(&["COMMAND", "DOCS"]),
+        c(&["COMMAND", "LIST"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "aclcat", "keyspace"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "aclcat", "SCRIPTING"]),
+        c(&["COMMAND", "LIST", "FILTERBY", "pattern", "CLIENT|L*"]),
+    ];
+    for resp in ["2", "3"] {
+        let mut a = RawConn::connect(ours.port);
+        let mut b = RawConn::connect(redis.port);
+        a.cmd(&["HELLO", resp]);
+        b.cmd(&["HELLO", resp]);
+        let mut diffs = diff_sequence(&mut a, &mut b, &ordered, |_| false);
+        diffs.extend(diff_sequence(&mut a, &mut b, &unordered, |_| true));
+        assert_no_diffs(&diffs);
+    }
+    let mut a = RawConn::connect(ours.port);
+    assert_eq!(a.cmd(&["COMMAND", "COUNT"]), b":240\r\n");
 }

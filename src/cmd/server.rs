@@ -25,6 +25,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("command|docs", command_docs),
     ("command|list", command_list),
     ("command|getkeys", command_getkeys),
+    ("command|help", command_help),
     ("debug", debug),
     ("memory|usage", memory_usage),
     ("function|flush", flush_ok),
@@ -458,62 +459,53 @@ fn config_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 // ---- COMMAND ----
+// COMMAND describes Redis 7.0's whole command table (240 commands, 366 with subcommands), as redis-server
+// does: client libraries read it to learn arities, flags and key positions, and compare it with Redis's.
 
-fn implemented() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = super::table().commands.keys().map(|s| s.as_str()).collect();
-    v.sort_unstable();
-    v
+fn info_of(ctx: &Ctx, r: &super::meta::Replies) -> &'static [u8] {
+    if ctx.client.resp >= 3 {
+        r.info3
+    } else {
+        r.info2
+    }
 }
 
 fn command(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let names = implemented();
     let all = super::meta::all();
-    let items: Vec<&[u8]> = names
-        .iter()
-        .filter_map(|n| all.replies.get(*n))
-        .map(|r| {
-            if ctx.client.resp >= 3 {
-                r.info3
-            } else {
-                r.info2
-            }
-        })
-        .collect();
-    ctx.out.array(items.len());
-    for i in items {
-        ctx.out.raw(i);
+    let names = all.top_level();
+    ctx.out.array(names.len());
+    for n in names {
+        if let Some(r) = all.replies.get(n) {
+            ctx.out.raw(info_of(ctx, r));
+        }
     }
     Ok(())
 }
 
 fn command_count(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out.int(super::table().commands.len() as i64);
+    ctx.out.int(super::meta::all().top_level().len() as i64);
     Ok(())
 }
 
 fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut names = implemented();
-    if args.len() > 2 {
-        if args.len() == 5 && eq_ic(&args[2], "filterby") {
+    let all = super::meta::all();
+    let mut names = all.names();
+    match args.len() {
+        2 => {}
+        5 if eq_ic(&args[2], "filterby") => {
             let v = &args[4];
             if eq_ic(&args[3], "pattern") {
                 names.retain(|n| crate::glob::glob_match(v, n.as_bytes(), true));
             } else if eq_ic(&args[3], "aclcat") {
                 let cat = String::from_utf8_lossy(v).to_ascii_lowercase();
-                let all = super::meta::all();
-                names.retain(|n| {
-                    all.replies.get(*n).is_some_and(|r| {
-                        String::from_utf8_lossy(r.info2).contains(&format!("@{cat}\r\n"))
-                    })
-                });
+                names.retain(|n| all.categories.get(*n).is_some_and(|c| c.contains(&cat)));
             } else if eq_ic(&args[3], "module") {
                 names.clear();
             } else {
                 return Err(SYNTAX);
             }
-        } else {
-            return Err(SYNTAX);
         }
+        _ => return Err(SYNTAX),
     }
     ctx.out.array(names.len());
     for n in names {
@@ -530,13 +522,8 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.array(args.len() - 2);
     for a in &args[2..] {
         let name = String::from_utf8_lossy(a).to_ascii_lowercase();
-        let known = super::table().commands.contains_key(&name);
-        match all.replies.get(&name).filter(|_| known) {
-            Some(r) => ctx.out.raw(if ctx.client.resp >= 3 {
-                r.info3
-            } else {
-                r.info2
-            }),
+        match all.replies.get(&name) {
+            Some(r) => ctx.out.raw(info_of(ctx, r)),
             None => ctx.out.null(),
         }
     }
@@ -546,12 +533,11 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let all = super::meta::all();
     let names: Vec<String> = if args.len() == 2 {
-        implemented().into_iter().map(String::from).collect()
+        all.top_level().into_iter().map(String::from).collect()
     } else {
         args[2..]
             .iter()
             .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-            .filter(|n| super::table().commands.contains_key(n))
             .collect()
     };
     let items: Vec<&[u8]> = names
@@ -569,6 +555,37 @@ fn command_docs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.map(items.len());
     for i in items {
         ctx.out.raw(i);
+    }
+    Ok(())
+}
+
+fn command_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    const LINES: &[&str] = &[
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    ctx.out.array(LINES.len());
+    for l in LINES {
+        ctx.out.simple(l);
     }
     Ok(())
 }
