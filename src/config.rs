@@ -51,16 +51,17 @@ fn lookup(name: &str) -> Option<&'static (&'static str, &'static str, Kind, bool
     table::PARAMS.iter().find(|p| p.0 == name)
 }
 
-/// Redis's `memtoull`: a byte count with an optional k/kb/m/mb/g/gb unit.
+/// Redis's `memtoull`: a byte count with an optional b/k/kb/m/mb/g/gb unit.
 pub fn parse_memory(s: &str) -> Option<u64> {
     let l = s.to_ascii_lowercase();
-    let units: [(&str, u64); 6] = [
+    let units: [(&str, u64); 7] = [
         ("gb", 1 << 30),
         ("mb", 1 << 20),
         ("kb", 1 << 10),
         ("g", 1_000_000_000),
         ("m", 1_000_000),
         ("k", 1000),
+        ("b", 1),
     ];
     let (num, mul) = units
         .iter()

@@ -221,7 +221,15 @@ fn command_describes_redis_whole_table() {
     let ordered = [
         c(&["COMMAND", "COUNT"]),
         c(&["COMMAND", "HELP"]),
-        c(&["COMMAND", "INFO", "get", "EVAL", "client|list", "nosuch", "XADD"]),
+        c(&[
+            "COMMAND",
+            "INFO",
+            "get",
+            "EVAL",
+            "client|list",
+            "nosuch",
+            "XADD",
+        ]),
         c(&["COMMAND", "DOCS", "nosuch", "client|list", "eval", "get"]),
         c(&["COMMAND", "LIST", "FILTERBY", "pattern"]),
         c(&["COMMAND", "LIST", "extra"]),
@@ -249,4 +257,65 @@ fn command_describes_redis_whole_table() {
     }
     let mut a = RawConn::connect(ours.port);
     assert_eq!(a.cmd(&["COMMAND", "COUNT"]), b":240\r\n");
+}
+
+#[test]
+fn zrandmember_count_range_checked_in_redis_order() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script = [
+        c(&["ZADD", "z", "1", "a", "2", "b"]),
+        // WITHSCORES doubles the reply, so half the range is allowed: this one used to run unbounded.
+        c(&["ZRANDMEMBER", "z", "-9223372036854770000", "WITHSCORES"]),
+        c(&["ZRANDMEMBER", "z", "4611686018427387904", "WITHSCORES"]),
+        c(&["ZRANDMEMBER", "z", "-9223372036854775808", "WITHSCORES"]),
+        c(&["ZRANDMEMBER", "z", "-9223372036854775808", "bogus"]),
+        c(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
+        c(&["ZRANDMEMBER", "z", "5", "bogus"]),
+        c(&["ZRANDMEMBER", "z", "-2", "WITHSCORES"]),
+        c(&["PING"]),
+    ];
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}
+
+#[test]
+fn debug_reload_keeps_data_and_reencodes() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script = [
+        c(&["SADD", "s", "1", "2", "3", "x"]),
+        c(&["SREM", "s", "x"]),
+        c(&["RPUSH", "l", "a", "b"]),
+        c(&["ZADD", "z", "1.5", "m", "2", "n"]),
+        c(&["HSET", "h", "f", "v"]),
+        c(&["SET", "str", "12345"]),
+        c(&["PEXPIREAT", "str", "4102444800000"]),
+        c(&["SELECT", "3"]),
+        c(&["SET", "other", "db3"]),
+        c(&["SELECT", "0"]),
+        c(&["DEBUG", "DIGEST"]),
+        c(&["DEBUG", "RELOAD", "bogus"]),
+        c(&["DEBUG", "RELOAD"]),
+        c(&["DEBUG", "DIGEST"]),
+        // A set that shrank back to integers is an intset again once loaded.
+        c(&["OBJECT", "ENCODING", "s"]),
+        c(&["SMEMBERS", "s"]),
+        c(&["EXPIRETIME", "str"]),
+        c(&["SELECT", "3"]),
+        c(&["GET", "other"]),
+    ];
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    a.cmd(&["CONFIG", "SET", "save", ""]);
+    b.cmd(&["CONFIG", "SET", "save", ""]);
+    b.cmd(&["CONFIG", "SET", "dir", "/tmp"]);
+    b.cmd(&[
+        "CONFIG",
+        "SET",
+        "dbfilename",
+        &format!("reload-{}.rdb", redis.port),
+    ]);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }

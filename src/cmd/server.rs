@@ -638,6 +638,23 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
             ctx.out.ok();
         }
+        ("reload", _) => {
+            if args[2..].iter().any(|a| {
+                !["merge", "noflush", "nosave"]
+                    .iter()
+                    .any(|o| super::eq_ic(a, o))
+            }) {
+                return Err(CmdError::new(
+                    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                ));
+            }
+            if !super::dump::reload_dataset(ctx) {
+                return Err(CmdError::new("ERR Error trying to load the RDB dump"));
+            }
+            ctx.store.touch_all_watched(None);
+            tracing::info!("DB reloaded by DEBUG RELOAD");
+            ctx.out.ok();
+        }
         ("log", 3) => {
             tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
             ctx.out.ok();
@@ -682,7 +699,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ("quicklist-packed-threshold", 3) => {
             // Accepted as Redis accepts it; our list nodes have no separate "plain" layout to switch.
             let sz = crate::config::parse_memory(&String::from_utf8_lossy(&args[2]));
-            if !sz.is_some_and(|n| n > 0 && n < 1 << 32) {
+            // quicklistisSetPackedThreshold: 0 restores the default; above 4 GB less 1 MB is refused.
+            if !sz.is_some_and(|n| n <= (1 << 32) - (1 << 20)) {
                 return Err(CmdError::new(
                     "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
                 ));

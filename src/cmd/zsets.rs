@@ -1098,15 +1098,20 @@ fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     use rand::Rng;
     if args.len() >= 3 {
+        // zrandmemberCommand's order: the range of the count, the syntax, then (WITHSCORES doubles the reply)
+        // half the range.
         let l = arg_i64(&args[2])?;
-        if args.len() > 4 || (args.len() == 4 && !eq_ic(&args[3], "withscores")) {
-            return Err(SYNTAX);
-        }
-        let withscores = args.len() == 4;
         if l == i64::MIN {
             return Err(CmdError::new(
                 "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
             ));
+        }
+        if args.len() > 4 || (args.len() == 4 && !eq_ic(&args[3], "withscores")) {
+            return Err(SYNTAX);
+        }
+        let withscores = args.len() == 4;
+        if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+            return Err(CmdError::new("ERR value is out of range"));
         }
         let db = ctx.client.db;
         ctx.expire_if_needed(&args[1]);
