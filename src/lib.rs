@@ -12,6 +12,7 @@ pub mod pubsub;
 pub mod resp;
 pub mod server;
 pub mod store;
+pub mod watch;
 
 pub use config::Config;
 

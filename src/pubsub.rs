@@ -91,7 +91,7 @@ impl Registry {
         // One encoding per protocol version, shared by all subscribers.
         let mut enc: [Option<Bytes>; 2] = [None, None];
         if let Some(subs) = self.channels.get(channel) {
-            for s in subs.values() {
+            for s in subs.values().filter(|s| !s.handle.is_killed()) {
                 let slot = (s.resp >= 3) as usize;
                 let msg = enc[slot]
                     .get_or_insert_with(|| encode(s.resp, &[b"message", channel, message]))
@@ -105,7 +105,8 @@ impl Registry {
                 continue;
             }
             let mut penc: [Option<Bytes>; 2] = [None, None];
-            for s in subs.values() {
+            // A killed client's subscriptions go when its task closes; it no longer counts as a receiver.
+            for s in subs.values().filter(|s| !s.handle.is_killed()) {
                 let slot = (s.resp >= 3) as usize;
                 let msg = penc[slot]
                     .get_or_insert_with(|| encode(s.resp, &[b"pmessage", pat, channel, message]))

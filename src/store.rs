@@ -104,10 +104,7 @@ pub struct Store {
     pub clients: HashMap<u64, ClientInfo>,
     pub blocking: Blocking,
     pub pubsub: crate::pubsub::Registry,
-    /// (db, key) -> ids of clients WATCHing it.
-    pub watched: HashMap<(usize, Bytes), Vec<u64>>,
-    /// Clients whose watched keys changed: their EXEC fails.
-    pub watch_dirty: HashSet<u64>,
+    pub watch: crate::watch::Watchers,
     /// Parsed notify-keyspace-events.
     pub notify_flags: u32,
     pub rng: SmallRng,
@@ -136,8 +133,7 @@ impl Store {
             clients: HashMap::default(),
             blocking: Blocking::default(),
             pubsub: Default::default(),
-            watched: HashMap::default(),
-            watch_dirty: HashSet::default(),
+            watch: Default::default(),
             notify_flags,
             rng: SmallRng::from_entropy(),
             started: Instant::now(),
@@ -242,20 +238,38 @@ impl Store {
 
     #[inline]
     pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
-        if self.watched.is_empty() {
+        if self.watch.is_empty() {
             return;
         }
-        if let Some(ids) = self.watched.get(&(db, Bytes::copy_from_slice(key))) {
-            self.watch_dirty.extend(ids.iter().copied());
+        let exists = self.dbs[db].get(key).is_some();
+        self.watch.touch(db, key, exists);
+    }
+
+    /// WATCHes on a database about to be emptied (FLUSHDB, FLUSHALL, a reload), or on all of them: called
+    /// before the keys go, as Redis's signalFlushedDb, since a watch breaks only where its key existed.
+    pub fn flushing_watched(&mut self, db: Option<usize>) {
+        if self.watch.is_empty() {
+            return;
+        }
+        for d in 0..self.dbs.len() {
+            if db.is_none_or(|x| x == d) {
+                let keys = &self.dbs[d];
+                self.watch.touch_db(d, |k| keys.get(k).is_some(), None);
+            }
         }
     }
 
-    /// Invalidates every WATCH on a database (FLUSHDB, SWAPDB), or on all of them.
-    pub fn touch_all_watched(&mut self, db: Option<usize>) {
-        for ((d, _), ids) in &self.watched {
-            if db.is_none_or(|x| x == *d) {
-                self.watch_dirty.extend(ids.iter().copied());
-            }
+    /// WATCHes on two databases about to be swapped (SWAPDB): a watch breaks where its key exists in either.
+    pub fn swapping_watched(&mut self, a: usize, b: usize, now: i64) {
+        if self.watch.is_empty() {
+            return;
+        }
+        for (emptied, other) in [(a, b), (b, a)] {
+            let (e, o) = (&self.dbs[emptied], &self.dbs[other]);
+            let has = |k: &[u8]| o.get(k).is_some();
+            let expired = |k: &[u8]| o.get(k).is_some_and(|x| x.is_expired(now));
+            self.watch
+                .touch_db(emptied, |k| e.get(k).is_some(), Some((&has, &expired)));
         }
     }
 

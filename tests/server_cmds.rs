@@ -250,3 +250,30 @@ fn shutdown_arguments() {
     assert!(c.is_closed());
     s.wait();
 }
+
+#[test]
+fn client_kill_illegal_arguments_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["CLIENT", "KILL"][..],
+        &["CLIENT", "KILL", "id", "10", "wrong_arg"],
+        &["CLIENT", "KILL", "id", "str"],
+        &["CLIENT", "KILL", "id", "-1"],
+        &["CLIENT", "KILL", "id", "0"],
+        &["CLIENT", "KILL", "type", "wrong_type"],
+        &["CLIENT", "KILL", "user", "wrong_user"],
+        &["CLIENT", "KILL", "user", "DEFAULT"],
+        &["CLIENT", "KILL", "user", "default", "id", "999999"],
+        &["CLIENT", "KILL", "skipme", "yes_or_no"],
+        &["CLIENT", "KILL", "maxage", "10"],
+        &["CLIENT", "KILL", "1.2.3.4:5"],
+        &["CLIENT", "KILL", "addr", "1.2.3.4:5", "laddr", "x"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

@@ -90,10 +90,9 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let b = db_index(ctx, &args[2], "ERR invalid second DB index")?;
     if a != b {
         let (lo, hi) = (a.min(b), a.max(b));
+        ctx.store.swapping_watched(a, b, ctx.now);
         let (left, right) = ctx.store.dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
-        ctx.store.touch_all_watched(Some(a));
-        ctx.store.touch_all_watched(Some(b));
         ctx.store.dirty += 1;
         // Clients blocked on keys of either database may be served by what moved in.
         let keys: Vec<(usize, Bytes)> = ctx
@@ -438,7 +437,15 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 };
                 continue;
             }
-            "addr" | "laddr" | "user" | "maxage" => {}
+            // Without ACL users only `default` exists (ACLGetUserByName is case-sensitive).
+            "user" if &pair[1][..] != b"default" => {
+                return Err(CmdError::from(format!(
+                    "ERR No such user '{}'",
+                    String::from_utf8_lossy(&pair[1])
+                )));
+            }
+            // Redis 7.0 has no MAXAGE filter: a syntax error like any unknown option.
+            "addr" | "laddr" | "user" => {}
             _ => return Err(SYNTAX),
         }
         filters.push((k, pair[1].clone()));
@@ -454,10 +461,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "id" => v.parse::<u64>().ok() == Some(*id),
                 "addr" => c.addr == v,
                 "laddr" => c.laddr == v,
-                "user" => v == "default",
-                "maxage" => v
-                    .parse::<u64>()
-                    .is_ok_and(|m| c.created.elapsed().as_secs() >= m),
+                "user" => true,
                 "type" => match v.to_ascii_lowercase().as_str() {
                     "normal" => c.sub + c.psub == 0,
                     "pubsub" => c.sub + c.psub > 0,
@@ -480,8 +484,12 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn kill_client(ctx: &mut Ctx, id: u64) {
     if id == ctx.client.id {
         ctx.client.close_after_reply = true;
-    } else if let Some(c) = ctx.store.clients.get(&id) {
+    } else if let Some(c) = ctx.store.clients.remove(&id) {
+        // Gone at once, as Redis frees the client in the call: INFO, CLIENT LIST, BLPOP queues and WATCH
+        // stop seeing it now, not when its connection task gets round to closing.
         c.handle.kill();
+        ctx.store.unblock(id);
+        ctx.store.watch.unwatch_all(id);
     }
 }
 

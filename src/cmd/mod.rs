@@ -12,6 +12,7 @@ pub mod meta;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod transaction;
 pub mod zsets;
@@ -155,6 +156,7 @@ fn handlers() -> Vec<(&'static str, Handler)> {
     v.extend(lists::COMMANDS.iter().copied());
     v.extend(hashes::COMMANDS.iter().copied());
     v.extend(sets::COMMANDS.iter().copied());
+    v.extend(sort::COMMANDS.iter().copied());
     v.extend(zsets::COMMANDS.iter().copied());
     v.extend(pubsub::COMMANDS.iter().copied());
     v.extend(transaction::COMMANDS.iter().copied());

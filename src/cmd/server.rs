@@ -50,19 +50,19 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
     let db = ctx.client.db;
     ctx.store.dirty += ctx.store.dbs[db].len() as u64;
+    ctx.store.flushing_watched(Some(db));
     ctx.store.dbs[db].clear();
-    ctx.store.touch_all_watched(Some(db));
     ctx.out.ok();
     Ok(())
 }
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
+    ctx.store.flushing_watched(None);
     for db in ctx.store.dbs.iter_mut() {
         db.clear();
     }
     ctx.store.dirty += 1;
-    ctx.store.touch_all_watched(None);
     ctx.out.ok();
     Ok(())
 }
@@ -648,10 +648,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
                 ));
             }
+            // Redis empties the data set before loading: watches break where their keys existed.
+            ctx.store.flushing_watched(None);
             if !super::dump::reload_dataset(ctx) {
                 return Err(CmdError::new("ERR Error trying to load the RDB dump"));
             }
-            ctx.store.touch_all_watched(None);
             tracing::info!("DB reloaded by DEBUG RELOAD");
             ctx.out.ok();
         }
@@ -700,7 +701,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // Accepted as Redis accepts it; our list nodes have no separate "plain" layout to switch.
             let sz = crate::config::parse_memory(&String::from_utf8_lossy(&args[2]));
             // quicklistisSetPackedThreshold: 0 restores the default; above 4 GB less 1 MB is refused.
-            if !sz.is_some_and(|n| n <= (1 << 32) - (1 << 20)) {
+            if sz.is_none_or(|n| n > (1 << 32) - (1 << 20)) {
                 return Err(CmdError::new(
                     "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
                 ));
@@ -748,6 +749,8 @@ fn debug_protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
     match name.as_str() {
         "string" => o.bulk(b"Hello World"),
         "integer" => o.int(12345),
+        // Redis's sample value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
         "double" => o.double(3.141),
         "bignum" => {
             let n = b"1234567999999999999999999999999999999";

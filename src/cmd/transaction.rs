@@ -33,29 +33,17 @@ pub fn discard_state(ctx: &mut Ctx) {
 
 /// Forgets the client's WATCHed keys.
 pub fn unwatch_all(store: &mut Store, client: &mut Client) {
-    for (db, key, _) in client.watched.drain(..) {
-        let k = (db, key);
-        if let Some(ids) = store.watched.get_mut(&k) {
-            ids.retain(|&id| id != client.id);
-            if ids.is_empty() {
-                store.watched.remove(&k);
-            }
-        }
-    }
-    store.watch_dirty.remove(&client.id);
+    store.watch.unwatch_all(client.id);
 }
 
 /// True when EXEC must fail: a watched key changed, or expired since it was watched.
 fn watch_broken(ctx: &mut Ctx) -> bool {
-    if ctx.store.watch_dirty.contains(&ctx.client.id) {
+    if ctx.store.watch.is_dirty(ctx.client.id) {
         return true;
     }
-    let now = ctx.now;
-    ctx.client.watched.iter().any(|(db, key, was_expired)| {
-        !was_expired
-            && ctx.store.dbs[*db]
-                .get(key)
-                .is_some_and(|e| e.is_expired(now))
+    let (now, dbs) = (ctx.now, &ctx.store.dbs);
+    ctx.store.watch.any_expired(ctx.client.id, |db, key| {
+        dbs[db].get(key).is_some_and(|e| e.is_expired(now))
     })
 }
 
@@ -103,27 +91,15 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::new("ERR WATCH inside MULTI is not allowed"));
     }
-    let db = ctx.client.db;
-    for key in &args[1..] {
-        if ctx
-            .client
-            .watched
-            .iter()
-            .any(|(d, k, _)| *d == db && k == key)
-        {
-            continue;
+    let (db, id) = (ctx.client.db, ctx.client.id);
+    // A dirty client's EXEC fails anyway: Redis adds no watches then.
+    if !ctx.store.watch.is_dirty(id) {
+        for key in &args[1..] {
+            let expired = ctx.store.dbs[db]
+                .get(key)
+                .is_some_and(|e| e.is_expired(ctx.now));
+            ctx.store.watch.watch(id, db, key, expired);
         }
-        let expired = ctx.store.dbs[db]
-            .get(key)
-            .is_some_and(|e| e.is_expired(ctx.now));
-        // Own copies: slices would pin the client's read buffer for as long as the WATCH lasts.
-        let key = Bytes::copy_from_slice(key);
-        ctx.client.watched.push((db, key.clone(), expired));
-        ctx.store
-            .watched
-            .entry((db, key))
-            .or_default()
-            .push(ctx.client.id);
     }
     ctx.out.ok();
     Ok(())

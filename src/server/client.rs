@@ -85,6 +85,10 @@ impl ClientHandle {
         }
     }
 
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
     /// Asks the client's connection to close.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Relaxed);
@@ -107,8 +111,6 @@ pub struct Client {
     pub multi_error: bool,
     /// Running the commands of an EXEC (blocking commands do not block).
     pub in_exec: bool,
-    /// (db, key, whether it had already expired when WATCHed)
-    pub watched: Vec<(usize, Bytes, bool)>,
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
     pub reply_mode: ReplyMode,
@@ -136,7 +138,6 @@ impl Client {
             multi: None,
             multi_error: false,
             in_exec: false,
-            watched: Vec::new(),
             channels: HashSet::new(),
             patterns: HashSet::new(),
             reply_mode: ReplyMode::On,

@@ -30,12 +30,14 @@ pub fn start_ours_with(opts: &[(&str, &str)]) -> RunningServer {
 pub struct RedisServer {
     pub port: u16,
     child: Child,
+    dir: std::path::PathBuf,
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -52,6 +54,11 @@ pub fn start_redis() -> RedisServer {
 pub fn start_redis_with(extra: &[&str]) -> RedisServer {
     for _ in 0..5 {
         let port = free_port();
+        // A directory of its own: a dump.rdb another test's server saved (DEBUG RELOAD, SAVE) must not be
+        // loaded by this one at start.
+        let dir =
+            std::env::temp_dir().join(format!("mini-redis-test-{}-{port}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
         let mut cmd = Command::new("redis-server");
         cmd.args([
             "--port",
@@ -65,7 +72,7 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
             "--enable-debug-command",
             "yes",
             "--dir",
-            &std::env::temp_dir().display().to_string(),
+            &dir.display().to_string(),
         ])
         .args(extra)
         .stdout(Stdio::null())
@@ -73,7 +80,7 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
         let child = cmd.spawn().expect(
             "redis-server must be installed for differential tests (apt-get install redis-server)",
         );
-        let mut srv = RedisServer { port, child };
+        let mut srv = RedisServer { port, child, dir };
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(5) {
             if let Ok(mut c) = RawConn::try_connect(port) {

@@ -1,0 +1,325 @@
+//! SORT and SORT_RO: sorting a list, set or sorted set by its elements or by external keys (BY, GET patterns),
+//! with LIMIT, ASC/DESC, ALPHA and STORE, in the order of checks of Redis's sort.c.
+use std::cmp::Ordering;
+
+use bytes::Bytes;
+
+use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
+use crate::db::list::List;
+use crate::db::Value;
+
+pub static COMMANDS: &[(&str, Handler)] = &[("sort", sort), ("sort_ro", sort_ro)];
+
+fn sort(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    sort_generic(ctx, args, false)
+}
+
+fn sort_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    sort_generic(ctx, args, true)
+}
+
+/// One element being sorted, with what it sorts by.
+struct Item {
+    obj: Vec<u8>,
+    score: f64,
+    /// The BY value for ALPHA sorting by pattern; None when its key or field is missing.
+    cmp: Option<Vec<u8>>,
+}
+
+/// The bytes a C string function sees: up to the first NUL (patterns are searched with strchr/strstr).
+fn cstr(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(i) => &b[..i],
+        None => b,
+    }
+}
+
+/// Redis's lookupKeyByPattern: `#` is the element itself; the first `*` is replaced by the element; a `->field`
+/// suffix reads that field of a hash, otherwise the key must hold a string. None for a missing key or field,
+/// another type, or a pattern without `*`.
+fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<u8>> {
+    let c = cstr(pattern);
+    if c == b"#" {
+        return Some(subst.to_vec());
+    }
+    let star = c.iter().position(|&b| b == b'*')?;
+    // The field part: "->" found after the star, with at least one byte (not NUL) after it.
+    let field_at = c[star + 1..]
+        .windows(2)
+        .position(|w| w == b"->")
+        .map(|i| star + 1 + i)
+        .filter(|&f| f + 2 < c.len());
+    let (postfix_end, field) = match field_at {
+        Some(f) => (f, Some(&pattern[f + 2..])),
+        None => (pattern.len(), None),
+    };
+    let mut key = Vec::with_capacity(pattern.len() + subst.len());
+    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(subst);
+    key.extend_from_slice(&pattern[star + 1..postfix_end]);
+    let e = ctx.lookup_read(&key)?;
+    match (field, &e.value) {
+        (Some(f), Value::Hash(h)) => h.get(f).map(|v| v.to_vec()),
+        (None, v) if v.is_string() => v.as_bytes().map(|b| b.into_owned()),
+        _ => None,
+    }
+}
+
+/// The score of a BY value as sort.c reads it: C strtod up to the first NUL (leading spaces skipped, an empty
+/// string is 0); None when bytes are left over, on ERANGE or NaN.
+fn sort_score(v: &[u8]) -> Option<f64> {
+    let mut buf = cstr(v).to_vec();
+    buf.push(0);
+    let mut end: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
+    let (score, consumed, errno) = unsafe {
+        *libc::__errno_location() = 0;
+        let s = libc::strtod(buf.as_ptr() as *const libc::c_char, &mut end);
+        let consumed = end.offset_from(buf.as_ptr() as *const libc::c_char) as usize;
+        (s, consumed, *libc::__errno_location())
+    };
+    if consumed != buf.len() - 1 || errno == libc::ERANGE || score.is_nan() {
+        return None;
+    }
+    Some(score)
+}
+
+/// strcmp: what strcoll does in the C locale, stopping at a NUL.
+fn collate(a: &[u8], b: &[u8]) -> Ordering {
+    cstr(a).cmp(cstr(b))
+}
+
+fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
+    let mut desc = false;
+    let mut alpha = false;
+    let (mut limit_start, mut limit_count) = (0i64, -1i64);
+    let mut dontsort = false;
+    let mut sortby: Option<&[u8]> = None;
+    let mut store: Option<&[u8]> = None;
+    let mut gets: Vec<&[u8]> = Vec::new();
+    let mut j = 2;
+    while j < args.len() {
+        let left = args.len() - j - 1;
+        let a = &args[j];
+        if eq_ic(a, "asc") {
+            desc = false;
+        } else if eq_ic(a, "desc") {
+            desc = true;
+        } else if eq_ic(a, "alpha") {
+            alpha = true;
+        } else if eq_ic(a, "limit") && left >= 2 {
+            limit_start = arg_i64(&args[j + 1])?;
+            limit_count = arg_i64(&args[j + 2])?;
+            j += 2;
+        } else if !readonly && eq_ic(a, "store") && left >= 1 {
+            store = Some(&args[j + 1]);
+            j += 1;
+        } else if eq_ic(a, "by") && left >= 1 {
+            sortby = Some(&args[j + 1]);
+            // A constant BY pattern means "don't sort": no weights to look up.
+            if !cstr(&args[j + 1]).contains(&b'*') {
+                dontsort = true;
+            }
+            j += 1;
+        } else if eq_ic(a, "get") && left >= 1 {
+            gets.push(&args[j + 1]);
+            j += 1;
+        } else {
+            return Err(SYNTAX);
+        }
+        j += 1;
+    }
+
+    let db = ctx.client.db;
+    let idx = ctx.read_index(&args[1]);
+    let kind = match idx.map(|i| &ctx.store.dbs[db].entry_at(i).value) {
+        None | Some(Value::List(_)) => 'l',
+        Some(Value::Set(_)) => 's',
+        Some(Value::ZSet(_)) => 'z',
+        Some(_) => return Err(WRONGTYPE),
+    };
+    // An unsorted set would come out in hash order: with STORE the result must be the same everywhere (the
+    // AOF, replicas), so it is sorted as strings.
+    if dontsort && kind == 's' && store.is_some() {
+        dontsort = false;
+        alpha = true;
+        sortby = None;
+    }
+    let len = match idx.map(|i| &mut ctx.store.dbs[db].entry_at_mut(i).value) {
+        Some(Value::List(l)) => l.len(),
+        Some(Value::Set(s)) => s.len(),
+        Some(Value::ZSet(z)) => {
+            // Redis converts the sorted set to a skiplist for SORT, and it stays one.
+            z.convert_to_big();
+            z.len()
+        }
+        _ => 0,
+    } as i64;
+
+    // LIMIT clamped to the object's size, as sort.c does, so no client number sizes the work.
+    let mut start = limit_start.clamp(0, len);
+    let count = limit_count.clamp(-1, len);
+    let mut end = if count < 0 {
+        len - 1
+    } else {
+        start + count - 1
+    };
+    if start >= len {
+        start = len - 1;
+        end = len - 2;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    let ranged = (kind == 'l' || kind == 'z') && dontsort;
+    let mut items: Vec<Item> = Vec::new();
+    let item = |obj: Vec<u8>| Item {
+        obj,
+        score: 0.0,
+        cmp: None,
+    };
+    match idx.map(|i| &ctx.store.dbs[db].entry_at(i).value) {
+        Some(Value::List(l)) if ranged && end >= start => {
+            let (s, e) = (start as usize, end as usize);
+            let n = e - s + 1;
+            if desc {
+                let from = l.len() - s;
+                items.extend(l.iter().take(from).rev().take(n).map(|b| item(b.to_vec())));
+            } else {
+                items.extend(l.range(s, e).map(|b| item(b.to_vec())));
+            }
+            end -= start;
+            start = 0;
+        }
+        // An empty range of an unsorted list: nothing to load.
+        Some(Value::List(_)) if ranged => {}
+        Some(Value::List(l)) => items.extend(l.iter().map(|b| item(b.to_vec()))),
+        Some(Value::Set(s)) => items.extend(s.iter().map(|e| item(e.to_vec()))),
+        Some(Value::ZSet(z)) if ranged => {
+            if end >= start {
+                let n = (end - start + 1) as usize;
+                let (s, zl) = (start as usize, z.len());
+                // Ranks counted from the tail when descending.
+                let (from, to) = if desc {
+                    (zl - s - n, zl - s)
+                } else {
+                    (s, s + n)
+                };
+                z.for_range(from, to, desc, |m, _| items.push(item(m.to_vec())));
+            }
+            end -= start;
+            start = 0;
+        }
+        Some(Value::ZSet(z)) => z.for_each(|m, _| items.push(item(m.to_vec()))),
+        _ => {}
+    }
+
+    let mut conversion_error = false;
+    if !dontsort {
+        for it in items.iter_mut() {
+            let by = match sortby {
+                Some(p) => match lookup_by_pattern(ctx, p, &it.obj) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None => it.obj.clone(),
+            };
+            if alpha {
+                if sortby.is_some() {
+                    it.cmp = Some(by);
+                }
+            } else {
+                match sort_score(&by) {
+                    Some(s) => it.score = s,
+                    None => conversion_error = true,
+                }
+            }
+        }
+        let by_pattern = sortby.is_some();
+        let storing = store.is_some();
+        // A stable sort, as glibc's qsort (a merge sort) is: equal BY values keep the element order.
+        items.sort_by(|a, b| {
+            let c = if !alpha {
+                a.score
+                    .partial_cmp(&b.score)
+                    .unwrap_or(Ordering::Equal)
+                    .then_with(|| a.obj.cmp(&b.obj))
+            } else if by_pattern {
+                match (&a.cmp, &b.cmp) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => Ordering::Less,
+                    (Some(_), None) => Ordering::Greater,
+                    (Some(x), Some(y)) if storing => x.cmp(y),
+                    (Some(x), Some(y)) => collate(x, y),
+                }
+            } else if storing {
+                a.obj.cmp(&b.obj)
+            } else {
+                collate(&a.obj, &b.obj)
+            };
+            if desc {
+                c.reverse()
+            } else {
+                c
+            }
+        });
+    }
+
+    if conversion_error {
+        return Err(CmdError::new(
+            "ERR One or more scores can't be converted into double",
+        ));
+    }
+    let rows = (end - start + 1).max(0) as usize;
+    let outputlen = if gets.is_empty() {
+        rows
+    } else {
+        gets.len() * rows
+    };
+    let selected = if rows > 0 {
+        &items[start as usize..=end as usize]
+    } else {
+        &items[..0]
+    };
+    match store {
+        None => {
+            ctx.out.array(outputlen);
+            for it in selected {
+                if gets.is_empty() {
+                    ctx.out.bulk(&it.obj);
+                }
+                for g in &gets {
+                    match lookup_by_pattern(ctx, g, &it.obj) {
+                        Some(v) => ctx.out.bulk(&v),
+                        None => ctx.out.null(),
+                    }
+                }
+            }
+        }
+        Some(dst) => {
+            let mut out: Vec<Vec<u8>> = Vec::with_capacity(outputlen);
+            for it in selected {
+                if gets.is_empty() {
+                    out.push(it.obj.clone());
+                }
+                for g in &gets {
+                    out.push(lookup_by_pattern(ctx, g, &it.obj).unwrap_or_default());
+                }
+            }
+            ctx.expire_if_needed(dst);
+            if outputlen > 0 {
+                ctx.db()
+                    .set(dst, Value::List(Box::new(List::from_vec(out))));
+                ctx.modified(dst);
+                // Redis counts every stored element as a change.
+                ctx.store.dirty += outputlen as u64 - 1;
+                ctx.notify(notify::LIST, "sortstore", dst);
+            } else if ctx.db().remove(dst).is_some() {
+                ctx.modified(dst);
+                ctx.notify(notify::GENERIC, "del", dst);
+            }
+            ctx.out.int(outputlen as i64);
+        }
+    }
+    Ok(())
+}
