@@ -103,6 +103,8 @@ pub struct Store {
     pub dirty: u64,
     pub clients: HashMap<u64, ClientInfo>,
     pub blocking: Blocking,
+    /// Clients in MONITOR mode, in the order they entered it.
+    pub monitors: Vec<u64>,
     pub pubsub: crate::pubsub::Registry,
     pub watch: crate::watch::Watchers,
     /// Parsed notify-keyspace-events.
@@ -132,6 +134,7 @@ impl Store {
             dirty: 0,
             clients: HashMap::default(),
             blocking: Blocking::default(),
+            monitors: Vec::new(),
             pubsub: Default::default(),
             watch: Default::default(),
             notify_flags,

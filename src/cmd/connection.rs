@@ -9,6 +9,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("echo", echo),
     ("quit", quit),
     ("reset", reset),
+    ("monitor", monitor),
     ("select", select),
     ("swapdb", swapdb),
     ("hello", hello),
@@ -57,6 +58,8 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     super::transaction::discard_state(ctx);
     super::pubsub::unsubscribe_all(ctx);
+    leave_monitor(ctx.store, ctx.client.id);
+    ctx.client.monitor = false;
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;
@@ -67,6 +70,29 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.out.resp = 2;
     ctx.out.simple("RESET");
     Ok(())
+}
+
+/// MONITOR: from now on the client is sent every command the server runs (see `dispatch::feed_monitors`).
+fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    // Inside EXEC a client expects one reply per command (Redis's CLIENT_DENY_BLOCKING).
+    if ctx.client.in_exec {
+        return Err(CmdError::new(
+            "ERR MONITOR isn't allowed for DENY BLOCKING client",
+        ));
+    }
+    // A second MONITOR is ignored, without a reply.
+    if ctx.client.monitor {
+        return Ok(());
+    }
+    ctx.client.monitor = true;
+    ctx.store.monitors.push(ctx.client.id);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Takes a client out of the MONITOR list (RESET, disconnect, CLIENT KILL).
+pub fn leave_monitor(store: &mut crate::store::Store, id: u64) {
+    store.monitors.retain(|&m| m != id);
 }
 
 /// Parses a database index, with Redis's errors.
@@ -490,6 +516,7 @@ fn kill_client(ctx: &mut Ctx, id: u64) {
         c.handle.kill();
         ctx.store.unblock(id);
         ctx.store.watch.unwatch_all(id);
+        leave_monitor(ctx.store, id);
     }
 }
 

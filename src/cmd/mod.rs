@@ -733,6 +733,75 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);
     }
+    // After the command, as Redis 7.0's call(): inside EXEC the queued commands come before EXEC itself.
+    // Administrative commands are considered too dangerous to be shown.
+    if !store.monitors.is_empty() && !cmd.has(flags::ADMIN) {
+        feed_monitors(store, client, args);
+    }
+}
+
+/// Sends one command line to every MONITOR client: `+<sec>.<usec> [<db> <addr>] "arg" ...`, as Redis's
+/// replicationFeedMonitors, with passwords redacted as its commands redact them.
+fn feed_monitors(store: &mut Store, client: &Client, args: &[Bytes]) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut line = format!(
+        "+{}.{:06} [{} {}] ",
+        now.as_secs(),
+        now.subsec_micros(),
+        client.db,
+        client.addr
+    )
+    .into_bytes();
+    let redacted = redacted_args(args);
+    for (j, a) in args.iter().enumerate() {
+        if j > 0 {
+            line.push(b' ');
+        }
+        if redacted.contains(&j) {
+            line.extend_from_slice(b"\"(redacted)\"");
+        } else {
+            crate::resp::encode::repr_into(&mut line, a);
+        }
+    }
+    line.extend_from_slice(b"\r\n");
+    let line = Bytes::from(line);
+    let now_ms = now_ms();
+    for id in &store.monitors {
+        if let Some(c) = store.clients.get(id) {
+            // Monitors are normal-class clients in Redis: no output buffer limit by default.
+            c.handle.send(line.clone(), None, now_ms);
+        }
+    }
+}
+
+/// Which arguments Redis hides from MONITOR: AUTH's, and HELLO's AUTH username and password once the protocol
+/// version is valid (HELLO redacts while it parses its options).
+fn redacted_args(args: &[Bytes]) -> Vec<usize> {
+    if eq_ic(&args[0], "auth") {
+        return (1..args.len()).collect();
+    }
+    if !eq_ic(&args[0], "hello") || args.len() < 2 {
+        return Vec::new();
+    }
+    if !matches!(crate::resp::parse::parse_i64(&args[1]), Some(2..=3)) {
+        return Vec::new();
+    }
+    let mut v = Vec::new();
+    let mut j = 2;
+    while j < args.len() {
+        let more = args.len() - j - 1;
+        if eq_ic(&args[j], "auth") && more >= 2 {
+            v.extend([j + 1, j + 2]);
+            j += 3;
+        } else if eq_ic(&args[j], "setname") && more >= 1 {
+            j += 2;
+        } else {
+            break;
+        }
+    }
+    v
 }
 
 #[cfg(test)]

@@ -125,6 +125,8 @@ pub struct Client {
     pub created: Instant,
     pub last_cmd: String,
     pub no_evict: bool,
+    /// In MONITOR mode: every command other clients run is sent to it.
+    pub monitor: bool,
 }
 
 impl Client {
@@ -150,6 +152,7 @@ impl Client {
             created: Instant::now(),
             last_cmd: "NULL".into(),
             no_evict: false,
+            monitor: false,
         }
     }
 

@@ -280,16 +280,20 @@ fn info_of(c: &Client, qbuf: usize) -> ClientInfo {
     }
 }
 
+/// CLIENT LIST's flags, in the order of Redis's catClientInfoString.
 fn flags_of(c: &Client) -> String {
     let mut f = String::new();
-    if c.block.is_some() {
-        f.push('b');
+    if c.monitor {
+        f.push('O');
     }
     if c.subscribed() {
         f.push('P');
     }
     if c.multi.is_some() {
         f.push('x');
+    }
+    if c.block.is_some() {
+        f.push('b');
     }
     if c.no_evict {
         f.push('e');
@@ -315,7 +319,13 @@ fn refresh_info(info: &mut ClientInfo, c: &Client, qbuf: usize) {
     info.multi = c.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1);
     info.qbuf = qbuf;
     info.no_evict = c.no_evict;
-    if c.block.is_some() || c.subscribed() || c.multi.is_some() || c.no_evict || info.flags != "N" {
+    if c.block.is_some()
+        || c.subscribed()
+        || c.multi.is_some()
+        || c.no_evict
+        || c.monitor
+        || info.flags != "N"
+    {
         info.flags = flags_of(c);
     }
 }
@@ -391,6 +401,7 @@ fn cleanup(shared: &Shared, client: &mut Client) {
     let mut store = shared.store.lock();
     store.unblock(client.id);
     store.clients.remove(&client.id);
+    crate::cmd::connection::leave_monitor(&mut store, client.id);
     for ch in client.channels.drain() {
         store.pubsub.unsubscribe(&ch, client.id);
     }
