@@ -91,6 +91,9 @@ pub struct Config {
     pub active_expire_effort: u32,
     /// pubsub class of client-output-buffer-limit: hard bytes, soft bytes, soft seconds.
     pub pubsub_limit: (u64, u64, u64),
+    /// latency-tracking and latency-tracking-info-percentiles (INFO latencystats).
+    pub latency_tracking: bool,
+    pub latency_percentiles: Vec<f64>,
     pub io_threads: usize,
     /// Encoding thresholds, read on every write to a hash, set or sorted set.
     pub hash_max_listpack_entries: usize,
@@ -125,6 +128,8 @@ impl Default for Config {
             notify_keyspace_events: String::new(),
             active_expire_effort: 1,
             pubsub_limit: (32 << 20, 8 << 20, 60),
+            latency_tracking: true,
+            latency_percentiles: vec![50.0, 99.0, 99.9],
             io_threads: 0,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
@@ -372,6 +377,30 @@ impl Config {
                 }
                 Ok(words.join(" "))
             }
+            "latency-tracking-info-percentiles" => {
+                let mut v = Vec::new();
+                for w in value.split_whitespace() {
+                    // Rust's float syntax, less NaN: string2d's but for hex floats (config must not
+                    // import cmd/, where the strtod parser lives).
+                    let p = w
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| !p.is_nan())
+                        .ok_or_else(|| {
+                            SetError::Invalid(
+                                "Invalid latency-tracking-info-percentiles parameters".into(),
+                            )
+                        })?;
+                    if !(0.0..=100.0).contains(&p) {
+                        return Err(SetError::Invalid(
+                            "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                                .into(),
+                        ));
+                    }
+                    v.push(crate::latency::fmt_percentile(p));
+                }
+                Ok(v.join(" "))
+            }
             "notify-keyspace-events" => {
                 if value.chars().all(|c| "gxe$lshzAKEtmdn".contains(c)) {
                     Ok(normalize_notify(value))
@@ -452,6 +481,13 @@ impl Config {
         crate::log::set_verbosity(&self.loglevel);
         self.notify_keyspace_events = self.get("notify-keyspace-events").unwrap_or("").to_string();
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
+        self.latency_tracking = self.get("latency-tracking") != Some("no");
+        self.latency_percentiles = self
+            .get("latency-tracking-info-percentiles")
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
         self.io_threads = num(self, "io-threads", 1).max(0) as usize;
         let size = |c: &Config, n: &str, d: i64| num(c, n, d).max(0) as usize;
         self.hash_max_listpack_entries = size(self, "hash-max-listpack-entries", 512);

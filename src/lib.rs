@@ -5,6 +5,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod glob;
+pub mod latency;
 pub mod ldouble;
 pub mod log;
 pub mod persist;

@@ -39,6 +39,20 @@ pub struct Stats {
     pub commands: Vec<CmdStat>,
     /// Error prefix (ERR, WRONGTYPE...) -> count.
     pub errors: HashMap<String, u64>,
+    /// Per command id, once it ran with latency-tracking on (INFO latencystats).
+    pub latency: Vec<Option<Box<crate::latency::Histogram>>>,
+}
+
+impl Stats {
+    /// Adds one run of command `id` to its latency histogram (Redis records nanoseconds).
+    pub fn record_latency(&mut self, id: usize, usec: u64) {
+        if self.latency.len() <= id {
+            self.latency.resize_with(id + 1, || None);
+        }
+        self.latency[id]
+            .get_or_insert_with(Default::default)
+            .record(usec.saturating_mul(1000).min(i64::MAX as u64) as i64);
+    }
 }
 
 #[derive(Default, Debug, Clone, Copy)]

@@ -277,3 +277,68 @@ fn client_kill_illegal_arguments_as_redis() {
     let mut b = RawConn::connect(redis.port);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+#[test]
+fn latencystats_follow_config() {
+    let s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    let stats = |c: &mut RawConn| text(c.cmd(&["INFO", "latencystats"]));
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    c.cmd(&["CONFIG", "SET", "latency-tracking", "no"]);
+    c.cmd(&["SET", "a", "b"]);
+    assert!(!stats(&mut c).contains("latency_percentiles_usec_set:"));
+    c.cmd(&["CONFIG", "SET", "latency-tracking", "yes"]);
+    c.cmd(&["SET", "a", "b"]);
+    c.cmd(&["CLIENT", "ID"]);
+    let s1 = stats(&mut c);
+    assert!(s1.starts_with("$"), "{s1}");
+    let line = s1
+        .lines()
+        .find(|l| l.starts_with("latency_percentiles_usec_set:"))
+        .unwrap_or_else(|| panic!("{s1}"));
+    let parts: Vec<&str> = line.split(':').nth(1).unwrap().split(',').collect();
+    assert_eq!(parts.len(), 3, "{line}");
+    assert!(
+        parts[0].starts_with("p50=")
+            && parts[1].starts_with("p99=")
+            && parts[2].starts_with("p99.9=")
+    );
+    assert!(
+        s1.contains("latency_percentiles_usec_client|id:p50="),
+        "{s1}"
+    );
+    assert_eq!(
+        c.cmd(&[
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "0.0 50.0 100.0"
+        ]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        text(c.cmd(&["CONFIG", "GET", "latency-tracking-info-percentiles"])),
+        "*2\r\n$33\r\nlatency-tracking-info-percentiles\r\n$8\r\n0 50 100\r\n"
+    );
+    assert!(stats(&mut c).contains("latency_percentiles_usec_set:p0="));
+    assert_eq!(
+        text(c.cmd(&["CONFIG", "SET", "latency-tracking-info-percentiles", "10.0 50.0 101.0"])),
+        "-ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles') - latency-tracking-info-percentiles parameters should sit between [0.0,100.0]\r\n"
+    );
+    assert_eq!(
+        text(c.cmd(&["CONFIG", "SET", "latency-tracking-info-percentiles", "10.0 a"])),
+        "-ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles') - Invalid latency-tracking-info-percentiles parameters\r\n"
+    );
+    // DEBUG SLEEP 0.05 shows as at least 50 ms at p50.
+    c.cmd(&["CONFIG", "SET", "latency-tracking-info-percentiles", "50"]);
+    c.cmd(&["DEBUG", "SLEEP", "0.05"]);
+    let s2 = stats(&mut c);
+    let p50: f64 = s2
+        .lines()
+        .find_map(|l| l.strip_prefix("latency_percentiles_usec_debug:p50="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{s2}"));
+    assert!(p50 >= 50000.0, "{s2}");
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    assert!(!stats(&mut c).contains("latency_percentiles_usec_set:"));
+}

@@ -729,6 +729,9 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     let cs = &mut st.commands[cmd.id];
     cs.calls += 1;
     cs.usec += elapsed;
+    if store.config.latency_tracking {
+        store.stats.record_latency(cmd.id, elapsed);
+    }
     if let Err(e) = r {
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);

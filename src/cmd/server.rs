@@ -301,7 +301,32 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                 );
             }
         }
-        "latencystats" => o.push_str("# Latencystats\r\n"),
+        "latencystats" => {
+            o.push_str("# Latencystats\r\n");
+            if s.config.latency_tracking {
+                let names = &super::table().names;
+                let mut rows: Vec<(&String, &crate::latency::Histogram)> = s
+                    .stats
+                    .latency
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(id, h)| Some((&names[id], h.as_deref()?)))
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, h) in rows {
+                    let ps: Vec<String> = s
+                        .config
+                        .latency_percentiles
+                        .iter()
+                        .map(|&p| {
+                            let v = h.value_at_percentile(p) as f64 / 1000.0;
+                            format!("p{}={v:.3}", crate::latency::fmt_percentile(p))
+                        })
+                        .collect();
+                    let _ = write!(o, "latency_percentiles_usec_{name}:{}\r\n", ps.join(","));
+                }
+            }
+        }
         _ => return None,
     }
     Some(o)

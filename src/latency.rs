@@ -1,0 +1,103 @@
+//! Per-command latency histograms for INFO latencystats: the bucketing of HdrHistogram_c as Redis configures it
+//! (1 ns to 1 s, 2 significant digits), so percentiles are reported with the same resolution Redis has.
+
+/// Values below this many units are kept exactly; above, 2 significant digits (HdrHistogram's
+/// sub_bucket_count = 2^ceil(log2(2 * 10^2))).
+const SUB_BUCKET_COUNT_MAGNITUDE: u32 = 8;
+const SUB_BUCKET_HALF_COUNT_MAGNITUDE: u32 = SUB_BUCKET_COUNT_MAGNITUDE - 1;
+const SUB_BUCKET_COUNT: i64 = 1 << SUB_BUCKET_COUNT_MAGNITUDE;
+const SUB_BUCKET_HALF_COUNT: i64 = SUB_BUCKET_COUNT / 2;
+const SUB_BUCKET_MASK: i64 = SUB_BUCKET_COUNT - 1;
+const MIN_VALUE: i64 = 1;
+const MAX_VALUE: i64 = 1_000_000_000;
+
+/// A sparse HdrHistogram: counts by HdrHistogram's counts index, in index (= value) order.
+#[derive(Default, Debug, Clone)]
+pub struct Histogram {
+    counts: std::collections::BTreeMap<u32, u64>,
+    total: u64,
+}
+
+fn bucket_index(v: i64) -> i64 {
+    let pow2ceiling = 64 - (v | SUB_BUCKET_MASK).leading_zeros() as i64;
+    pow2ceiling - (SUB_BUCKET_HALF_COUNT_MAGNITUDE as i64 + 1)
+}
+
+fn counts_index(v: i64) -> u32 {
+    let b = bucket_index(v);
+    let sub = v >> b;
+    (((b + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (sub - SUB_BUCKET_HALF_COUNT)) as u32
+}
+
+fn value_at_index(index: u32) -> i64 {
+    let index = index as i64;
+    let mut b = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1;
+    let mut sub = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT;
+    if b < 0 {
+        sub -= SUB_BUCKET_HALF_COUNT;
+        b = 0;
+    }
+    sub << b
+}
+
+/// The largest value counted in the same bucket as `v` (hdr's highest_equivalent_value).
+fn highest_equivalent(v: i64) -> i64 {
+    let b = bucket_index(v);
+    let sub = v >> b;
+    let adjusted = if sub >= SUB_BUCKET_COUNT { b + 1 } else { b };
+    let lowest = sub << b;
+    lowest + (1i64 << adjusted) - 1
+}
+
+impl Histogram {
+    /// Records a duration in nanoseconds, clamped to Redis's range.
+    pub fn record(&mut self, ns: i64) {
+        let v = ns.clamp(MIN_VALUE, MAX_VALUE);
+        *self.counts.entry(counts_index(v)).or_default() += 1;
+        self.total += 1;
+    }
+
+    /// hdr_value_at_percentile as Redis's bundled HdrHistogram_c computes it.
+    pub fn value_at_percentile(&self, percentile: f64) -> i64 {
+        let p = percentile.min(100.0);
+        let want = (((p / 100.0) * self.total as f64) + 0.5) as u64;
+        let want = want.max(1);
+        let mut seen = 0;
+        for (&i, &c) in &self.counts {
+            seen += c;
+            if seen >= want {
+                return highest_equivalent(value_at_index(i));
+            }
+        }
+        0
+    }
+}
+
+/// A percentile as Redis prints it in INFO and CONFIG GET: `%f` with trailing zeros (and a bare dot) removed.
+pub fn fmt_percentile(p: f64) -> String {
+    let s = format!("{p:.6}");
+    let s = s.trim_end_matches('0');
+    s.trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_values_exact_large_ones_at_two_digits() {
+        let mut h = Histogram::default();
+        h.record(1000);
+        assert_eq!(h.value_at_percentile(50.0), 1003);
+        let mut h = Histogram::default();
+        h.record(100);
+        assert_eq!(h.value_at_percentile(99.9), 100);
+        let mut h = Histogram::default();
+        h.record(50_000_000);
+        let v = h.value_at_percentile(50.0);
+        assert!((50_000_000..50_400_000).contains(&v), "{v}");
+        assert_eq!(fmt_percentile(99.9), "99.9");
+        assert_eq!(fmt_percentile(50.0), "50");
+        assert_eq!(fmt_percentile(0.0), "0");
+    }
+}
