@@ -5,6 +5,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod glob;
+pub mod journal;
 pub mod latency;
 pub mod ldouble;
 pub mod log;

@@ -119,6 +119,12 @@ pub struct Store {
     pub blocking: Blocking,
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
+    /// What commands propagate, and the replicas it goes to.
+    pub journal: crate::journal::Journal,
+    /// The replication ID (INFO master_replid), new when a stream starts.
+    pub repl_id: String,
+    /// Nesting of `dispatch::call` (EXEC runs its queue inside): the journal is flushed when the top one ends.
+    pub call_depth: u32,
     pub pubsub: crate::pubsub::Registry,
     pub watch: crate::watch::Watchers,
     /// Parsed notify-keyspace-events.
@@ -149,6 +155,9 @@ impl Store {
             clients: HashMap::default(),
             blocking: Blocking::default(),
             monitors: Vec::new(),
+            journal: Default::default(),
+            call_depth: 0,
+            repl_id: "0".repeat(40),
             pubsub: Default::default(),
             watch: Default::default(),
             notify_flags,
@@ -238,6 +247,16 @@ impl Store {
         self.stats.expired_keys += 1;
         self.touch_watched(db, key);
         self.notify(notify::EXPIRED, "expired", key, db);
+        // Replicas do not expire keys themselves: the master sends the deletion (propagateDeletion).
+        if self.journal.is_active() {
+            let del: &[u8] = if self.config.get("lazyfree-lazy-expire") == Some("yes") {
+                b"UNLINK"
+            } else {
+                b"DEL"
+            };
+            self.journal
+                .propagate(db, crate::journal::argv(&[del, key]));
+        }
     }
 
     /// A key was modified: dirty counter, WATCH invalidation, wake-up of clients blocked on it.
@@ -314,6 +333,12 @@ impl Store {
     /// Serves clients blocked on keys that were written, longest-waiting first, each by re-running its command
     /// against the current data. A client whose command would still block keeps waiting.
     pub fn serve_blocked(&mut self) {
+        self.serve_blocked_keys();
+        // Each served client is its own execution unit in Redis; together here, as one batch of wake-ups.
+        self.journal.flush(cmd::now_ms());
+    }
+
+    fn serve_blocked_keys(&mut self) {
         let mut rounds = 0;
         while !self.blocking.ready.is_empty() && rounds < 1000 {
             rounds += 1;
@@ -357,16 +382,24 @@ impl Store {
             return;
         };
         let now = cmd::now_ms();
+        let dirty = self.dirty;
         let mut ctx = Ctx {
             store: self,
             client: &mut client,
             out: &mut out,
             now,
+            prop: Default::default(),
         };
         // A handler that cannot serve yet asks to block again: the client then simply keeps waiting.
         let r = handler(&mut ctx, &args);
+        let prop = std::mem::take(&mut ctx.prop);
         if client.block.is_some() {
             return;
+        }
+        // Served: propagated as the handler rewrote itself (a blocking pop as its non-blocking form).
+        if (self.dirty != dirty || prop.force) && !prop.prevent {
+            let argv = prop.rewrite.unwrap_or(args);
+            self.journal.propagate(client.db, argv);
         }
         if let Err(e) = r {
             out.error(&e.0);

@@ -22,6 +22,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("client|kill", client_kill),
     ("client|reply", client_reply),
     ("client|no-evict", client_no_evict),
+    ("client|unblock", client_unblock),
     ("client|help", client_help),
 ];
 
@@ -517,7 +518,45 @@ fn kill_client(ctx: &mut Ctx, id: u64) {
         ctx.store.unblock(id);
         ctx.store.watch.unwatch_all(id);
         leave_monitor(ctx.store, id);
+        ctx.store.journal.remove_replica(id);
     }
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command as if it had timed out, or with
+/// an error.
+fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 4 {
+        return Err(CmdError::new(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let error = match args.get(3) {
+        None => false,
+        Some(r) if eq_ic(r, "timeout") => false,
+        Some(r) if eq_ic(r, "error") => true,
+        Some(_) => {
+            return Err(CmdError::new(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = arg_i64(&args[2])?;
+    let Some(w) = ctx.store.blocking.waiters.get(&(id as u64)) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let mut reply = crate::resp::Out::new(w.resp);
+    if error {
+        reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else {
+        reply.null_array();
+    }
+    let handle = w.handle.clone();
+    ctx.store.unblock(id as u64);
+    // The blocked connection takes this as its command's reply and goes back to reading.
+    handle.send(reply.buf.freeze(), None, ctx.now);
+    ctx.out.int(1);
+    Ok(())
 }
 
 fn client_reply(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

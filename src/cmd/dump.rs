@@ -231,3 +231,39 @@ pub fn reload_dataset(ctx: &mut Ctx) -> bool {
     }
     true
 }
+
+/// The whole data set as an RDB file (what SYNC sends a replica, and later SAVE writes): every live key of every
+/// database with its TTL, after Redis's aux fields.
+pub fn rdb_snapshot(ctx: &Ctx, repl_id: &str, repl_offset: u64) -> Vec<u8> {
+    let opts = save_options(ctx);
+    let ctime = (ctx.now / 1000).to_string();
+    let used = crate::alloc::allocated().to_string();
+    let stream_db = ctx.client.db.to_string();
+    let offset = repl_offset.to_string();
+    let aux: [(&str, &[u8]); 8] = [
+        ("redis-ver", super::connection::REDIS_VERSION.as_bytes()),
+        ("redis-bits", b"64"),
+        ("ctime", ctime.as_bytes()),
+        ("used-mem", used.as_bytes()),
+        ("repl-stream-db", stream_db.as_bytes()),
+        ("repl-id", repl_id.as_bytes()),
+        ("repl-offset", offset.as_bytes()),
+        ("aof-base", b"0"),
+    ];
+    let mut w = rdb::FileWriter::new(opts, &aux);
+    for (i, db) in ctx.store.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        w.select_db(i, db.len(), db.volatile_len());
+        for (k, e) in db.iter() {
+            if e.is_expired(ctx.now) {
+                continue;
+            }
+            let (rv, enc) = to_rdb(&e.value);
+            let at = (e.expire_at != crate::db::NO_EXPIRE).then_some(e.expire_at);
+            w.entry(k, &rv, enc, at);
+        }
+    }
+    w.finish()
+}

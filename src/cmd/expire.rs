@@ -82,10 +82,16 @@ fn expire_generic(
         ctx.db().remove(key);
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "del", key);
+        ctx.propagate_deletion(key);
     } else {
         ctx.db().set_expire(key, when);
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "expire", key);
+        // Replicas and the AOF get the absolute time, whatever form came in.
+        if name != "pexpireat" {
+            let at = when.to_string();
+            ctx.rewrite(&[b"PEXPIREAT", key, at.as_bytes()]);
+        }
     }
     ctx.out.int(1);
     Ok(())

@@ -383,13 +383,18 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.ok();
         return Ok(());
     };
+    let before = l.len();
     match norm_range(start, end, l.len()) {
         None => l.clear(),
         Some((s, e)) => l.trim(s, e),
     }
-    let empty = l.is_empty();
+    let (empty, trimmed) = (l.is_empty(), before - l.len());
     ctx.out.ok();
     after_remove(ctx, key, "ltrim", empty);
+    // The key is signalled either way, but only removed elements count as changes (and get propagated).
+    if trimmed == 0 {
+        ctx.store.dirty -= 1;
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod lcs;
 pub mod lists;
 pub mod meta;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -159,6 +160,7 @@ fn handlers() -> Vec<(&'static str, Handler)> {
     v.extend(sort::COMMANDS.iter().copied());
     v.extend(zsets::COMMANDS.iter().copied());
     v.extend(pubsub::COMMANDS.iter().copied());
+    v.extend(replication::COMMANDS.iter().copied());
     v.extend(transaction::COMMANDS.iter().copied());
     v
 }
@@ -358,6 +360,8 @@ pub struct Ctx<'a> {
     pub out: &'a mut Out,
     /// The command's clock, fixed for its whole run (as Redis caches mstime per command).
     pub now: i64,
+    /// How the command asks to be propagated, if not as sent.
+    pub prop: crate::journal::Propagation,
 }
 
 impl<'a> Ctx<'a> {
@@ -425,6 +429,24 @@ impl<'a> Ctx<'a> {
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.client.db;
         self.store.notify(class, event, key, db);
+    }
+
+    /// Propagate `parts` instead of the command as sent (rewriteClientCommandVector). Nothing is built while
+    /// no replica (or AOF) consumes the stream.
+    pub fn rewrite(&mut self, parts: &[&[u8]]) {
+        if self.store.journal.is_active() {
+            self.prop.rewrite = Some(crate::journal::argv(parts));
+        }
+    }
+
+    /// Propagate a deletion of `key` instead of the command (a key set to an expire time already past).
+    pub fn propagate_deletion(&mut self, key: &[u8]) {
+        let del: &[u8] = if self.store.config.get("lazyfree-lazy-expire") == Some("yes") {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        self.rewrite(&[del, key]);
     }
 
     /// Removes a key from the client's database and records it; true if it existed.
@@ -707,15 +729,19 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         client.last_cmd.push_str(&cmd.name);
     }
     let t0 = std::time::Instant::now();
+    let dirty = store.dirty;
+    store.call_depth += 1;
     let mut ctx = Ctx {
         store,
         client,
         out,
         now: now_ms(),
+        prop: Default::default(),
     };
     // A bug in one command must not take the connection (or the server) down: answer an error instead.
-    let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut ctx, args)))
-    {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut ctx, args)));
+    let prop = std::mem::take(&mut ctx.prop);
+    let r = match result {
         Ok(r) => r,
         Err(_) => {
             tracing::error!("command '{}' panicked", cmd.name);
@@ -724,6 +750,16 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         }
     };
     let elapsed = t0.elapsed().as_micros() as u64;
+    // Propagated when it changed the data set (or asked to be), as sent unless it rewrote itself. EXEC is
+    // never propagated itself: its commands are, wrapped in MULTI/EXEC when more than one.
+    if (store.dirty != dirty || prop.force) && !prop.prevent && cmd.name != "exec" {
+        let argv = prop.rewrite.unwrap_or_else(|| args.to_vec());
+        store.journal.propagate(client.db, argv);
+    }
+    store.call_depth -= 1;
+    if store.call_depth == 0 {
+        store.journal.flush(now_ms());
+    }
     let st = &mut store.stats;
     st.total_commands_processed += 1;
     let cs = &mut st.commands[cmd.id];

@@ -117,6 +117,8 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let limit = ctx.store.config.pubsub_limit;
     let n = ctx.store.pubsub.publish(&args[1], &args[2], limit, ctx.now);
     ctx.store.stats.pubsub_messages += 1;
+    // Replicas' subscribers get the message too (forceCommandPropagation).
+    ctx.prop.force = true;
     ctx.out.int(n as i64);
     Ok(())
 }

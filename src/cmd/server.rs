@@ -52,6 +52,8 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.store.dirty += ctx.store.dbs[db].len() as u64;
     ctx.store.flushing_watched(Some(db));
     ctx.store.dbs[db].clear();
+    // Propagated even when the database was already empty (forceCommandPropagation).
+    ctx.prop.force = true;
     ctx.out.ok();
     Ok(())
 }
@@ -62,6 +64,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for db in ctx.store.dbs.iter_mut() {
         db.clear();
     }
+    ctx.prop.force = true;
     ctx.store.dirty += 1;
     ctx.out.ok();
     Ok(())
@@ -181,7 +184,8 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             let _ = write!(
                 o,
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
-                s.clients.len(),
+                // Replicas are not counted as clients, as in Redis.
+                s.clients.len() - s.journal.replicas.len(),
                 s.config.maxclients,
                 s.blocking.waiters.len(),
                 s.blocking.waiters.len(),
@@ -245,7 +249,29 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             );
         }
         "replication" => {
-            o.push_str("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:0000000000000000000000000000000000000000\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n");
+            let j = &s.journal;
+            let _ = write!(
+                o,
+                "# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n",
+                j.replicas.len()
+            );
+            for (i, r) in j.replicas.iter().enumerate() {
+                let ip = r.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("");
+                let _ = write!(
+                    o,
+                    "slave{i}:ip={ip},port={},state=online,offset={},lag=0\r\n",
+                    r.listening_port, r.ack_offset
+                );
+            }
+            let active = j.is_active() as u8;
+            let _ = write!(
+                o,
+                "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:{active}\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+                s.repl_id,
+                j.offset,
+                active,
+                j.offset.min(1 << 20)
+            );
         }
         "cpu" => {
             let (sys, user) = cpu_times();

@@ -149,13 +149,23 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     ctx.modified(key);
     ctx.notify(notify::STRING, "set", key);
-    if matches!(exp, ExpireOpt::At(_)) {
+    if let ExpireOpt::At(at) = exp {
         ctx.notify(notify::GENERIC, "expire", key);
+        // Propagated with the absolute time (setGenericCommand), unless it came as PXAT.
+        if !exp_raw.is_some_and(|(o, _)| eq_ic(&args[o], "pxat")) {
+            propagate_set_pxat(ctx, key, &args[2], at);
+        }
     }
     if !get {
         ctx.out.ok();
     }
     Ok(())
+}
+
+/// `SET key value PXAT ms`: how SET with a relative or seconds expire, SETEX and PSETEX propagate.
+fn propagate_set_pxat(ctx: &mut Ctx, key: &[u8], value: &[u8], at: i64) {
+    let at = at.to_string();
+    ctx.rewrite(&[b"SET", key, value, b"PXAT", at.as_bytes()]);
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -179,6 +189,7 @@ fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: &str, cmd: &str) -> CmdRes
     ctx.modified(key);
     ctx.notify(notify::STRING, "set", key);
     ctx.notify(notify::GENERIC, "expire", key);
+    propagate_set_pxat(ctx, key, &args[3], at);
     ctx.out.ok();
     Ok(())
 }
@@ -215,6 +226,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.db().remove(key);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
+            ctx.rewrite(&[b"DEL", key]);
         }
         None => ctx.out.null(),
     }
@@ -251,16 +263,20 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.db().remove(key);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
+            ctx.propagate_deletion(key);
         }
         ExpireOpt::At(at) => {
             ctx.db().set_expire(key, at);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "expire", key);
+            let at = at.to_string();
+            ctx.rewrite(&[b"PEXPIREAT", key, at.as_bytes()]);
         }
         ExpireOpt::Persist if ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) => {
             ctx.db().set_expire(key, NO_EXPIRE);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "persist", key);
+            ctx.rewrite(&[b"PERSIST", key]);
         }
         _ => {}
     }

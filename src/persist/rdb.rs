@@ -299,6 +299,63 @@ pub fn write_object(out: &mut Vec<u8>, v: &RdbValue, enc: Encoding, opts: &SaveO
     }
 }
 
+/// RDB file opcodes (rdb.h).
+pub const OPCODE_AUX: u8 = 250;
+pub const OPCODE_RESIZEDB: u8 = 251;
+pub const OPCODE_EXPIRETIME_MS: u8 = 252;
+pub const OPCODE_SELECTDB: u8 = 254;
+pub const OPCODE_EOF: u8 = 255;
+
+/// A whole RDB file being written (rdbSaveRio): header, aux fields, then databases of entries, then EOF and
+/// the CRC64 of everything before it.
+pub struct FileWriter {
+    pub out: Vec<u8>,
+    opts: SaveOptions,
+}
+
+impl FileWriter {
+    /// `REDIS0010` and the aux fields, in the order given (rdbSaveInfoAuxFields).
+    pub fn new(opts: SaveOptions, aux: &[(&str, &[u8])]) -> FileWriter {
+        let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
+        for (k, v) in aux {
+            out.push(OPCODE_AUX);
+            save_string(&mut out, k.as_bytes(), opts.compression);
+            save_string(&mut out, v, opts.compression);
+        }
+        FileWriter { out, opts }
+    }
+
+    /// SELECTDB and RESIZEDB before a database's entries.
+    pub fn select_db(&mut self, db: usize, keys: usize, expires: usize) {
+        self.out.push(OPCODE_SELECTDB);
+        save_len(&mut self.out, db as u64);
+        self.out.push(OPCODE_RESIZEDB);
+        save_len(&mut self.out, keys as u64);
+        save_len(&mut self.out, expires as u64);
+    }
+
+    /// One key: its expire time (ms) if any, the type byte, the key, the value body.
+    pub fn entry(&mut self, key: &[u8], v: &RdbValue, enc: Encoding, expire_ms: Option<i64>) {
+        if let Some(at) = expire_ms {
+            self.out.push(OPCODE_EXPIRETIME_MS);
+            self.out.extend_from_slice(&at.to_le_bytes());
+        }
+        let mut obj = Vec::new();
+        write_object(&mut obj, v, enc, &self.opts);
+        self.out.push(obj[0]);
+        save_string(&mut self.out, key, self.opts.compression);
+        self.out.extend_from_slice(&obj[1..]);
+    }
+
+    /// EOF and the checksum.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.push(OPCODE_EOF);
+        let crc = crc64(&self.out);
+        self.out.extend_from_slice(&crc.to_le_bytes());
+        self.out
+    }
+}
+
 /// crc64 as Redis computes it (CRC-64/Jones, reflected, init 0): the crc crate calls it CRC_64_REDIS.
 pub fn crc64(data: &[u8]) -> u64 {
     const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);

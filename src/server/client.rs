@@ -127,6 +127,10 @@ pub struct Client {
     pub no_evict: bool,
     /// In MONITOR mode: every command other clients run is sent to it.
     pub monitor: bool,
+    /// A replica after SYNC/PSYNC: the journal's stream is sent to it.
+    pub replica: bool,
+    /// REPLCONF listening-port, for INFO replication.
+    pub repl_listening_port: u16,
 }
 
 impl Client {
@@ -153,6 +157,8 @@ impl Client {
             last_cmd: "NULL".into(),
             no_evict: false,
             monitor: false,
+            replica: false,
+            repl_listening_port: 0,
         }
     }
 

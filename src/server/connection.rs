@@ -285,6 +285,8 @@ fn flags_of(c: &Client) -> String {
     let mut f = String::new();
     if c.monitor {
         f.push('O');
+    } else if c.replica {
+        f.push('S');
     }
     if c.subscribed() {
         f.push('P');
@@ -324,6 +326,7 @@ fn refresh_info(info: &mut ClientInfo, c: &Client, qbuf: usize) {
         || c.multi.is_some()
         || c.no_evict
         || c.monitor
+        || c.replica
         || info.flags != "N"
     {
         info.flags = flags_of(c);
@@ -402,6 +405,9 @@ fn cleanup(shared: &Shared, client: &mut Client) {
     store.unblock(client.id);
     store.clients.remove(&client.id);
     crate::cmd::connection::leave_monitor(&mut store, client.id);
+    if store.journal.remove_replica(client.id) {
+        tracing::info!("Connection with replica {} lost.", client.addr);
+    }
     for ch in client.channels.drain() {
         store.pubsub.unsubscribe(&ch, client.id);
     }

@@ -140,6 +140,7 @@ impl Listening {
         let mut rx = shared.shutdown_tx.subscribe();
         tracing::info!("Ready to accept connections");
         let expiry = tokio::spawn(active_expire_task(shared.clone()));
+        let repl = tokio::spawn(replication_cron(shared.clone()));
         let mut accepts = Vec::new();
         for l in self.listeners {
             accepts.push(tokio::spawn(accept_loop(shared.clone(), l)));
@@ -153,6 +154,7 @@ impl Listening {
             a.abort();
         }
         expiry.abort();
+        repl.abort();
         let req = shared.store.lock().shutdown.unwrap_or_default();
         // Give connections a moment to finish the batch they are running and close.
         let t0 = Instant::now();
@@ -189,6 +191,26 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
             connection::serve(sh.clone(), socket, id, peer).await;
             sh.connected.fetch_sub(1, Ordering::Relaxed);
         });
+    }
+}
+
+/// Redis's replicationCron, once a second: a PING to replicas every `repl-ping-replica-period` seconds, so
+/// they can tell a live master from a silent link (they give up after `repl-timeout`).
+async fn replication_cron(shared: Arc<Shared>) {
+    let mut loops: u64 = 0;
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut store = shared.store.lock();
+        let period = store
+            .config
+            .get("repl-ping-replica-period")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(10)
+            .max(1);
+        if loops % period == 0 {
+            store.journal.ping(crate::cmd::now_ms());
+        }
+        loops += 1;
     }
 }
 

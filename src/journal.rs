@@ -1,0 +1,142 @@
+//! The journal: what commands propagate, collected per execution unit as Redis's also_propagate array and
+//! emitted when the unit ends (more than one entry wrapped in MULTI/EXEC, SELECT before a change of database),
+//! as the RESP stream a replica applies. The AOF will consume the same stream.
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::server::client::ClientHandle;
+
+/// One attached replica (SYNC/PSYNC): where its stream goes.
+pub struct Replica {
+    pub id: u64,
+    pub handle: Arc<ClientHandle>,
+    pub addr: String,
+    /// The port it said it listens on (REPLCONF listening-port), for INFO replication.
+    pub listening_port: u16,
+    /// The offset it last acknowledged (REPLCONF ACK).
+    pub ack_offset: u64,
+}
+
+#[derive(Default)]
+pub struct Journal {
+    /// (db, argv) of the current execution unit.
+    pending: Vec<(usize, Vec<Bytes>)>,
+    pub replicas: Vec<Replica>,
+    /// The database the stream last selected (Redis's slaveseldb); None forces a SELECT.
+    seldb: Option<usize>,
+    /// Bytes of stream produced since the first replica attached (master_repl_offset).
+    pub offset: u64,
+    /// A stream exists once a replica attached (Redis creates its backlog then); before that nothing is kept.
+    active: bool,
+    /// The execution unit's stream, sent when it ends.
+    buf: BytesMut,
+}
+
+fn encode(buf: &mut BytesMut, argv: &[&[u8]]) {
+    buf.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
+    for a in argv {
+        buf.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b"\r\n");
+    }
+}
+
+impl Journal {
+    /// Whether anything consumes the stream (so callers can skip building rewritten commands).
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Adds a command to the current execution unit (alsoPropagate).
+    pub fn propagate(&mut self, db: usize, argv: Vec<Bytes>) {
+        if self.active {
+            self.pending.push((db, argv));
+        }
+    }
+
+    /// Ends the execution unit: emits its commands, wrapped in MULTI/EXEC when there is more than one, and
+    /// sends them to every replica (propagatePendingCommands).
+    pub fn flush(&mut self, now_ms: i64) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let transaction = pending.len() > 1;
+        if transaction {
+            self.emit(pending[0].0, &[b"MULTI"]);
+        }
+        for (db, argv) in &pending {
+            let parts: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
+            self.emit(*db, &parts);
+        }
+        if transaction {
+            let last = pending[pending.len() - 1].0;
+            self.emit(last, &[b"EXEC"]);
+        }
+        self.send(now_ms);
+    }
+
+    fn send(&mut self, now_ms: i64) {
+        let out = self.buf.split().freeze();
+        self.offset += out.len() as u64;
+        for r in &self.replicas {
+            // Replicas have no output buffer limit here yet: client-output-buffer-limit replica is issue 15's.
+            r.handle.send(out.clone(), None, now_ms);
+        }
+    }
+
+    fn emit(&mut self, db: usize, argv: &[&[u8]]) {
+        if self.seldb != Some(db) {
+            let n = db.to_string();
+            encode(&mut self.buf, &[b"SELECT", n.as_bytes()]);
+            self.seldb = Some(db);
+        }
+        encode(&mut self.buf, argv);
+    }
+
+    /// A PING to every replica, in whatever database the stream is (no SELECT), outside any unit.
+    pub fn ping(&mut self, now_ms: i64) {
+        if self.replicas.is_empty() {
+            return;
+        }
+        encode(&mut self.buf, &[b"PING"]);
+        self.send(now_ms);
+    }
+
+    /// Attaches a replica whose snapshot was just taken: its stream starts with a SELECT.
+    pub fn add_replica(&mut self, r: Replica) {
+        self.active = true;
+        self.seldb = None;
+        self.replicas.push(r);
+    }
+
+    pub fn remove_replica(&mut self, id: u64) -> bool {
+        let n = self.replicas.len();
+        self.replicas.retain(|r| r.id != id);
+        n != self.replicas.len()
+    }
+
+    pub fn replica_mut(&mut self, id: u64) -> Option<&mut Replica> {
+        self.replicas.iter_mut().find(|r| r.id == id)
+    }
+}
+
+/// Propagation requests a handler makes for its own command (Redis's rewriteClientCommandVector,
+/// preventCommandPropagation and forceCommandPropagation).
+#[derive(Default)]
+pub struct Propagation {
+    /// Propagate this instead of the command as sent.
+    pub rewrite: Option<Vec<Bytes>>,
+    /// Propagate nothing for the command itself (what it added with `also` still goes).
+    pub prevent: bool,
+    /// Propagate even though the data set did not change (PUBLISH). Redis forces PUBLISH to replicas only;
+    /// the AOF, when it consumes the journal, must skip forced entries.
+    pub force: bool,
+}
+
+/// Shorthand for building a propagated command from static names and argument bytes.
+pub fn argv(parts: &[&[u8]]) -> Vec<Bytes> {
+    parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
+}
