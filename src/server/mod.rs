@@ -207,7 +207,7 @@ async fn replication_cron(shared: Arc<Shared>) {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(10)
             .max(1);
-        if loops % period == 0 {
+        if loops.is_multiple_of(period) {
             store.journal.ping(crate::cmd::now_ms());
         }
         loops += 1;
