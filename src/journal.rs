@@ -59,11 +59,17 @@ impl Journal {
     /// Ends the execution unit: emits its commands, wrapped in MULTI/EXEC when there is more than one, and
     /// sends them to every replica (propagatePendingCommands).
     pub fn flush(&mut self, now_ms: i64) {
+        self.flush_unit(now_ms, false);
+    }
+
+    /// `arbitrary_keys`: the unit was a command that may touch any key (SCAN, RANDOMKEY: Redis's
+    /// CMD_TOUCHES_ARBITRARY_KEYS); the deletions of expired keys it ran into go unwrapped, as active expiry's.
+    pub fn flush_unit(&mut self, now_ms: i64, arbitrary_keys: bool) {
         if self.pending.is_empty() {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
-        let transaction = pending.len() > 1;
+        let transaction = pending.len() > 1 && !arbitrary_keys;
         if transaction {
             self.emit(pending[0].0, &[b"MULTI"]);
         }

@@ -32,6 +32,8 @@ impl RunningServer {
     pub fn start(config: Config) -> std::io::Result<RunningServer> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // Woken connections run in the order they were woken (see .cargo/config.toml).
+            .disable_lifo_slot()
             .enable_all()
             .build()?;
         let listening = rt.block_on(server::Listening::bind(config))?;

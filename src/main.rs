@@ -67,6 +67,8 @@ fn main() -> anyhow::Result<()> {
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            // Woken connections run in the order they were woken (see .cargo/config.toml).
+            .disable_lifo_slot()
             .enable_all()
             .build()?
     };

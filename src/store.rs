@@ -137,7 +137,7 @@ pub struct Store {
     pub tcp_port: u16,
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
-    ops_samples: VecDeque<(Instant, u64)>,
+    pub ops_samples: VecDeque<(Instant, u64)>,
 }
 
 impl Store {
@@ -183,7 +183,8 @@ impl Store {
         if let (Some(a), Some(b)) = (self.ops_samples.front(), self.ops_samples.back()) {
             let dt = b.0.duration_since(a.0).as_secs_f64();
             if dt > 0.0 {
-                self.ops_per_sec = ((b.1 - a.1) as f64 / dt) as u64;
+                // Saturating: CONFIG RESETSTAT sets the counter back to 0 under the samples.
+                self.ops_per_sec = (b.1.saturating_sub(a.1) as f64 / dt) as u64;
             }
         }
     }

@@ -342,3 +342,57 @@ fn latencystats_follow_config() {
     c.cmd(&["CONFIG", "RESETSTAT"]);
     assert!(!stats(&mut c).contains("latency_percentiles_usec_set:"));
 }
+
+#[test]
+fn resetstat_keeps_the_expiry_cron_alive() {
+    let s = start_ours();
+    let mut c = RawConn::connect(s.port);
+    for _ in 0..50 {
+        c.cmd(&["PING"]);
+    }
+    // Let the cron sample the command counter, then set it back to 0 under it.
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), b"+OK\r\n");
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    // Active expiry still runs: a key nobody reads is reclaimed.
+    c.cmd(&["SET", "k", "v", "PX", "50"]);
+    let t0 = std::time::Instant::now();
+    loop {
+        let info = text(c.cmd(&["INFO", "stats"]));
+        if info.contains("expired_keys:1\r\n") {
+            break;
+        }
+        assert!(t0.elapsed().as_secs() < 5, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let info = text(c.cmd(&["INFO", "stats"]));
+    let ops: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("instantaneous_ops_per_sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(ops < 1_000_000, "{info}");
+}
+
+#[test]
+fn expire_times_near_the_end_of_time_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["SET", "k", "v"][..],
+        &["PEXPIREAT", "k", "9223372036854775807"],
+        &["EXPIRETIME", "k"],
+        &["PEXPIRETIME", "k"],
+        &["TTL", "k"],
+        &["SET", "k2", "v", "PXAT", "9223372036854775807"],
+        &["EXPIRETIME", "k2"],
+        &["PEXPIREAT", "k2", "9223372036854775306"],
+        &["EXPIRETIME", "k2"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

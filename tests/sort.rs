@@ -219,3 +219,30 @@ fn sort_random_lists_match_redis() {
     }
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+#[test]
+fn sort_getkeys_finds_the_last_store() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["COMMAND", "GETKEYS", "sort", "abc", "store", "def"][..],
+        &["COMMAND", "GETKEYS", "sort_ro", "abc"],
+        &[
+            "COMMAND", "GETKEYS", "sort", "abc", "store", "invalid", "store", "stillbad", "store",
+            "def",
+        ],
+        &[
+            "COMMAND", "GETKEYS", "sort", "abc", "limit", "store", "x", "store",
+        ],
+        &[
+            "COMMAND", "GETKEYS", "sort", "abc", "by", "store", "get", "store", "store", "k",
+        ],
+        &["COMMAND", "GETKEYS", "sort", "abc", "store"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

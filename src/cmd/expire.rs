@@ -123,13 +123,16 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> CmdRes
 }
 
 fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, &args[1], |at, now| ((at - now).max(0) + 500) / 1000)
+    // In 128 bits: an expire time near i64::MAX must not overflow (Redis replies the exact quotient there).
+    ttl_generic(ctx, &args[1], |at, now| {
+        ((at as i128 - now as i128).max(0) + 500).div_euclid(1000) as i64
+    })
 }
 fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, now| (at - now).max(0))
 }
 fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    ttl_generic(ctx, &args[1], |at, _| (at + 500) / 1000)
+    ttl_generic(ctx, &args[1], |at, _| ((at as i128 + 500) / 1000) as i64)
 }
 fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ttl_generic(ctx, &args[1], |at, _| at)

@@ -328,6 +328,24 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop"
         | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
         "blmpop" | "bzmpop" => numkeys_at(2, 3),
+        // sortGetKeys: the key, and the last STORE's destination; LIMIT, GET and BY skip their arguments.
+        "sort" => {
+            let mut v = vec![1];
+            let mut store = None;
+            let mut i = 2;
+            while i < n {
+                if eq_ic(&args[i], "limit") {
+                    i += 2;
+                } else if eq_ic(&args[i], "get") || eq_ic(&args[i], "by") {
+                    i += 1;
+                } else if eq_ic(&args[i], "store") && i + 1 < n {
+                    store = Some(i + 1);
+                }
+                i += 1;
+            }
+            v.extend(store);
+            v
+        }
         _ => {
             if cmd.first_key <= 0 {
                 return vec![];
@@ -758,7 +776,8 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     store.call_depth -= 1;
     if store.call_depth == 0 {
-        store.journal.flush(now_ms());
+        let arbitrary = matches!(cmd.name.as_str(), "scan" | "randomkey");
+        store.journal.flush_unit(now_ms(), arbitrary);
     }
     let st = &mut store.stats;
     st.total_commands_processed += 1;

@@ -474,6 +474,9 @@ fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         commands: vec![Default::default(); n],
         ..Default::default()
     };
+    // instantaneous_ops_per_sec starts over too (resetServerStats resets the instantaneous metrics).
+    ctx.store.ops_samples.clear();
+    ctx.store.ops_per_sec = 0;
     ctx.out.ok();
     Ok(())
 }

@@ -224,7 +224,8 @@ async fn active_expire_task(shared: Arc<Shared>) {
         let cycle_end = Instant::now() + period / 4;
         loop {
             let slice_end = (Instant::now() + Duration::from_millis(1)).min(cycle_end);
-            let more = {
+            // A bug here must not end active expiry for the life of the process: log it and go on.
+            let more = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut store = shared.store.lock();
                 let now = crate::cmd::now_ms();
                 let more = store.active_expire_slice(now, slice_end);
@@ -232,7 +233,11 @@ async fn active_expire_task(shared: Arc<Shared>) {
                 crate::db::refresh_lru_clock();
                 store.serve_blocked();
                 more
-            };
+            }))
+            .unwrap_or_else(|_| {
+                tracing::error!("the expiry cron panicked; it goes on with the next cycle");
+                false
+            });
             if !more || Instant::now() >= cycle_end {
                 break;
             }
