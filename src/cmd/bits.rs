@@ -362,12 +362,15 @@ fn field_type(a: &[u8]) -> Result<(bool, u32), CmdError> {
     let err = || {
         CmdError::new("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")
     };
+    // Lower case only, and the width read as a C string (up to a NUL), as Redis does.
     let signed = match a.first() {
-        Some(b'i') | Some(b'I') => true,
-        Some(b'u') | Some(b'U') => false,
+        Some(b'i') => true,
+        Some(b'u') => false,
         _ => return Err(err()),
     };
-    let bits = crate::resp::parse::parse_i64(&a[1..]).ok_or_else(err)?;
+    let rest = &a[1..];
+    let rest = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
+    let bits = crate::resp::parse::parse_i64(rest).ok_or_else(err)?;
     if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
         return Err(err());
     }

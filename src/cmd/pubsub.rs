@@ -1,7 +1,7 @@
 //! Pub/sub commands: (P)SUBSCRIBE, (P)UNSUBSCRIBE, PUBLISH, PUBSUB CHANNELS / NUMSUB / NUMPAT.
 use bytes::Bytes;
 
-use super::{CmdResult, Ctx, Handler};
+use super::{CmdError, CmdResult, Ctx, Handler};
 use crate::pubsub::Subscriber;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -123,7 +123,18 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
+/// pubsubCommand takes CHANNELS and SHARDCHANNELS with at most one pattern; more is its generic error.
+fn at_most_one_pattern(args: &[Bytes], name: &str) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::from(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{name}'. Try PUBSUB HELP."
+        )));
+    }
+    Ok(())
+}
+
 fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    at_most_one_pattern(args, &String::from_utf8_lossy(&args[1]))?;
     let pat = args.get(2);
     let names: Vec<Bytes> = ctx
         .store
@@ -161,7 +172,8 @@ fn pubsub_numpat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn pubsub_shardchannels(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+fn pubsub_shardchannels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    at_most_one_pattern(args, &String::from_utf8_lossy(&args[1]))?;
     ctx.out.array(0);
     Ok(())
 }
