@@ -1,0 +1,585 @@
+//! Differential fuzzing against redis-server 7.0.15: commands generated from Redis's own `COMMAND DOCS`
+//! grammar (for every command ours implements), mutated, sent to both servers over RESP2, RESP3 and inside
+//! MULTI/EXEC, replies compared byte for byte (normalizations: fuzz/normalize.rs) and data sets by DEBUG
+//! DIGEST; differences are shrunk to short replays.
+//!
+//! `FUZZ_SEED=n` (default: from the clock, printed) and `FUZZ_OPS=n` (default 100000) reproduce or extend a
+//! run; `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 90); `FUZZ_TRACE=1` prints each
+//! difference as it happens.
+mod common;
+#[path = "fuzz/gen.rs"]
+mod gen;
+#[path = "fuzz/grammar.rs"]
+mod grammar;
+#[path = "fuzz/harness.rs"]
+mod harness;
+#[path = "fuzz/normalize.rs"]
+mod normalize;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::{parse_reply, RawConn, Reply};
+use gen::Gen;
+use grammar::Spec;
+use harness::{Answer, Pair, Step};
+
+/// Commands never generated, with why: they stop, block, replicate, touch the disk, stream asynchronously,
+/// depend on time or on the process, or are driven by the harness itself. `x|*` means all of x's
+/// subcommands.
+const SKIP: &[(&str, &str)] = &[
+    ("shutdown", "stops the server"),
+    (
+        "debug",
+        "the harness sends DEBUG DIGEST itself; other subcommands crash, sleep or reload",
+    ),
+    ("monitor", "streams every later command"),
+    ("subscribe", "subscribed mode and asynchronous messages"),
+    ("psubscribe", "subscribed mode and asynchronous messages"),
+    ("ssubscribe", "subscribed mode and asynchronous messages"),
+    (
+        "unsubscribe",
+        "one reply per channel (RESP2), pushes (RESP3): a stream of their own",
+    ),
+    (
+        "punsubscribe",
+        "one reply per pattern (RESP2), pushes (RESP3): a stream of their own",
+    ),
+    (
+        "sunsubscribe",
+        "one reply per channel (RESP2), pushes (RESP3): a stream of their own",
+    ),
+    ("sync", "replication"),
+    ("psync", "replication"),
+    ("replicaof", "replication"),
+    ("slaveof", "replication"),
+    ("replconf", "replication"),
+    ("failover", "replication"),
+    ("wait", "replication"),
+    ("role", "replication details"),
+    ("save", "disk"),
+    ("bgsave", "disk"),
+    ("bgrewriteaof", "disk"),
+    ("config|rewrite", "disk"),
+    (
+        "config|set",
+        "generated specially: encoding thresholds only (see gen::TUNABLES)",
+    ),
+    ("client|kill", "kills the harness's connections"),
+    ("client|pause", "stalls the server"),
+    ("client|unpause", "pairs with CLIENT PAUSE"),
+    ("client|id", "connection ids differ"),
+    ("client|list", "ids, addresses, ages"),
+    ("client|info", "ids, addresses, ages"),
+    (
+        "client|reply",
+        "suppressed replies would desynchronize the reply stream",
+    ),
+    ("client|tracking", "asynchronous invalidation pushes"),
+    ("client|unblock", "connection ids differ"),
+    ("cluster|*", "cluster mode is off; covered by other tests"),
+    ("cluster", "cluster mode is off"),
+    ("readonly", "cluster"),
+    ("readwrite", "cluster"),
+    ("asking", "cluster"),
+    ("restore-asking", "cluster"),
+    ("migrate", "network"),
+    ("time", "clock"),
+    ("info", "process details, counters"),
+    ("lastsave", "clock"),
+    ("memory|*", "allocator details"),
+    ("object|idletime", "clock"),
+    ("latency|*", "timing"),
+    ("slowlog|*", "timing"),
+    ("lolwut", "random art"),
+    ("module|*", "loads code"),
+    (
+        "hello",
+        "reports ids and switches protocol: the harness sets each connection's protocol",
+    ),
+    ("reset", "switches back to RESP2"),
+    ("quit", "closes the connection"),
+    ("multi", "transactions are driven by the harness"),
+    ("exec", "transactions are driven by the harness"),
+    ("discard", "transactions are driven by the harness"),
+    (
+        "acl|*",
+        "users and logs are server state outside DEBUG DIGEST",
+    ),
+    ("pfselftest", "slow self test"),
+    ("pfdebug", "internal"),
+    (
+        "command",
+        "the whole table in dict order (COMMAND LIST/COUNT/INFO/DOCS are generated)",
+    ),
+    ("script|kill", "needs a running script"),
+    ("function|kill", "needs a running function"),
+];
+
+/// Differences caused by server bugs (not the fuzzer), excluded from generation until fixed. Each entry is
+/// as narrow as possible and points to its finding in /work/fuzz-findings.md.
+struct KnownDiff {
+    finding: &'static str,
+    reason: &'static str,
+    matches: fn(&[Vec<u8>]) -> bool,
+}
+
+const KNOWN_DIFFS: &[KnownDiff] = &[];
+
+fn skipped(name: &str) -> bool {
+    SKIP.iter().any(|(s, _)| match s.strip_suffix("|*") {
+        Some(c) => name.starts_with(&format!("{c}|")),
+        None => *s == name,
+    })
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// The grammar from redis-server, narrowed to what the fuzzer may send and ours implements.
+fn load_specs(pair: &mut Pair) -> Vec<Spec> {
+    let docs = pair.redis_ctl().cmd(&["COMMAND", "DOCS"]);
+    let all = grammar::parse_docs(&parse_reply(&docs));
+    let containers: Vec<String> = all
+        .iter()
+        .filter(|s| s.words.len() == 2)
+        .map(|s| s.words[0].clone())
+        .collect();
+    let mut probe = RawConn::connect(pair.ours_port);
+    all.into_iter()
+        .filter(|s| !skipped(&s.full_name()))
+        // A container alone is only an arity error; its subcommands are generated.
+        .filter(|s| !(s.words.len() == 1 && containers.contains(&s.words[0])))
+        .filter(|s| {
+            // Ours implements it unless it says the name is unknown. The bare name is at worst an arity
+            // error, and skipped commands were filtered out above.
+            let r = probe.cmd(&s.words);
+            !(r.starts_with(b"-ERR unknown command") || r.starts_with(b"-ERR unknown subcommand"))
+        })
+        .collect()
+}
+
+/// Why a spec may be absent: for the report of what was not covered.
+fn not_covered(pair: &mut Pair, specs: &[Spec]) -> Vec<String> {
+    let docs = pair.redis_ctl().cmd(&["COMMAND", "LIST"]);
+    let mut names: Vec<String> = match parse_reply(&docs) {
+        Reply::Agg(_, Some(v)) => v
+            .iter()
+            .filter_map(|r| match r {
+                Reply::Bulk(_, Some(b)) => Some(String::from_utf8_lossy(b).to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    // A container is listed besides its subcommands; skipped names are not wanted anyway.
+    let all = names.clone();
+    let container = |n: &str| all.iter().any(|m| m.starts_with(&format!("{n}|")));
+    names.retain(|n| !specs.iter().any(|s| s.full_name() == *n) && !skipped(n) && !container(n));
+    names.sort();
+    names
+}
+
+struct Found {
+    count: u64,
+    first_op: u64,
+    /// The epoch's steps up to and including the differing one.
+    history: Vec<Step>,
+    ours: Answer,
+    redis: Answer,
+}
+
+#[derive(Default)]
+struct Stats {
+    ops: u64,
+    by_mode: [u64; 3],
+    redis_errors: u64,
+    names: BTreeMap<String, u64>,
+    known_skipped: Vec<u64>,
+    digests: u64,
+    restarts: u64,
+}
+
+struct Fuzz {
+    pair: Pair,
+    gen: Gen,
+    epoch: Vec<Step>,
+    found: BTreeMap<String, Found>,
+    stats: Stats,
+    /// Set when the data sets may have diverged: the next digest check decides.
+    suspect: bool,
+    has_setname: bool,
+    /// FUZZ_TRACE: print every difference as it happens.
+    trace: bool,
+}
+
+/// Steps per epoch: each starts from a flushed, freshly populated key space, so a difference replays from
+/// a fresh server pair with at most this much history.
+const EPOCH: usize = 1500;
+const DIGEST_EVERY: usize = 100;
+
+impl Fuzz {
+    /// Runs one step on both servers and records a difference. Returns false if the pair had to be
+    /// restarted (a connection broke), which ends the epoch.
+    fn step(&mut self, st: Step) -> bool {
+        let o = self.pair.run(&st);
+        let (a, b) = (&o.ours, &o.redis);
+        self.stats.ops += 1;
+        if matches!(b, Ok(r) if r.first() == Some(&b'-')) {
+            self.stats.redis_errors += 1;
+        }
+        *self
+            .stats
+            .names
+            .entry(harness::command_name(&st.cmd))
+            .or_default() += 1;
+        self.epoch.push(st.clone());
+        let broken = a.is_err() || b.is_err();
+        if self.pair.differs(&st, &o) {
+            let sig = harness::signature(&st, &o);
+            if self.trace {
+                eprintln!(
+                    "fuzz: op {}: {}\n  sig:   {sig}\n  ours:  {}\n  redis: {}",
+                    self.stats.ops,
+                    harness::show(&st),
+                    harness::show_answer(a),
+                    harness::show_answer(b)
+                );
+            }
+            let ops = self.stats.ops;
+            let e = self.found.entry(sig).or_insert_with(|| Found {
+                count: 0,
+                first_op: ops,
+                history: self.epoch.clone(),
+                ours: a.clone(),
+                redis: b.clone(),
+            });
+            e.count += 1;
+            self.suspect = true;
+        }
+        if broken {
+            // Ours crashed or hung, or a connection closed: start over with a fresh pair.
+            self.stats.restarts += 1;
+            self.pair = Pair::start();
+            return false;
+        }
+        true
+    }
+
+    /// Compares the data sets. A mismatch that follows a reply difference is its consequence (not
+    /// recorded again); either way the epoch ends so one cause does not cascade.
+    fn digest(&mut self) -> bool {
+        self.stats.digests += 1;
+        let st = Step::new(0, vec![b"DEBUG".to_vec(), b"DIGEST".to_vec()]);
+        if self.suspect {
+            let o = self.pair.run(&st);
+            self.epoch.push(st);
+            self.suspect = false;
+            return o.ours.is_ok() && o.ours == o.redis;
+        }
+        let before = self.found.values().map(|f| f.count).sum::<u64>();
+        self.step(st) && self.found.values().map(|f| f.count).sum::<u64>() == before
+    }
+
+    fn epoch_start(&mut self) -> bool {
+        self.epoch.clear();
+        self.suspect = false;
+        let mut steps = Vec::new();
+        for c in 0..harness::CONNS {
+            steps.push(Step::new(c, vec![b"UNWATCH".to_vec()]));
+            steps.push(Step::new(c, vec![b"SELECT".to_vec(), b"0".to_vec()]));
+            if self.has_setname {
+                steps.push(Step::new(c, words(&["CLIENT", "SETNAME", ""])));
+            }
+        }
+        steps.push(Step::new(0, vec![b"FLUSHALL".to_vec()]));
+        let mut cfg = words(&["CONFIG", "SET"]);
+        for (k, v) in gen::TUNABLES {
+            cfg.push(k.as_bytes().to_vec());
+            cfg.push(v.as_bytes().to_vec());
+        }
+        steps.push(Step::new(0, cfg));
+        for cmd in population(&mut self.gen) {
+            steps.push(Step::new(0, cmd));
+        }
+        for st in steps {
+            if !self.step(st) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One generated command, never one of KNOWN_DIFFS.
+    fn command(&mut self) -> Vec<Vec<u8>> {
+        loop {
+            let i = self.gen.pick_spec();
+            let cmd = self.gen.command(i);
+            match KNOWN_DIFFS.iter().position(|k| (k.matches)(&cmd)) {
+                Some(k) => self.stats.known_skipped[k] += 1,
+                None => return cmd,
+            }
+        }
+    }
+
+    /// A transaction of a few generated commands on one connection, ended by EXEC (mostly) or DISCARD.
+    fn transaction(&mut self) -> bool {
+        let conn = self.gen.rng.below(2) as usize;
+        if !self.step(Step::new(conn, vec![b"MULTI".to_vec()])) {
+            return false;
+        }
+        for _ in 0..1 + self.gen.rng.below(6) {
+            let cmd = self.command();
+            if !self.step(Step::new(conn, cmd)) {
+                return false;
+            }
+        }
+        let end = if self.gen.rng.below(10) == 0 {
+            "DISCARD"
+        } else {
+            "EXEC"
+        };
+        let end = Step::new(conn, vec![end.as_bytes().to_vec()]);
+        self.stats.by_mode[2] += 1;
+        self.step(end)
+    }
+
+    fn run_epoch(&mut self, budget: u64) {
+        if !self.epoch_start() {
+            return;
+        }
+        let start_ops = self.stats.ops;
+        let mut mode = 0;
+        let mut since_digest = 0;
+        while self.stats.ops - start_ops < EPOCH as u64 && self.stats.ops < budget {
+            // Runs of ~50 steps in one mode: RESP2, RESP3, or transactions.
+            if self.gen.rng.below(50) == 0 {
+                mode = self.gen.rng.below(3) as usize;
+            }
+            let before = self.stats.ops;
+            let ok = if mode == 2 {
+                self.transaction()
+            } else {
+                let cmd = self.command();
+                self.stats.by_mode[mode] += 1;
+                self.step(Step::new(mode, cmd))
+            };
+            if !ok {
+                return;
+            }
+            since_digest += self.stats.ops - before;
+            if self.suspect || since_digest as usize >= DIGEST_EVERY {
+                since_digest = 0;
+                if !self.digest() {
+                    return;
+                }
+            }
+        }
+        self.digest();
+    }
+}
+
+fn words(v: &[&str]) -> Vec<Vec<u8>> {
+    v.iter().map(|s| s.as_bytes().to_vec()).collect()
+}
+
+/// The key space at the start of an epoch: one key per type, sometimes big enough for the non-compact
+/// encodings (quicklist, hashtable, skiplist).
+fn population(g: &mut Gen) -> Vec<Vec<Vec<u8>>> {
+    let big = |g: &mut Gen| g.rng.below(10) < 3;
+    let mut out = vec![];
+    let long = "x".repeat(70);
+    out.push(words(&["SET", "str", if big(g) { &long } else { "hello" }]));
+    out.push(words(&["SET", "int", "10"]));
+    let elems = |n: usize, f: &dyn Fn(usize) -> Vec<String>| -> Vec<String> {
+        (0..n).flat_map(f).collect()
+    };
+    let n = if big(g) { 150 } else { 3 };
+    let mut c = words(&["RPUSH", "list", "a", "b", "c", "1", "2"]);
+    c.extend(
+        elems(n, &|i| vec![format!("e{i}")])
+            .into_iter()
+            .map(String::into_bytes),
+    );
+    out.push(c);
+    let n = if big(g) { 150 } else { 2 };
+    let mut c = words(&["HSET", "hash", "f1", "v1", "f2", "2", "a", "1"]);
+    c.extend(
+        elems(n, &|i| vec![format!("e{i}"), i.to_string()])
+            .into_iter()
+            .map(String::into_bytes),
+    );
+    out.push(c);
+    let n = if big(g) { 150 } else { 2 };
+    let mut c = words(&["SADD", "set", "a", "b", "c"]);
+    c.extend(
+        elems(n, &|i| vec![format!("e{i}")])
+            .into_iter()
+            .map(String::into_bytes),
+    );
+    out.push(c);
+    let n = if big(g) { 600 } else { 3 };
+    let mut c = words(&["SADD", "iset"]);
+    c.extend(
+        elems(n, &|i| vec![(i as i64 - 2).to_string()])
+            .into_iter()
+            .map(String::into_bytes),
+    );
+    out.push(c);
+    let n = if big(g) { 150 } else { 2 };
+    let mut c = words(&["ZADD", "zset", "1", "a", "2", "b", "3", "c"]);
+    c.extend(
+        elems(n, &|i| vec![(i % 7).to_string(), format!("e{i}")])
+            .into_iter()
+            .map(String::into_bytes),
+    );
+    out.push(c);
+    out
+}
+
+/// DUMP payloads of every type, taken from redis-server, for RESTORE to load.
+fn payloads(pair: &mut Pair, g: &mut Gen) -> Vec<Vec<u8>> {
+    let ctl = pair.redis_ctl();
+    ctl.cmd(&["FLUSHALL"]);
+    for c in population(g) {
+        ctl.cmd(&c);
+    }
+    let mut out = vec![];
+    for k in gen::KEYS {
+        if let Reply::Bulk(_, Some(p)) = parse_reply(&ctl.cmd(&["DUMP", k])) {
+            out.push(p);
+        }
+    }
+    ctl.cmd(&["FLUSHALL"]);
+    out
+}
+
+#[test]
+fn fuzz_against_redis() {
+    let seed = env_u64("FUZZ_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            % 1_000_000_000
+    });
+    let ops = env_u64("FUZZ_OPS").unwrap_or(100_000);
+    let shrink_secs = env_u64("FUZZ_SHRINK_SECS").unwrap_or(90);
+    eprintln!("fuzz: FUZZ_SEED={seed} FUZZ_OPS={ops}");
+    let t0 = Instant::now();
+
+    let mut pair = Pair::start();
+    let specs = load_specs(&mut pair);
+    let uncovered = not_covered(&mut pair, &specs);
+    let has_setname = specs.iter().any(|s| s.full_name() == "client|setname");
+    let mut g = Gen::new(seed, specs);
+    g.payloads = payloads(&mut pair, &mut g);
+    eprintln!(
+        "fuzz: {} commands and subcommands from COMMAND DOCS; not implemented by ours: {}",
+        g.specs().len(),
+        uncovered.join(" ")
+    );
+    let mut f = Fuzz {
+        pair,
+        gen: g,
+        epoch: vec![],
+        found: BTreeMap::new(),
+        stats: Stats {
+            known_skipped: vec![0; KNOWN_DIFFS.len()],
+            ..Stats::default()
+        },
+        suspect: false,
+        has_setname,
+        trace: std::env::var("FUZZ_TRACE").is_ok(),
+    };
+    while f.stats.ops < ops {
+        f.run_epoch(ops);
+    }
+    let elapsed = t0.elapsed();
+    let s = &f.stats;
+    eprintln!(
+        "fuzz: {} ops in {:.1}s ({:.0} ops/s): RESP2 {} RESP3 {} transactions {}; {} digests; {} restarts; \
+         {} distinct commands; redis errors {:.0}%",
+        s.ops,
+        elapsed.as_secs_f64(),
+        s.ops as f64 / elapsed.as_secs_f64(),
+        s.by_mode[0],
+        s.by_mode[1],
+        s.by_mode[2],
+        s.digests,
+        s.restarts,
+        s.names.len(),
+        100.0 * s.redis_errors as f64 / s.ops.max(1) as f64
+    );
+    for (k, n) in KNOWN_DIFFS.iter().zip(&s.known_skipped) {
+        eprintln!(
+            "fuzz: known diff {} ({}) skipped {n} times",
+            k.finding, k.reason
+        );
+    }
+    // Guards against a fuzzer that silently stopped fuzzing (a grammar that did not parse, a generator
+    // that only produces errors).
+    assert!(
+        s.names.len() >= 100,
+        "only {} distinct commands ran",
+        s.names.len()
+    );
+    assert!(
+        s.redis_errors * 10 < s.ops * 7,
+        "{} of {} commands were errors on redis-server",
+        s.redis_errors,
+        s.ops
+    );
+
+    if f.found.is_empty() {
+        return;
+    }
+    let mut report = format!(
+        "fuzz: FUZZ_SEED={seed} FUZZ_OPS={ops}: {} distinct differences\n",
+        f.found.len()
+    );
+    let deadline = Instant::now() + Duration::from_secs(shrink_secs);
+    let n = f.found.len() as u32;
+    for (i, (sig, found)) in f.found.iter().enumerate() {
+        report += &format!(
+            "\n#{} {sig}\n  seen {} times, first at op {}\n",
+            i + 1,
+            found.count,
+            found.first_op
+        );
+        // Each difference gets a fair share of what is left of the shrink time.
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mine = Instant::now() + left / (n - i as u32);
+        let (t1, r1) = (Instant::now(), harness::REPLAYS.with(|r| r.get()));
+        let shrunk = if left.is_zero() {
+            None
+        } else {
+            harness::shrink(&found.history, sig, mine)
+        };
+        report += &format!(
+            "  shrinking: {} replays in {:.1}s, {} steps of history\n",
+            harness::REPLAYS.with(|r| r.get()) - r1,
+            t1.elapsed().as_secs_f64(),
+            found.history.len()
+        );
+        let (label, steps) = match &shrunk {
+            Some(s) => ("replay (shrunk, reproduces on a fresh pair)", s.as_slice()),
+            None => (
+                "last steps before it (did not reproduce on a fresh pair, or no time to shrink)",
+                &found.history[found.history.len().saturating_sub(15)..],
+            ),
+        };
+        report += &format!("  {label}:\n");
+        for st in steps {
+            report += &format!("    {}\n", harness::show(st));
+        }
+        report += &format!(
+            "  ours:  {}\n  redis: {}\n",
+            harness::show_answer(&found.ours),
+            harness::show_answer(&found.redis)
+        );
+    }
+    eprintln!("{report}");
+    panic!("{report}");
+}
