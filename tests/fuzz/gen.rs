@@ -607,8 +607,8 @@ impl Gen {
             // SPOP pops random members; popping at least the whole set makes the result a known set.
             "spop" if n == 3 => {
                 if let Some(v) = plain_int(&a[2]) {
-                    if (1..1000).contains(&v) {
-                        a[2] = s("1000");
+                    if (1..100_000).contains(&v) {
+                        a[2] = s("100000");
                     }
                 }
             }
@@ -627,7 +627,7 @@ impl Gen {
                 }
             }
             // SPOP without a count pops one random member: a count that empties the set instead.
-            "spop" if n == 2 => a.push(s("1000")),
+            "spop" if n == 2 => a.push(s("100000")),
             // A mutation dropped the subcommand: bare COMMAND dumps the table in dict order.
             "command" if n == 1 => a.push(s("COUNT")),
             // Without names these dump the whole table (in the dict's random order): name one.
