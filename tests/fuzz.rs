@@ -320,7 +320,9 @@ impl Fuzz {
             // A mutation that dropped a subcommand name can make another one (`CLIENT SETNAME list`
             // without SETNAME): the skip list holds for the result too.
             let name = String::from_utf8_lossy(&cmd[0]).to_ascii_lowercase();
-            let sub = cmd.get(1).map(|s| String::from_utf8_lossy(s).to_ascii_lowercase());
+            let sub = cmd
+                .get(1)
+                .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase());
             if skipped(&name) || sub.is_some_and(|s| skipped(&format!("{name}|{s}"))) {
                 continue;
             }
@@ -574,11 +576,25 @@ fn fuzz_against_redis() {
             t1.elapsed().as_secs_f64(),
             found.history.len()
         );
-        let (label, steps) = match &shrunk {
-            Some(s) => ("replay (shrunk, reproduces on a fresh pair)", s.as_slice()),
+        let tail = &found.history[found.history.len().saturating_sub(15)..];
+        let (label, steps, ours, redis) = match &shrunk {
+            Some((s, o)) => (
+                "replay (shrunk, reproduces on a fresh pair)",
+                s.as_slice(),
+                &o.ours,
+                &o.redis,
+            ),
+            None if wanted(sig) && !left.is_zero() => (
+                "did not reproduce on a fresh pair (timing?); the last steps before it",
+                tail,
+                &found.ours,
+                &found.redis,
+            ),
             None => (
-                "last steps before it (did not reproduce on a fresh pair, or no time to shrink)",
-                &found.history[found.history.len().saturating_sub(15)..],
+                "not shrunk (FUZZ_SHRINK_ONLY or FUZZ_SHRINK_SECS); the last steps before it",
+                tail,
+                &found.ours,
+                &found.redis,
             ),
         };
         report += &format!("  {label}:\n");
@@ -587,8 +603,8 @@ fn fuzz_against_redis() {
         }
         report += &format!(
             "  ours:  {}\n  redis: {}\n",
-            harness::show_answer(&found.ours),
-            harness::show_answer(&found.redis)
+            harness::show_answer(ours),
+            harness::show_answer(redis)
         );
     }
     if let Ok(path) = std::env::var("FUZZ_DUMP") {

@@ -148,13 +148,15 @@ struct Word {
 
 pub struct Gen {
     pub rng: Rng,
-    specs: Vec<Spec>,
+    specs: std::rc::Rc<Vec<Spec>>,
     /// Cumulative weights over `specs`.
     weights: Vec<u64>,
     /// DUMP payloads taken from redis-server, for RESTORE.
     pub payloads: Vec<Vec<u8>>,
     /// Unix time at start, for absolute expiry values.
     pub now: i64,
+    /// The keys holding the type the command being generated works on (its COMMAND DOCS group).
+    typed: &'static [&'static str],
 }
 
 fn s(x: impl AsRef<[u8]>) -> Vec<u8> {
@@ -182,10 +184,11 @@ impl Gen {
             .as_secs() as i64;
         Gen {
             rng,
-            specs,
+            specs: std::rc::Rc::new(specs),
             weights,
             payloads: Vec::new(),
             now,
+            typed: &[],
         }
     }
 
@@ -197,9 +200,14 @@ impl Gen {
         self.rng.below(100) < percent
     }
 
+    /// A key: often one of the type the command works on (otherwise most commands would only ever see
+    /// WRONGTYPE), else any.
     pub fn key(&mut self) -> Vec<u8> {
         if self.chance(2) {
             return self.rng.pick(ODD_KEYS).to_vec();
+        }
+        if !self.typed.is_empty() && self.chance(60) {
+            return s(self.rng.pick(self.typed));
         }
         s(self.rng.pick(KEYS))
     }
@@ -318,8 +326,17 @@ impl Gen {
 
     /// One command from spec `i`, maybe mutated, always sanitized.
     pub fn command(&mut self, i: usize) -> Vec<Vec<u8>> {
-        let spec = self.specs[i].clone();
+        let specs = std::rc::Rc::clone(&self.specs);
+        let spec = &specs[i];
         let name = spec.full_name();
+        self.typed = match spec.group.as_str() {
+            "string" | "bitmap" => &["str", "int"],
+            "list" => &["list"],
+            "hash" => &["hash"],
+            "set" => &["set", "iset"],
+            "sorted-set" => &["zset"],
+            _ => &[],
+        };
         let mut words: Vec<Word> = spec
             .words
             .iter()
@@ -393,7 +410,7 @@ impl Gen {
         fix_numkeys(&mut words, &mut self.rng);
         if self.chance(30) {
             for _ in 0..1 + self.rng.below(2) {
-                self.mutate(&mut words, &spec);
+                self.mutate(&mut words, spec);
             }
         }
         let mut args: Vec<Vec<u8>> = words.into_iter().map(|w| w.b).collect();
@@ -680,6 +697,10 @@ fn weight(s: &Spec) -> u64 {
         "flushall" | "flushdb" | "swapdb" | "select" | "move"
     ) {
         return 1;
+    }
+    // Blocking commands wait out their timeout whenever their keys are empty.
+    if name.starts_with('b') && s.args.iter().any(|a| a.name == "timeout") {
+        return 5;
     }
     let has_key = s.args.iter().any(has_key);
     if has_key {

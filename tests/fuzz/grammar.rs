@@ -35,6 +35,8 @@ pub struct Arg {
 pub struct Spec {
     pub words: Vec<String>,
     pub args: Vec<Arg>,
+    /// COMMAND DOCS's `group`: string, list, hash, set, sorted-set, bitmap, generic...
+    pub group: String,
 }
 
 impl Spec {
@@ -108,6 +110,7 @@ fn parse_command(words: Vec<String>, doc: &Reply, out: &mut Vec<Spec>) {
     out.push(Spec {
         words: words.clone(),
         args,
+        group: field(doc, "group").and_then(text).unwrap_or_default(),
     });
     if let Some(subs) = field(doc, "subcommands") {
         for p in items(subs).chunks(2) {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::common::{encode, start_ours, start_redis, RawConn, RedisServer};
+use crate::common::{encode, start_ours, start_redis_with, RawConn, RedisServer};
 use crate::normalize;
 use mini_redis::RunningServer;
 
@@ -52,7 +52,9 @@ pub struct Pair {
 impl Pair {
     pub fn start() -> Pair {
         let ours_srv = start_ours();
-        let redis_srv = start_redis();
+        // At the default hz 10 redis-server notices a blocking timeout up to 100 ms late; blocking commands
+        // would dominate the run.
+        let redis_srv = start_redis_with(&["--hz", "100"]);
         let mut ours = Vec::new();
         let mut redis = Vec::new();
         for i in 0..CONNS {
@@ -272,6 +274,11 @@ thread_local! {
 
 /// Replays `steps` on a fresh pair: does the last step still differ, with the same signature?
 pub fn reproduces(steps: &[Step], sig: &str) -> bool {
+    replay(steps, sig).is_some()
+}
+
+/// `reproduces`, returning the last step's replies when it does.
+pub fn replay(steps: &[Step], sig: &str) -> Option<Outcome> {
     REPLAYS.with(|r| r.set(r.get() + 1));
     let mut p = Pair::start();
     let last = steps.len() - 1;
@@ -282,18 +289,26 @@ pub fn reproduces(steps: &[Step], sig: &str) -> bool {
         }
         let o = p.run(st);
         if i == last {
-            return p.differs(st, &o) && signature(st, &o) == sig;
+            return (p.differs(st, &o) && signature(st, &o) == sig).then_some(o);
         }
         if o.ours.is_err() || o.redis.is_err() {
-            return false;
+            return None;
         }
     }
-    false
+    None
 }
 
 /// Delta debugging (ddmin, removing chunks) of the steps before the last one, until `deadline`: a short
-/// sequence whose last step still shows the difference. None if the full sequence does not reproduce.
-pub fn shrink(steps: &[Step], sig: &str, deadline: Instant) -> Option<Vec<Step>> {
+/// sequence whose last step still shows the difference, with that step's replies in the replay. None if
+/// the full sequence does not reproduce.
+pub fn shrink(steps: &[Step], sig: &str, deadline: Instant) -> Option<(Vec<Step>, Outcome)> {
+    let found = shrink_steps(steps, sig, deadline)?;
+    // One more replay for the replies to show (the shrunk sequence reproduced a moment ago).
+    let o = replay(&found, sig)?;
+    Some((found, o))
+}
+
+fn shrink_steps(steps: &[Step], sig: &str, deadline: Instant) -> Option<Vec<Step>> {
     let with_target = |prefix: &[Step]| -> Vec<Step> {
         let mut v = prefix.to_vec();
         v.push(steps[steps.len() - 1].clone());
