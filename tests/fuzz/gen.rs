@@ -710,7 +710,7 @@ fn weight(s: &Spec) -> u64 {
     }
 }
 
-fn has_key(a: &Arg) -> bool {
+pub fn has_key(a: &Arg) -> bool {
     match &a.kind {
         Kind::Key => true,
         Kind::OneOf(c) | Kind::Block(c) => c.iter().any(has_key),

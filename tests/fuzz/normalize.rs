@@ -147,13 +147,10 @@ fn same_by(rule: &Rule, cmd: &[Vec<u8>], a: &Reply, b: &Reply, enc: Encoding) ->
             let Some(key) = arg(cmd, *key) else {
                 return false;
             };
-            match enc {
-                Some(f) => match f(key) {
-                    Some(e) if e == b"hashtable" => same_by(inner, cmd, a, b, None),
-                    _ => false,
-                },
-                // Inside a transaction the encoding at the time is unknown: the lenient comparison.
-                None => same_by(inner, cmd, a, b, None),
+            // Inside a transaction the encoding at the time is unknown: then the lenient comparison.
+            match enc.and_then(|f| f(key)) {
+                Some(e) if e != b"hashtable" => false,
+                _ => same_by(inner, cmd, a, b, None),
             }
         }
     }
