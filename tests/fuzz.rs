@@ -6,7 +6,8 @@
 //! `FUZZ_SEED=n` (default: from the clock, printed) and `FUZZ_OPS=n` (default 100000) reproduce or extend a
 //! run; `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 90), `FUZZ_SHRINK_ONLY=text` spends
 //! it on the differences whose signature contains `text`; `FUZZ_TRACE=1` prints each difference as it
-//! happens; `FUZZ_DUMP=path` writes every difference's whole epoch there as a replay list.
+//! happens; `FUZZ_DUMP=path` writes every difference's whole epoch there as a replay list;
+//! `FUZZ_KNOWN=off` generates KNOWN_DIFFS commands too and counts the differences each one explains.
 mod common;
 #[path = "fuzz/gen.rs"]
 mod gen;
@@ -142,8 +143,13 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
     },
     KnownDiff {
         finding: "F3",
-        reason: "EXPIRE family: an unsupported option is echoed past NUL / not byte for byte",
-        matches: |c| is(c, EXPIRES) && c[3.min(c.len())..].iter().any(|a| !a.is_ascii() || a.contains(&0)),
+        reason: "EXPIRE family: an unsupported option is echoed past NUL, not byte for byte, CR/LF not trimmed",
+        matches: |c| {
+            is(c, EXPIRES)
+                && c[3.min(c.len())..]
+                    .iter()
+                    .any(|a| !a.is_ascii() || a.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n'))
+        },
         in_multi_only: false,
     },
     KnownDiff {
@@ -245,15 +251,30 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
         in_multi_only: false,
     },
     KnownDiff {
-        finding: "F18",
-        reason: "OBJECT REFCOUNT inside MULTI counts the queued arguments' references",
+        finding: "F18, F21",
+        reason: "OBJECT REFCOUNT: Redis's object sharing (queued MULTI arguments, COPY of shared integers)",
         matches: |c| is(c, &["object"]) && arg_is(c, 1, "refcount"),
-        in_multi_only: true,
+        in_multi_only: false,
     },
     KnownDiff {
         finding: "F19",
         reason: "CONFIG RESETSTAT makes ours's cron task panic (active expiry stops)",
         matches: |c| is(c, &["config"]) && arg_is(c, 1, "resetstat"),
+        in_multi_only: false,
+    },
+    KnownDiff {
+        finding: "F20",
+        reason: "SET ... EXAT/PXAT in the past: ours keeps an already expired key (DBSIZE, DEBUG DIGEST)",
+        matches: |c| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64;
+            let past = |v: Option<&Vec<u8>>, unit: i64| {
+                v.is_some_and(|v| redis_int(v) && std::str::from_utf8(v).is_ok_and(|s| s.parse::<i64>().is_ok_and(|n| n.saturating_mul(unit) <= now)))
+            };
+            is(c, &["set"]) && (after_tokens(c, 3, &["EXAT"]).any(|v| past(v, 1000)) || after_tokens(c, 3, &["PXAT"]).any(|v| past(v, 1)))
+        },
         in_multi_only: false,
     },
 ];
@@ -303,7 +324,7 @@ fn redis_int(a: &[u8]) -> bool {
     let d = a.strip_prefix(b"-").unwrap_or(a);
     !d.is_empty()
         && d.iter().all(u8::is_ascii_digit)
-        && (d == b"0" || d[0] != b'0')
+        && (a == b"0" || d[0] != b'0')
         && std::str::from_utf8(a).is_ok_and(|s| s.parse::<i64>().is_ok())
 }
 
@@ -414,6 +435,8 @@ fn not_covered(pair: &mut Pair, specs: &[Spec]) -> Vec<String> {
 }
 
 struct Found {
+    /// For a data set difference: the keys whose type, value digest, TTL or encoding differ.
+    diagnosis: String,
     count: u64,
     first_op: u64,
     /// The epoch's steps up to and including the differing one.
@@ -429,6 +452,10 @@ struct Stats {
     redis_errors: u64,
     names: BTreeMap<String, u64>,
     known_skipped: Vec<u64>,
+    /// With FUZZ_KNOWN=off: differences per KNOWN_DIFFS entry (a transaction's go to every entry one of
+    /// its commands matches), and those no entry explains.
+    known_hits: Vec<u64>,
+    unexplained: u64,
     digests: u64,
     restarts: u64,
 }
@@ -444,6 +471,8 @@ struct Fuzz {
     has_setname: bool,
     /// FUZZ_TRACE: print every difference as it happens.
     trace: bool,
+    /// FUZZ_KNOWN=off: KNOWN_DIFFS are generated too.
+    known_off: bool,
 }
 
 /// Steps per epoch: each starts from a flushed, freshly populated key space, so a difference replays from
@@ -480,7 +509,14 @@ impl Fuzz {
                 );
             }
             let ops = self.stats.ops;
+            let diagnosis =
+                if st.cmd[0].eq_ignore_ascii_case(b"DEBUG") && !self.found.contains_key(&sig) {
+                    self.pair.diagnose()
+                } else {
+                    String::new()
+                };
             let e = self.found.entry(sig).or_insert_with(|| Found {
+                diagnosis,
                 count: 0,
                 first_op: ops,
                 history: self.epoch.clone(),
@@ -489,6 +525,23 @@ impl Fuzz {
             });
             e.count += 1;
             self.suspect = true;
+            if self.known_off {
+                // Which entries explain it: the command's own, or in a transaction any queued command's.
+                let cmds: Vec<&Vec<Vec<u8>>> = match &o.queued {
+                    Some(q) => q.iter().collect(),
+                    None => vec![&st.cmd],
+                };
+                let mut explained = false;
+                for (k, hits) in KNOWN_DIFFS.iter().zip(&mut self.stats.known_hits) {
+                    if cmds.iter().any(|c| (k.matches)(c)) {
+                        *hits += 1;
+                        explained = true;
+                    }
+                }
+                if !explained {
+                    self.stats.unexplained += 1;
+                }
+            }
         }
         if broken {
             // Ours crashed or hung, or a connection closed: start over with a fresh pair.
@@ -561,8 +614,8 @@ impl Fuzz {
                 .iter()
                 .position(|k| (in_multi || !k.in_multi_only) && (k.matches)(&cmd))
             {
-                Some(k) => self.stats.known_skipped[k] += 1,
-                None => return cmd,
+                Some(k) if !self.known_off => self.stats.known_skipped[k] += 1,
+                _ => return cmd,
             }
         }
     }
@@ -739,11 +792,13 @@ fn fuzz_against_redis() {
         found: BTreeMap::new(),
         stats: Stats {
             known_skipped: vec![0; KNOWN_DIFFS.len()],
+            known_hits: vec![0; KNOWN_DIFFS.len()],
             ..Stats::default()
         },
         suspect: false,
         has_setname,
         trace: std::env::var("FUZZ_TRACE").is_ok(),
+        known_off: std::env::var("FUZZ_KNOWN").is_ok_and(|v| v == "off"),
     };
     while f.stats.ops < ops {
         f.run_epoch(ops);
@@ -764,10 +819,23 @@ fn fuzz_against_redis() {
         s.names.len(),
         100.0 * s.redis_errors as f64 / s.ops.max(1) as f64
     );
-    for (k, n) in KNOWN_DIFFS.iter().zip(&s.known_skipped) {
+    for ((k, n), h) in KNOWN_DIFFS.iter().zip(&s.known_skipped).zip(&s.known_hits) {
+        if f.known_off {
+            eprintln!(
+                "fuzz: known diff {}: {h} differences ({})",
+                k.finding, k.reason
+            );
+        } else {
+            eprintln!(
+                "fuzz: known diff {} skipped {n} times ({})",
+                k.finding, k.reason
+            );
+        }
+    }
+    if f.known_off {
         eprintln!(
-            "fuzz: known diff {} ({}) skipped {n} times",
-            k.finding, k.reason
+            "fuzz: {} differences no KNOWN_DIFFS entry explains",
+            s.unexplained
         );
     }
     // Guards against a fuzzer that silently stopped fuzzing (a grammar that did not parse, a generator
@@ -847,6 +915,9 @@ fn fuzz_against_redis() {
             harness::show_answer(ours),
             harness::show_answer(redis)
         );
+        if !found.diagnosis.is_empty() {
+            report += &format!("  keys that differ when it was found:\n{}", found.diagnosis);
+        }
     }
     if let Ok(path) = std::env::var("FUZZ_DUMP") {
         let mut dump = String::new();

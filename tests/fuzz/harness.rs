@@ -80,6 +80,59 @@ impl Pair {
         }
     }
 
+    /// Which keys differ (type, value digest, TTL, encoding), in every db, asked on side connections.
+    pub fn diagnose(&mut self) -> String {
+        use crate::common::{parse_reply, Reply};
+        let mut ours = RawConn::connect(self.ours_port);
+        let mut out = String::new();
+        let names = |r: Vec<u8>| -> Vec<Vec<u8>> {
+            match parse_reply(&r) {
+                Reply::Agg(_, Some(v)) => v
+                    .into_iter()
+                    .filter_map(|x| match x {
+                        Reply::Bulk(_, Some(b)) => Some(b),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            }
+        };
+        for db in 0..16 {
+            let db = db.to_string();
+            ours.cmd(&["SELECT", &db]);
+            self.ctl.cmd(&["SELECT", &db]);
+            let mut keys = names(ours.cmd(&["KEYS", "*"]));
+            keys.extend(names(self.ctl.cmd(&["KEYS", "*"])));
+            keys.sort();
+            keys.dedup();
+            for k in &keys {
+                for q in [
+                    &[&b"TYPE"[..], k][..],
+                    &[b"DEBUG", b"DIGEST-VALUE", k],
+                    &[b"PTTL", k],
+                    &[b"OBJECT", b"ENCODING", k],
+                ] {
+                    let (a, b) = (ours.cmd(q), self.ctl.cmd(q));
+                    // TTLs only by sign: the clocks differ a little.
+                    let ttl = q[0] == b"PTTL" && a.starts_with(b":-") == b.starts_with(b":-");
+                    if a != b && !ttl {
+                        out += &format!(
+                            "    db {db} {}: ours {} redis {}\n",
+                            q.iter().map(|x| quote(x)).collect::<Vec<_>>().join(" "),
+                            show_answer(&Ok(a)),
+                            show_answer(&Ok(b))
+                        );
+                    }
+                }
+            }
+        }
+        self.ctl.cmd(&["SELECT", "0"]);
+        if out.is_empty() {
+            out = "    (none: every key's type, value digest, TTL and encoding agree now)\n".into();
+        }
+        out
+    }
+
     /// redis-server's connection, for setup queries whose answers are not compared.
     pub fn redis_ctl(&mut self) -> &mut RawConn {
         &mut self.ctl
