@@ -222,7 +222,7 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
             let inner = c.get(2).map(|n| String::from_utf8_lossy(n).to_ascii_lowercase()).unwrap_or_default();
             is(c, &["command"])
                 && (arg_is(c, 1, "getkeys") || arg_is(c, 1, "getkeysandflags"))
-                && (NUMKEYS.contains(&inner.as_str()) || KEYLESS.get().is_some_and(|k| k.contains(&inner)))
+                && (NUMKEYS.contains(&inner.as_str()) || KEYLESS.with(|k| k.borrow().contains(&inner)))
         },
         in_multi_only: false,
     },
@@ -294,8 +294,11 @@ const NUMKEYS: &[&str] = &[
     "zmpop",
     "bzmpop",
 ];
-/// Commands without key arguments, from the grammar (set at start).
-static KEYLESS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+thread_local! {
+    /// Commands without key arguments, from the grammar (set at start; per thread, as tests run in
+    /// parallel).
+    static KEYLESS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 const EXPIRES: &[&str] = &["expire", "pexpire", "expireat", "pexpireat"];
 const EXPIRE_TOKENS: &[&str] = &["EX", "PX", "EXAT", "PXAT"];
@@ -771,13 +774,13 @@ fn fuzz_against_redis() {
     let specs = load_specs(&mut pair);
     let uncovered = not_covered(&mut pair, &specs);
     let has_setname = specs.iter().any(|s| s.full_name() == "client|setname");
-    let _ = KEYLESS.set(
-        specs
+    KEYLESS.with(|k| {
+        *k.borrow_mut() = specs
             .iter()
             .filter(|s| s.words.len() == 1 && !s.args.iter().any(gen::has_key))
             .map(|s| s.full_name())
-            .collect(),
-    );
+            .collect()
+    });
     let mut g = Gen::new(seed, specs);
     g.payloads = payloads(&mut pair, &mut g);
     eprintln!(
@@ -931,4 +934,157 @@ fn fuzz_against_redis() {
     }
     eprintln!("{report}");
     panic!("{report}");
+}
+
+fn cmd(args: &[&[u8]]) -> Vec<Vec<u8>> {
+    args.iter().map(|a| a.to_vec()).collect()
+}
+
+/// Each KNOWN_DIFFS entry still matches the repro in its finding (and the narrow ones leave the valid form
+/// alone), so a pattern cannot silently stop excluding, or start excluding everything.
+#[test]
+fn known_diffs_match_their_repros() {
+    KEYLESS.with(|k| *k.borrow_mut() = vec!["keys".into()]);
+    let hits = |c: &[&[u8]]| -> Vec<&str> {
+        let c = cmd(c);
+        KNOWN_DIFFS
+            .iter()
+            .filter(|k| (k.matches)(&c))
+            .map(|k| k.finding)
+            .collect()
+    };
+    let cases: &[(&[&[u8]], &str)] = &[
+        (&[b"CLIENT", b"help"], "F1"),
+        (&[b"EXPIRE", b"k", b"abc", b"foo"], "F2"),
+        (&[b"EXPIRE", b"k", b"-0", b"-1"], "F2"),
+        (&[b"EXPIRE", b"k", b"100", b"foo\x00bar"], "F3"),
+        (&[b"PEXPIRE", b"k", b"5", b"\r\n"], "F3"),
+        (&[b"BLMPOP", b"-1", b"2", b"a", b"b", b"LEFT"], "F4"),
+        (&[b"GETEX", b"k", b"EX", b"0"], "F5"),
+        (&[b"SET", b"k", b"v", b"EX", b"100", b"ex", b"200"], "F6"),
+        (&[b"GETEX", b"k", b"PERSIST", b"PERSIST"], "F6"),
+        (&[b"BITFIELD", b"s", b"GET", b"U8", b"0"], "F7"),
+        (&[b"SCRIPT", b"FLUSH", b"x"], "F8"),
+        (&[b"PUBSUB", b"CHANNELS", b"a", b"b"], "F9"),
+        (&[b"ZCOUNT", b"z", b"\x00", b"3"], "F10"),
+        (&[b"ZCOUNT", b"z", b"(1e400", b"3"], "F10"),
+        (&[b"ZCOUNT", b"z", b"\r\n", b"3"], "F10"),
+        (&[b"SCAN", b"+0"], "F11"),
+        (&[b"SSCAN", b"s", b"\x00"], "F11"),
+        (&[b"SELECT", b"2147483648"], "F12"),
+        (&[b"COMMAND", b"GETKEYS", b"KEYS", b"a", b"b"], "F13"),
+        (
+            &[
+                b"COMMAND",
+                b"GETKEYS",
+                b"ZUNIONSTORE",
+                b"dst",
+                b"none",
+                b"abc",
+            ],
+            "F13",
+        ),
+        (&[b"HINCRBYFLOAT", b"h", b"f", b"1e400"], "F14"),
+        (&[b"PEXPIREAT", b"k", b"9223372036854775807"], "F15"),
+        (&[b"FLUSHDB", b"ASYNC"], "F16"),
+        (&[b"APPEND", b"k", b"1"], "F17"),
+        (&[b"OBJECT", b"REFCOUNT", b"k"], "F18, F21"),
+        (&[b"CONFIG", b"RESETSTAT"], "F19"),
+        (&[b"SET", b"k", b"v", b"PXAT", b"1000"], "F20"),
+    ];
+    for (c, finding) in cases {
+        assert!(hits(c).contains(finding), "{c:?} should match {finding}");
+    }
+    // The valid forms of the same commands are still generated.
+    for c in [
+        &[&b"EXPIRE"[..], b"k", b"100", b"NX"][..],
+        &[b"BLMPOP", b"0.01", b"1", b"a", b"LEFT"],
+        &[b"GETEX", b"k", b"EX", b"100"],
+        &[b"SET", b"k", b"v", b"EX", b"100", b"NX"],
+        &[b"BITFIELD", b"s", b"GET", b"u8", b"0"],
+        &[b"ZCOUNT", b"z", b" 1", b"(3"],
+        &[b"SCAN", b"0", b"COUNT", b"10"],
+        &[b"SELECT", b"1"],
+        &[b"COMMAND", b"GETKEYS", b"GET", b"k"],
+        &[b"SET", b"k", b"v", b"PXAT", b"99999999999999"],
+    ] {
+        assert!(
+            hits(c).is_empty(),
+            "{c:?} should not be excluded: {:?}",
+            hits(c)
+        );
+    }
+}
+
+/// The normalizations accept what Redis leaves open and nothing else.
+#[test]
+fn normalizations_are_narrow() {
+    let eq = |c: &[&[u8]], a: &[u8], b: &[u8]| normalize::equivalent(&cmd(c), None, a, b, None);
+    let hgetall: &[&[u8]] = &[b"HGETALL", b"h"];
+    assert!(eq(
+        hgetall,
+        b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        b"*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    ));
+    // Pairs stay pairs: the same elements paired differently are a difference.
+    assert!(!eq(
+        hgetall,
+        b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        b"*4\r\n$1\r\na\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n1\r\n"
+    ));
+    assert!(eq(&[b"TTL", b"k"], b":100\r\n", b":99\r\n"));
+    assert!(!eq(&[b"TTL", b"k"], b":-1\r\n", b":-2\r\n"));
+    assert!(!eq(&[b"TTL", b"k"], b":100\r\n", b":97\r\n"));
+    // Errors are exact even where the reply is normalized.
+    assert!(!eq(&[b"KEYS", b"*"], b"-ERR a\r\n", b"-ERR b\r\n"));
+    assert!(!eq(&[b"GET", b"k"], b"$1\r\na\r\n", b"$1\r\nb\r\n"));
+    // A list keeps its order.
+    assert!(!eq(
+        &[b"LRANGE", b"l", b"0", b"-1"],
+        b"*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+        b"*2\r\n$1\r\nb\r\n$1\r\na\r\n"
+    ));
+    // SCAN from 0 finishing in one call: the same keys in any order, and not other keys.
+    let scan: &[&[u8]] = &[b"SCAN", b"0"];
+    assert!(eq(
+        scan,
+        b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+        b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\na\r\n"
+    ));
+    assert!(!eq(
+        scan,
+        b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n",
+        b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n"
+    ));
+}
+
+/// Whatever the mutations produce, no command blocks for long, allocates gigabytes or expires mid-run.
+#[test]
+fn sanitize_makes_commands_safe() {
+    let mut g = Gen::new(1, vec![]);
+    let s = |g: &mut Gen, c: &[&[u8]]| {
+        let mut c = cmd(c);
+        g.sanitize(&mut c);
+        c
+    };
+    for t in [&b"0"[..], b"0.0", b"100", b"0x10", b" 5"] {
+        let c = s(&mut g, &[b"BLPOP", b"k", t]);
+        assert!(c[2] != b"0" && c[2] != b"100", "{c:?}");
+        let c = s(&mut g, &[b"BLMPOP", t, b"1", b"k", b"LEFT"]);
+        assert!(c[1] != b"0" && c[1] != b"100", "{c:?}");
+    }
+    let n = |c: &[u8]| {
+        std::str::from_utf8(c)
+            .unwrap()
+            .trim()
+            .parse::<i64>()
+            .unwrap()
+    };
+    assert!(n(&s(&mut g, &[b"EXPIRE", b"k", b"5"])[2]) >= 100_000);
+    assert!(n(&s(&mut g, &[b"SET", b"k", b"v", b"px", b"5"])[4]) >= 100_000_000);
+    assert!(n(&s(&mut g, &[b"SETBIT", b"k", b"4294967295", b"1"])[2]) < 1000);
+    assert!(n(&s(&mut g, &[b"SRANDMEMBER", b"k", b"-2147483648"])[2]) > -1000);
+    assert_eq!(s(&mut g, &[b"SPOP", b"k"]).len(), 3);
+    // Expiries in the past stay in the past: they delete at once on both servers.
+    assert_eq!(s(&mut g, &[b"EXPIREAT", b"k", b"5"])[2], b"5");
 }
