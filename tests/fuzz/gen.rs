@@ -126,6 +126,8 @@ pub const TUNABLES: &[(&str, &str)] = &[
     ("list-max-listpack-size", "-2"),
     ("list-compress-depth", "0"),
 ];
+/// The globs CONFIG GET may be given: they match only settings that are the same on both servers.
+const CONFIG_GET_GLOBS: &[&[u8]] = &[b"*-max-*", b"hash-*"];
 const TUNABLE_VALUES: &[&str] = &[
     "0", "1", "2", "4", "16", "128", "-1", "-2", "-5", "-6", "abc", "",
 ];
@@ -640,6 +642,16 @@ impl Gen {
                         w.extend(rest);
                     } else {
                         shrink_offset(w, 1 << 17);
+                    }
+                }
+            }
+            // A glob put in by a mutation would match ports, paths and pids.
+            "config" if n > 2 && a[1].eq_ignore_ascii_case(b"get") => {
+                for w in a[2..].iter_mut() {
+                    if w.iter().any(|c| b"*?[".contains(c))
+                        && !CONFIG_GET_GLOBS.contains(&w.as_slice())
+                    {
+                        *w = s(self.rng.pick(TUNABLES).0);
                     }
                 }
             }
