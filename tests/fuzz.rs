@@ -79,7 +79,7 @@ const SKIP: &[(&str, &str)] = &[
     ),
     ("client|tracking", "asynchronous invalidation pushes"),
     ("client|unblock", "connection ids differ"),
-    ("cluster|*", "cluster mode is off; covered by other tests"),
+    ("cluster|*", "cluster mode is off"),
     ("cluster", "cluster mode is off"),
     ("readonly", "cluster"),
     ("readwrite", "cluster"),
@@ -124,8 +124,6 @@ struct KnownDiff {
     finding: &'static str,
     reason: &'static str,
     matches: fn(&[Vec<u8>]) -> bool,
-    /// Only inside MULTI (where the difference shows).
-    in_multi_only: bool,
 }
 
 const KNOWN_DIFFS: &[KnownDiff] = &[
@@ -133,149 +131,171 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
         finding: "F1",
         reason: "CLIENT/CONFIG/OBJECT HELP text differs from 7.0.15's",
         matches: |c| is(c, &["client", "config", "object"]) && arg_is(c, 1, "help"),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F2",
         reason: "EXPIRE family: Redis checks the options before the time value",
         matches: |c| is(c, EXPIRES) && c.len() > 3 && !redis_int(&c[2]),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F3",
-        reason: "EXPIRE family: an unsupported option is echoed past NUL, not byte for byte, CR/LF not trimmed",
+        reason: "EXPIRE family: the unsupported option is not echoed as Redis does",
         matches: |c| {
             is(c, EXPIRES)
                 && c[3.min(c.len())..]
                     .iter()
                     .any(|a| !a.is_ascii() || a.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n'))
         },
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F4",
         reason: "BLMPOP: Redis parses the timeout after numkeys, direction and COUNT",
         matches: |c| {
-            let valid = |a: &[u8]| std::str::from_utf8(a).is_ok_and(|s| s.parse::<f64>().is_ok_and(|v| v >= 0.0));
+            let valid = |a: &[u8]| {
+                std::str::from_utf8(a).is_ok_and(|s| s.parse::<f64>().is_ok_and(|v| v >= 0.0))
+            };
             is(c, &["blmpop"]) && c.len() > 1 && !valid(&c[1])
         },
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F5",
-        reason: "GETEX: Redis looks the key up (nil, WRONGTYPE) before validating the time value",
-        matches: |c| is(c, &["getex"]) && after_tokens(c, 2, EXPIRE_TOKENS).any(|v| !v.is_some_and(positive_int)),
-        in_multi_only: false,
+        reason: "GETEX: Redis looks the key up before validating the time value",
+        matches: |c| {
+            is(c, &["getex"])
+                && after_tokens(c, 2, EXPIRE_TOKENS).any(|v| !v.is_some_and(positive_int))
+        },
     },
     KnownDiff {
         finding: "F6",
         reason: "SET/GETEX: Redis accepts the same expire option twice",
         matches: |c| {
             let from = if is(c, &["set"]) { 3 } else { 2 };
-            is(c, &["set", "getex"]) && repeated_token(&c[from.min(c.len())..], &["EX", "PX", "EXAT", "PXAT", "KEEPTTL", "PERSIST"])
+            is(c, &["set", "getex"])
+                && repeated_token(
+                    &c[from.min(c.len())..],
+                    &["EX", "PX", "EXAT", "PXAT", "KEEPTTL", "PERSIST"],
+                )
         },
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F7",
         reason: "BITFIELD: ours accepts upper-case types (U8, I8)",
-        matches: |c| is(c, &["bitfield", "bitfield_ro"]) && c.iter().any(|a| matches!(a.first(), Some(b'U' | b'I')) && a.get(1).is_some_and(u8::is_ascii_digit)),
-        in_multi_only: false,
+        matches: |c| {
+            is(c, &["bitfield", "bitfield_ro"])
+                && c.iter().any(|a| {
+                    matches!(a.first(), Some(b'U' | b'I'))
+                        && a.get(1).is_some_and(u8::is_ascii_digit)
+                })
+        },
     },
     KnownDiff {
         finding: "F8",
         reason: "SCRIPT/FUNCTION FLUSH: error messages for bad arguments",
-        matches: |c| is(c, &["script", "function"]) && arg_is(c, 1, "flush") && c.len() > 2 && !(c.len() == 3 && (arg_is(c, 2, "sync") || arg_is(c, 2, "async"))),
-        in_multi_only: false,
+        matches: |c| {
+            is(c, &["script", "function"])
+                && arg_is(c, 1, "flush")
+                && c.len() > 2
+                && !(c.len() == 3 && (arg_is(c, 2, "sync") || arg_is(c, 2, "async")))
+        },
     },
     KnownDiff {
         finding: "F9",
         reason: "PUBSUB CHANNELS/SHARDCHANNELS: ours accepts more than one pattern",
-        matches: |c| is(c, &["pubsub"]) && (arg_is(c, 1, "channels") || arg_is(c, 1, "shardchannels")) && c.len() > 3,
-        in_multi_only: false,
+        matches: |c| {
+            is(c, &["pubsub"])
+                && (arg_is(c, 1, "channels") || arg_is(c, 1, "shardchannels"))
+                && c.len() > 3
+        },
     },
     KnownDiff {
         finding: "F10",
-        reason: "score range bounds: C strtod semantics (NUL ends the number, 1e400 is inf, whitespace-only invalid)",
+        reason: "score range bounds: C strtod semantics (NUL, 1e400, whitespace only)",
         matches: |c| is(c, SCORE_RANGES) && c[2.min(c.len())..].iter().any(|a| strtod_differs(a)),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F11",
-        reason: "SCAN family: Redis parses the cursor with strtoul (+0, -1, NUL-cut and empty cursors are valid)",
+        reason: "SCAN family: cursors parsed as by strtoul (+0, -1, empty, NUL-cut)",
         matches: |c| {
             let at = if is(c, &["scan"]) { 1 } else { 2 };
-            is(c, &["scan", "sscan", "hscan", "zscan"]) && c.get(at).is_some_and(|a| strtoul_differs(a))
+            is(c, &["scan", "sscan", "hscan", "zscan"])
+                && c.get(at).is_some_and(|a| strtoul_differs(a))
         },
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F12",
         reason: "SELECT/MOVE/COPY/SWAPDB: error for a DB index outside the int range",
-        matches: |c| is(c, &["select", "move", "copy", "swapdb"]) && c[1..].iter().any(|a| outside_i32(a)),
-        in_multi_only: false,
+        matches: |c| {
+            is(c, &["select", "move", "copy", "swapdb"]) && c[1..].iter().any(|a| outside_i32(a))
+        },
     },
     KnownDiff {
         finding: "F13",
-        reason: "COMMAND GETKEYS: error precedence (keyless commands) and numkeys validation",
+        reason: "COMMAND GETKEYS: error order (keyless commands), numkeys validation",
         matches: |c| {
-            let inner = c.get(2).map(|n| String::from_utf8_lossy(n).to_ascii_lowercase()).unwrap_or_default();
+            let inner = c
+                .get(2)
+                .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
+                .unwrap_or_default();
             is(c, &["command"])
                 && (arg_is(c, 1, "getkeys") || arg_is(c, 1, "getkeysandflags"))
-                && (NUMKEYS.contains(&inner.as_str()) || KEYLESS.with(|k| k.borrow().contains(&inner)))
+                && (NUMKEYS.contains(&inner.as_str())
+                    || KEYLESS.with(|k| k.borrow().contains(&inner)))
         },
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F14",
-        reason: "HINCRBYFLOAT: Redis increments in long double (1e400 is a valid increment)",
+        reason: "HINCRBYFLOAT: Redis increments in long double (1e400 is valid)",
         matches: |c| is(c, &["hincrbyfloat"]) && c.get(3).is_some_and(|a| huge_double(a)),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F15",
-        reason: "EXPIRETIME overflows for an expiry at i64::MAX ms (set by these)",
-        matches: |c| is(c, &["pexpireat", "set", "getex", "restore"]) && c.iter().any(|a| a == b"9223372036854775807"),
-        in_multi_only: false,
+        reason: "EXPIRETIME overflows for an expiry at i64::MAX ms",
+        matches: |c| {
+            is(c, &["pexpireat", "set", "getex", "restore"])
+                && c.iter().any(|a| a == b"9223372036854775807")
+        },
     },
     KnownDiff {
         finding: "F16",
-        reason: "WATCH: FLUSHALL/FLUSHDB/SWAPDB abort transactions watching keys that do not exist",
+        reason: "FLUSHALL/FLUSHDB/SWAPDB abort transactions watching missing keys",
         matches: |c| is(c, &["flushall", "flushdb", "swapdb"]),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F17",
-        reason: "APPEND to a missing key: Redis stores the value int-encoded when it can",
+        reason: "APPEND to a missing key: Redis stores the value int-encoded",
         matches: |c| is(c, &["append"]) && c.get(2).is_some_and(|v| redis_int(v)),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F18, F21",
-        reason: "OBJECT REFCOUNT: Redis's object sharing (queued MULTI arguments, COPY of shared integers)",
+        reason: "OBJECT REFCOUNT: Redis's object sharing (MULTI arguments, COPY)",
         matches: |c| is(c, &["object"]) && arg_is(c, 1, "refcount"),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F19",
         reason: "CONFIG RESETSTAT makes ours's cron task panic (active expiry stops)",
         matches: |c| is(c, &["config"]) && arg_is(c, 1, "resetstat"),
-        in_multi_only: false,
     },
     KnownDiff {
         finding: "F20",
-        reason: "SET ... EXAT/PXAT in the past: ours keeps an already expired key (DBSIZE, DEBUG DIGEST)",
+        reason: "SET EXAT/PXAT in the past: ours keeps an already expired key",
         matches: |c| {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_millis() as i64;
             let past = |v: Option<&Vec<u8>>, unit: i64| {
-                v.is_some_and(|v| redis_int(v) && std::str::from_utf8(v).is_ok_and(|s| s.parse::<i64>().is_ok_and(|n| n.saturating_mul(unit) <= now)))
+                v.is_some_and(|v| {
+                    redis_int(v)
+                        && std::str::from_utf8(v).is_ok_and(|s| {
+                            s.parse::<i64>()
+                                .is_ok_and(|n| n.saturating_mul(unit) <= now)
+                        })
+                })
             };
-            is(c, &["set"]) && (after_tokens(c, 3, &["EXAT"]).any(|v| past(v, 1000)) || after_tokens(c, 3, &["PXAT"]).any(|v| past(v, 1)))
+            is(c, &["set"])
+                && (after_tokens(c, 3, &["EXAT"]).any(|v| past(v, 1000))
+                    || after_tokens(c, 3, &["PXAT"]).any(|v| past(v, 1)))
         },
-        in_multi_only: false,
     },
 ];
 
@@ -600,7 +620,7 @@ impl Fuzz {
     }
 
     /// One generated command, never one of KNOWN_DIFFS.
-    fn command(&mut self, in_multi: bool) -> Vec<Vec<u8>> {
+    fn command(&mut self) -> Vec<Vec<u8>> {
         loop {
             let i = self.gen.pick_spec();
             let cmd = self.gen.command(i);
@@ -613,10 +633,7 @@ impl Fuzz {
             if skipped(&name) || sub.is_some_and(|s| skipped(&format!("{name}|{s}"))) {
                 continue;
             }
-            match KNOWN_DIFFS
-                .iter()
-                .position(|k| (in_multi || !k.in_multi_only) && (k.matches)(&cmd))
-            {
+            match KNOWN_DIFFS.iter().position(|k| (k.matches)(&cmd)) {
                 Some(k) if !self.known_off => self.stats.known_skipped[k] += 1,
                 _ => return cmd,
             }
@@ -630,7 +647,7 @@ impl Fuzz {
             return false;
         }
         for _ in 0..1 + self.gen.rng.below(6) {
-            let cmd = self.command(true);
+            let cmd = self.command();
             if !self.step(Step::new(conn, cmd)) {
                 return false;
             }
@@ -661,7 +678,7 @@ impl Fuzz {
             let ok = if mode == 2 {
                 self.transaction()
             } else {
-                let cmd = self.command(false);
+                let cmd = self.command();
                 self.step(Step::new(mode, cmd))
             };
             last = self.stats.ops - before;
