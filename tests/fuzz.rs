@@ -563,6 +563,9 @@ impl Fuzz {
                 }
                 if !explained {
                     self.stats.unexplained += 1;
+                    if self.trace {
+                        eprintln!("  (no KNOWN_DIFFS entry explains it)");
+                    }
                 }
             }
         }
@@ -949,7 +952,6 @@ fn fuzz_against_redis() {
         }
         std::fs::write(&path, dump).expect("write FUZZ_DUMP");
     }
-    eprintln!("{report}");
     panic!("{report}");
 }
 
