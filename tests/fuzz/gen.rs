@@ -671,11 +671,12 @@ impl Gen {
     }
 
     /// A relative expiry (`unit` 1 = seconds, 1000 = milliseconds) that is positive and valid becomes a
-    /// distinct value days away: the key does not expire during the run, and two expiries never land in
-    /// the same millisecond (which would make GT/LT comparisons depend on timing).
+    /// random value days away: the key does not expire during the run, and two expiries almost never land
+    /// in the same millisecond (which would make GT/LT comparisons depend on timing). Negative ones stay:
+    /// they are errors or delete at once.
     fn rel_time(&mut self, w: &mut Vec<u8>, unit: i64) {
         if let Some((pre, v, post)) = digits(w) {
-            if v > 0 && v < 10_000_000_000 * unit as u128 {
+            if !pre.contains(&b'-') && v > 0 && v < 10_000_000_000 * unit as u128 {
                 let nv = (100_000 + self.rng.below(1_000_000_000)) as i64 * unit
                     + self.rng.below(unit as u64) as i64;
                 *w = [pre, nv.to_string().into_bytes(), post].concat();
