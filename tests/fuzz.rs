@@ -63,10 +63,6 @@ const SKIP: &[(&str, &str)] = &[
     ("bgsave", "disk"),
     ("bgrewriteaof", "disk"),
     ("config|rewrite", "disk"),
-    (
-        "config|set",
-        "generated specially: encoding thresholds only (see gen::TUNABLES)",
-    ),
     ("client|kill", "kills the harness's connections"),
     ("client|pause", "stalls the server"),
     ("client|unpause", "pairs with CLIENT PAUSE"),
@@ -139,10 +135,11 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
     },
     KnownDiff {
         finding: "F3",
-        reason: "EXPIRE family: the unsupported option is not echoed as Redis does",
+        reason: "EXPIRE, CONFIG SET: the offending argument is not echoed as Redis does",
         matches: |c| {
-            is(c, EXPIRES)
-                && c[3.min(c.len())..]
+            let from = if is(c, &["config"]) { 2 } else { 3 };
+            (is(c, EXPIRES) || (is(c, &["config"]) && arg_is(c, 1, "set")))
+                && c[from.min(c.len())..]
                     .iter()
                     .any(|a| !a.is_ascii() || a.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n'))
         },
@@ -301,6 +298,33 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
                 && (after_tokens(c, 3, &["EXAT"]).any(|v| past(v, 1000))
                     || after_tokens(c, 3, &["PXAT"]).any(|v| past(v, 1)))
         },
+    },
+    KnownDiff {
+        finding: "F22",
+        reason: "CONFIG SET: range and memory-value checks of the encoding thresholds",
+        matches: |c| {
+            let bad = |p: &[u8], v: &[u8]| {
+                let p = String::from_utf8_lossy(p).to_ascii_lowercase();
+                let unsigned = [
+                    "hash-max-listpack-entries",
+                    "set-max-intset-entries",
+                    "zset-max-listpack-entries",
+                    "list-compress-depth",
+                ];
+                let memory = ["hash-max-listpack-value", "zset-max-listpack-value"];
+                (unsigned.contains(&p.as_str()) && v.starts_with(b"-"))
+                    || (memory.contains(&p.as_str())
+                        && !(!v.is_empty() && v.iter().all(u8::is_ascii_digit)))
+            };
+            is(c, &["config"])
+                && arg_is(c, 1, "set")
+                && c[2..].chunks(2).any(|w| w.len() == 2 && bad(&w[0], &w[1]))
+        },
+    },
+    KnownDiff {
+        finding: "F23",
+        reason: "CONFIG SET with an odd number of words: Redis says syntax error",
+        matches: |c| is(c, &["config"]) && arg_is(c, 1, "set") && c.len() >= 4 && c.len() % 2 == 1,
     },
 ];
 
@@ -1025,6 +1049,20 @@ fn known_diffs_match_their_repros() {
         (&[b"OBJECT", b"REFCOUNT", b"k"], "F18, F21"),
         (&[b"CONFIG", b"RESETSTAT"], "F19"),
         (&[b"SET", b"k", b"v", b"PXAT", b"1000"], "F20"),
+        (&[b"CONFIG", b"SET", b"\xff", b"-1"], "F3"),
+        (
+            &[b"CONFIG", b"SET", b"zset-max-listpack-value", b"-5"],
+            "F22",
+        ),
+        (&[b"CONFIG", b"SET", b"hash-max-listpack-value", b""], "F22"),
+        (
+            &[b"CONFIG", b"SET", b"hash-max-listpack-entries", b"-2"],
+            "F22",
+        ),
+        (
+            &[b"CONFIG", b"SET", b"-1", b"set-max-intset-entries", b"-6"],
+            "F23",
+        ),
     ];
     for (c, finding) in cases {
         assert!(hits(c).contains(finding), "{c:?} should match {finding}");
@@ -1041,6 +1079,14 @@ fn known_diffs_match_their_repros() {
         &[b"SELECT", b"1"],
         &[b"COMMAND", b"GETKEYS", b"GET", b"k"],
         &[b"SET", b"k", b"v", b"PXAT", b"99999999999999"],
+        &[
+            b"CONFIG",
+            b"SET",
+            b"list-max-listpack-size",
+            b"-2",
+            b"hash-max-listpack-value",
+            b"16",
+        ],
     ] {
         assert!(
             hits(c).is_empty(),

@@ -44,6 +44,8 @@ pub struct Pair {
     ctl: RawConn,
     /// Each connection's selected db, when known (a transaction may change it).
     db: [Option<u8>; CONNS],
+    /// redis-server's working directory, removed with the pair.
+    dir: std::path::PathBuf,
     /// Each connection's open transaction, as redis-server queued it. Kept here (not in the steps) so a
     /// shrunk replay that drops queued commands still compares EXEC's replies correctly.
     queue: [Queue; CONNS],
@@ -53,14 +55,23 @@ impl Pair {
     pub fn start() -> Pair {
         let ours_srv = start_ours();
         // At the default hz 10 redis-server notices a blocking timeout up to 100 ms late; blocking commands
-        // would dominate the run.
-        let redis_srv = start_redis_with(&["--hz", "100"]);
+        // would dominate the run. A directory of its own: it would load a dump.rdb that another test left
+        // in the shared temp dir.
+        static PAIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = PAIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mini-redis-fuzz-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create redis-server dir");
+        let redis_srv = start_redis_with(&["--hz", "100", "--dir", &dir.display().to_string()]);
         let mut ours = Vec::new();
         let mut redis = Vec::new();
         for i in 0..CONNS {
             let mut a = RawConn::connect(ours_srv.port);
             let mut b = RawConn::connect(redis_srv.port);
-            if i == 1 {
+            if i == 0 {
+                // Both start empty whatever their directories held.
+                a.cmd(&["FLUSHALL"]);
+                b.cmd(&["FLUSHALL"]);
+            } else {
                 // Not compared: HELLO reports the client id and server details.
                 a.cmd(&["HELLO", "3"]);
                 b.cmd(&["HELLO", "3"]);
@@ -77,6 +88,7 @@ impl Pair {
             redis,
             db: [Some(0); CONNS],
             queue: [None, None],
+            dir,
         }
     }
 
@@ -227,6 +239,12 @@ impl Pair {
             Some(&mut enc)
         };
         !normalize::equivalent(&st.cmd, o.queued.as_deref(), a, b, enc)
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
