@@ -145,6 +145,18 @@ impl Pair {
         out
     }
 
+    /// Asks redis-server `q` about the db connection `conn` is in (None if that is unknown), on the side
+    /// connection: not part of the compared stream.
+    pub fn redis_ask(&mut self, conn: usize, q: &[&[u8]]) -> Option<Vec<u8>> {
+        let db = self.db[conn]?.to_string();
+        self.ctl
+            .try_send_raw(&encode(&[b"SELECT".as_slice(), db.as_bytes()]))
+            .ok()?;
+        self.ctl.try_read_reply().ok()?;
+        self.ctl.try_send_raw(&encode(q)).ok()?;
+        self.ctl.try_read_reply().ok()
+    }
+
     /// redis-server's connection, for setup queries whose answers are not compared.
     pub fn redis_ctl(&mut self) -> &mut RawConn {
         &mut self.ctl
