@@ -339,6 +339,18 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
             is(c, &["config"]) && arg_is(c, 1, "set") && c[2..].iter().step_by(2).any(unknown_upper)
         },
     },
+    KnownDiff {
+        finding: "F25",
+        reason: "CONFIG SET list-max-listpack-size: ours re-chunks existing lists (DUMP differs)",
+        matches: |c| {
+            is(c, &["config"])
+                && arg_is(c, 1, "set")
+                && c[2..].chunks(2).any(|w| {
+                    w[0].eq_ignore_ascii_case(b"list-max-listpack-size")
+                        && w.get(1).is_some_and(|v| v != b"-2")
+                })
+        },
+    },
 ];
 
 /// Commands whose keys follow a numkeys argument.
@@ -1141,6 +1153,10 @@ fn known_diffs_match_their_repros() {
             "F23",
         ),
         (&[b"CONFIG", b"SET", b"LIMIT", b"1"], "F24"),
+        (
+            &[b"CONFIG", b"SET", b"list-max-listpack-size", b"16"],
+            "F25",
+        ),
     ];
     for (c, finding) in cases {
         assert!(hits(c).contains(finding), "{c:?} should match {finding}");
