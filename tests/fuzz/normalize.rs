@@ -1,5 +1,9 @@
 //! When two replies count as the same: byte for byte, except for the replies listed in [`rule`], the one
 //! place that says what Redis leaves undefined (and why).
+//!
+//! Two things are kept out of the comparison before it: `Gen::sanitize` rewrites arguments that would
+//! depend on time or block, and `Fuzz::lex_undefined` does not send lex ranges whose result Redis leaves
+//! unspecified (a skiplist with mixed scores).
 
 use crate::common::{parse_reply, sorted, Reply};
 
