@@ -3,11 +3,14 @@
 //! MULTI/EXEC, replies compared byte for byte (normalizations: fuzz/normalize.rs) and data sets by DEBUG
 //! DIGEST; differences are shrunk to short replays.
 //!
-//! `FUZZ_SEED=n` (default: from the clock, printed) and `FUZZ_OPS=n` (default 100000) reproduce or extend a
-//! run; `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 90, 0 with FUZZ_KNOWN=off), `FUZZ_SHRINK_ONLY=text` spends
-//! it on the differences whose signature contains `text`; `FUZZ_TRACE=1` prints each difference as it
-//! happens; `FUZZ_DUMP=path` writes every difference's whole epoch there as a replay list;
-//! `FUZZ_KNOWN=off` generates KNOWN_DIFFS commands too and counts the differences each one explains.
+//! Environment:
+//! - `FUZZ_SEED=n` (default: from the clock, printed) and `FUZZ_OPS=n` (default 100000) reproduce or
+//!   extend a run.
+//! - `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 90, 0 with FUZZ_KNOWN=off);
+//!   `FUZZ_SHRINK_ONLY=text` spends it on the differences whose signature contains `text`.
+//! - `FUZZ_TRACE=1` prints each difference as it happens; `FUZZ_DUMP=path` writes every difference's
+//!   whole epoch there as a replay list.
+//! - `FUZZ_KNOWN=off` generates KNOWN_DIFFS commands too and counts the differences each one explains.
 mod common;
 #[path = "fuzz/gen.rs"]
 mod gen;
