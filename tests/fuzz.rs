@@ -6,7 +6,7 @@
 //! Environment:
 //! - `FUZZ_SEED=n` (default: from the clock, printed) and `FUZZ_OPS=n` (default 100000) reproduce or
 //!   extend a run.
-//! - `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 90, 0 with FUZZ_KNOWN=off);
+//! - `FUZZ_SHRINK_SECS=n` bounds the time spent shrinking (default 60, 0 with FUZZ_KNOWN=off);
 //!   `FUZZ_SHRINK_ONLY=text` spends it on the differences whose signature contains `text`.
 //! - `FUZZ_TRACE=1` prints each difference as it happens; `FUZZ_DUMP=path` writes every difference's
 //!   whole epoch there as a replay list.
@@ -915,7 +915,7 @@ fn fuzz_against_redis() {
     let ops = env_u64("FUZZ_OPS").unwrap_or(100_000);
     let known_off = std::env::var("FUZZ_KNOWN").is_ok_and(|v| v == "off");
     // Counting known differences is not the time to shrink them.
-    let shrink_secs = env_u64("FUZZ_SHRINK_SECS").unwrap_or(if known_off { 0 } else { 90 });
+    let shrink_secs = env_u64("FUZZ_SHRINK_SECS").unwrap_or(if known_off { 0 } else { 60 });
     eprintln!("fuzz: FUZZ_SEED={seed} FUZZ_OPS={ops}");
     let t0 = Instant::now();
 
