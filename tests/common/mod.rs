@@ -392,3 +392,60 @@ impl Rng {
         &v[self.below(v.len() as u64) as usize]
     }
 }
+
+impl RawConn {
+    /// Like `send_raw`, but a broken connection is an error instead of a panic.
+    pub fn try_send_raw(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(data)
+    }
+
+    /// Like `read_reply`, but a timeout, a closed connection or a malformed reply is an error instead of a
+    /// panic (the fuzzer reports it as a difference and carries on with fresh connections).
+    pub fn try_read_reply(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.try_read_into(&mut out)?;
+        Ok(out)
+    }
+
+    fn try_read_into(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        use std::io::{Error, ErrorKind};
+        let bad = |what: &str| Error::new(ErrorKind::InvalidData, what.to_string());
+        let mut line = Vec::new();
+        if self.reader.read_until(b'\n', &mut line)? == 0 {
+            return Err(Error::new(ErrorKind::UnexpectedEof, "connection closed"));
+        }
+        if line.len() < 3 || !line.ends_with(b"\r\n") {
+            return Err(bad("reply line without CRLF"));
+        }
+        out.extend_from_slice(&line);
+        let len = || -> std::io::Result<i64> {
+            std::str::from_utf8(&line[1..line.len() - 2])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("bad length"))
+        };
+        match line[0] {
+            b'$' | b'=' | b'!' => {
+                let n = len()?;
+                if n >= 0 {
+                    let mut buf = vec![0; n as usize + 2];
+                    self.reader.read_exact(&mut buf)?;
+                    out.extend_from_slice(&buf);
+                }
+            }
+            b'*' | b'~' | b'>' => {
+                for _ in 0..len()?.max(0) {
+                    self.try_read_into(out)?;
+                }
+            }
+            b'%' | b'|' => {
+                for _ in 0..len()?.max(0) * 2 {
+                    self.try_read_into(out)?;
+                }
+            }
+            b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => {}
+            _ => return Err(bad("unknown reply type")),
+        }
+        Ok(())
+    }
+}
