@@ -10,6 +10,7 @@ pub mod lcs;
 pub mod lists;
 pub mod meta;
 pub mod pubsub;
+pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;

@@ -700,7 +700,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // Accepted as Redis accepts it; our list nodes have no separate "plain" layout to switch.
             let sz = crate::config::parse_memory(&String::from_utf8_lossy(&args[2]));
             // quicklistisSetPackedThreshold: 0 restores the default; above 4 GB less 1 MB is refused.
-            if !sz.is_some_and(|n| n <= (1 << 32) - (1 << 20)) {
+            if sz.is_none_or(|n| n > (1 << 32) - (1 << 20)) {
                 return Err(CmdError::new(
                     "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
                 ));
@@ -748,6 +748,8 @@ fn debug_protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
     match name.as_str() {
         "string" => o.bulk(b"Hello World"),
         "integer" => o.int(12345),
+        // Redis's literal sample value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
         "double" => o.double(3.141),
         "bignum" => {
             let n = b"1234567999999999999999999999999999999";

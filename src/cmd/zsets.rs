@@ -1209,34 +1209,15 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// A SCAN cursor read as Redis 7.0 reads it (strtoul: a sign is accepted, "-1" wraps), rejecting leading
-/// spaces, trailing garbage and overflow.
-fn parse_cursor_strtoul(a: &[u8]) -> Result<u64, CmdError> {
-    let bad = || CmdError::new("ERR invalid cursor");
-    let (neg, digits) = match a.first() {
-        Some(b'-') => (true, &a[1..]),
-        Some(b'+') => (false, &a[1..]),
-        _ => (false, a),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(bad());
-    }
-    let v: u64 = std::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(bad)?;
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor_strtoul(&args[2])?;
+    let cursor = super::scan::parse_cursor(&args[2])?;
     let Some(z) = read_zset(ctx, &args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);
         return Ok(());
     };
-    let o = super::keys::parse_scan_opts(&args[3..], false)?;
+    let o = super::scan::parse_scan_opts(&args[3..], false)?;
     let mut found: Vec<(Box<[u8]>, f64)> = Vec::new();
     let next = z.scan(cursor, o.count, |m, s| {
         if let Some(p) = &o.pattern {
