@@ -272,7 +272,9 @@ fn zrandmember_count_range_checked_in_redis_order() {
         c(&["ZRANDMEMBER", "z", "-9223372036854775808", "bogus"]),
         c(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
         c(&["ZRANDMEMBER", "z", "5", "bogus"]),
-        c(&["ZRANDMEMBER", "z", "-2", "WITHSCORES"]),
+        // Repeated draws from a one-member set, so the reply is not random.
+        c(&["ZADD", "one", "1", "a"]),
+        c(&["ZRANDMEMBER", "one", "-2", "WITHSCORES"]),
         c(&["PING"]),
     ];
     let mut a = RawConn::connect(ours.port);
@@ -529,4 +531,157 @@ fn scan_cursors_read_as_strtoul() {
     cmds.push(c(&["SSCAN", "h", "abc"]));
     cmds.push(c(&["SSCAN", "h", "-1"]));
     same_replies_raw(&cmds);
+}
+
+/// keyspace_hits and keyspace_misses from INFO stats.
+fn hits_misses(c: &mut RawConn) -> (u64, u64) {
+    let info = String::from_utf8_lossy(&c.cmd(&["INFO", "stats"])).to_string();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(u64::MAX)
+    };
+    (field("keyspace_hits:"), field("keyspace_misses:"))
+}
+
+#[test]
+fn keyspace_hits_misses_and_keymiss_events_match_redis() {
+    let mut script: Vec<&str> = vec![
+        "SET s v",
+        "RPUSH l a b c",
+        "HSET h f v",
+        "SADD st a b",
+        "ZADD z 1 a 2 b",
+    ];
+    // Each read on a present key, a missing one and (where it applies) one of another type.
+    script.extend([
+        "GET s",
+        "GET nos",
+        "GET l",
+        "MGET s nos l",
+        "EXISTS s nos",
+        "TYPE nos",
+        "STRLEN nos",
+        "GETRANGE nos 0 1",
+        "GETEX nos",
+        "GETDEL nos",
+        "SET nos v GET",
+        "GETBIT nos 1",
+        "BITCOUNT nos",
+        "BITFIELD_RO nos GET u8 0",
+        "LCS s nos",
+        "TTL nos",
+        "DUMP nos",
+        "OBJECT ENCODING nos",
+        "COPY s s3",
+        "COPY nos s4",
+        "LLEN nol",
+        "LRANGE nol 0 -1",
+        "LINDEX nol 0",
+        "LPOS nol a",
+        "LRANGE s 0 -1",
+        "HGET noh f",
+        "HGET h nof",
+        "HMGET noh f",
+        "HGETALL noh",
+        "HLEN noh",
+        "HEXISTS noh f",
+        "HSTRLEN noh f",
+        "HRANDFIELD noh",
+        "HRANDFIELD noh 2",
+        "HRANDFIELD s 2",
+        "HRANDFIELD h 5",
+        "HSCAN noh 0",
+        "SMEMBERS nost",
+        "SISMEMBER nost a",
+        "SMISMEMBER nost a",
+        "SCARD nost",
+        "SRANDMEMBER nost",
+        "SRANDMEMBER nost 2",
+        "SRANDMEMBER s 2",
+        "SRANDMEMBER st 5",
+        "SSCAN nost 0",
+        "SINTER st nost",
+        "SUNION nost st",
+        "SDIFF st nost",
+        "SINTERCARD 2 st nost",
+        "SINTERSTORE d st nost",
+        "SUNIONSTORE d st nost",
+        "SDIFFSTORE d nost st",
+        "SINTERSTORE d s st",
+        "ZSCORE noz a",
+        "ZMSCORE noz a",
+        "ZCARD noz",
+        "ZCOUNT noz 0 1",
+        "ZRANK noz a",
+        "ZRANGE noz 0 -1",
+        "ZRANGEBYSCORE noz 0 1",
+        "ZRANGESTORE d2 noz 0 -1",
+        "ZRANDMEMBER z",
+        "ZRANDMEMBER noz",
+        "ZRANDMEMBER z 5",
+        "ZRANDMEMBER noz 2",
+        "ZRANDMEMBER s 2",
+        "ZSCAN noz 0",
+        "ZUNION 2 z noz",
+        "ZINTER 2 z noz",
+        "ZDIFF 2 noz z",
+        "ZUNIONSTORE d3 2 z noz",
+        "ZINTERCARD 2 z noz",
+        "ZUNION 2 z s",
+    ]);
+    // Expired keys are misses.
+    for read in [
+        "GET e",
+        "HGET e f",
+        "ZRANDMEMBER e",
+        "SRANDMEMBER e 3",
+        "HRANDFIELD e 3",
+        "SUNIONSTORE d e",
+        "COPY e e2",
+        "ZUNION 1 e",
+    ] {
+        script.extend(["SET e v PX 1", "DEBUG SLEEP 0.01", read]);
+    }
+    let cmds: Vec<Vec<&str>> = script.iter().map(|l| l.split(' ').collect()).collect();
+    let run = |port: u16, flush: bool| {
+        let mut ctl = RawConn::connect(port);
+        if flush {
+            ctl.cmd(&["FLUSHALL"]);
+        }
+        ctl.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Km"]);
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&["PSUBSCRIBE", "*"]);
+        let mut counts = Vec::new();
+        for c in &cmds {
+            let before = hits_misses(&mut ctl);
+            ctl.cmd(c);
+            let after = hits_misses(&mut ctl);
+            counts.push(format!(
+                "{} -> hits +{} misses +{}",
+                c.join(" "),
+                after.0 - before.0,
+                after.1 - before.1
+            ));
+        }
+        let mut events = Vec::new();
+        while let Some(r) = sub.read_reply_timeout(Duration::from_millis(300)) {
+            events.push(String::from_utf8_lossy(&r).to_string());
+        }
+        (counts, events)
+    };
+    let ours = start_ours();
+    let redis = start_redis();
+    let (a_counts, a_events) = run(ours.port, false);
+    let (b_counts, b_events) = run(redis.port, true);
+    let diffs: Vec<String> = a_counts
+        .iter()
+        .zip(&b_counts)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("ours:  {a}\nredis: {b}"))
+        .collect();
+    assert_no_diffs(&diffs);
+    assert!(a_events.iter().any(|e| e.contains("keymiss")));
+    assert_eq!(a_events, b_events);
 }

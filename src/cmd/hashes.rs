@@ -337,23 +337,17 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     // Borrow the rng and the hash separately: both live in the store.
-    ctx.store.expire_if_needed(db, &args[1], ctx.now);
-    let Store {
-        dbs, rng, stats, ..
-    } = &mut *ctx.store;
+    let found = ctx.read_index(&args[1]);
+    let Store { dbs, rng, .. } = &mut *ctx.store;
     let out = &mut *ctx.out;
-    let h = match dbs[db].get(&args[1]) {
+    let h = match found.map(|i| &dbs[db].entry_at(i).value) {
         None => {
-            stats.keyspace_misses += 1;
             out.array(0);
             return Ok(());
         }
-        Some(e) => match &e.value {
-            Value::Hash(h) => h,
-            _ => return Err(WRONGTYPE),
-        },
+        Some(Value::Hash(h)) => h,
+        Some(_) => return Err(WRONGTYPE),
     };
-    stats.keyspace_hits += 1;
     let size = h.len();
     if count == 0 || size == 0 {
         out.array(0);

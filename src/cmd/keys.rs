@@ -216,7 +216,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    let Some(e) = ctx.lookup_write(src) else {
+    let Some(e) = ctx.lookup_read(src) else {
         ctx.out.int(0);
         return Ok(());
     };

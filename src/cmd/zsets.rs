@@ -91,15 +91,8 @@ fn read_zset_out<'c>(
     ctx: &'c mut Ctx,
     key: &[u8],
 ) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
-    ctx.expire_if_needed(key);
     let db = ctx.client.db;
-    let store = &mut *ctx.store;
-    let e = store.dbs[db].get(key);
-    if e.is_some() {
-        store.stats.keyspace_hits += 1;
-    } else {
-        store.stats.keyspace_misses += 1;
-    }
+    let e = ctx.read_index(key).map(|i| ctx.store.dbs[db].entry_at(i));
     match e {
         None => Ok((None, &mut *ctx.out)),
         Some(Entry {
@@ -1114,9 +1107,9 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::new("ERR value is out of range"));
         }
         let db = ctx.client.db;
-        ctx.expire_if_needed(&args[1]);
+        let found = ctx.read_index(&args[1]);
         let store = &mut *ctx.store;
-        let z = match store.dbs[db].get(&args[1]) {
+        let z = match found.map(|i| store.dbs[db].entry_at(i)) {
             None => {
                 ctx.out.array(0);
                 return Ok(());
@@ -1189,9 +1182,9 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let db = ctx.client.db;
-    ctx.expire_if_needed(&args[1]);
+    let found = ctx.read_index(&args[1]);
     let store = &mut *ctx.store;
-    match store.dbs[db].get(&args[1]) {
+    match found.map(|i| store.dbs[db].entry_at(i)) {
         None => ctx.out.null(),
         Some(Entry {
             value: Value::ZSet(z),
@@ -1282,7 +1275,10 @@ fn set_members(s: &crate::db::set::Set) -> Vec<Box<[u8]>> {
 }
 
 fn load_source(ctx: &mut Ctx, key: &[u8], need_map: bool) -> Result<Source, CmdError> {
-    let items: Vec<(f64, Box<[u8]>)> = match ctx.lookup_read(key) {
+    let db = ctx.client.db;
+    // Not counted as a hit or miss: the type-check pass already made the one read Redis makes per key.
+    let found = ctx.store.live_index(db, key, ctx.now, false, false);
+    let items: Vec<(f64, Box<[u8]>)> = match found.map(|i| ctx.store.dbs[db].entry_at(i)) {
         None => return Ok(Source::Empty),
         Some(e) => match &e.value {
             Value::ZSet(z) => {
