@@ -312,6 +312,8 @@ fn debug_reload_keeps_data_and_reencodes() {
     let mut b = RawConn::connect(redis.port);
     a.cmd(&["CONFIG", "SET", "save", ""]);
     b.cmd(&["CONFIG", "SET", "save", ""]);
+    // redis-server may have loaded a dump.rdb another test left in the shared temp dir.
+    b.cmd(&["FLUSHALL"]);
     b.cmd(&["CONFIG", "SET", "dir", "/tmp"]);
     b.cmd(&[
         "CONFIG",
