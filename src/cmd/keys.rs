@@ -1,8 +1,8 @@
 //! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE TOUCH, and OBJECT.
 use bytes::Bytes;
 
-use super::scan::{parse_cursor, parse_scan_opts};
-use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
+use super::args::{parse_cursor, parse_scan_opts};
+use super::{eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
 use crate::db::Entry;
 use crate::glob::glob_match;
 
@@ -187,14 +187,6 @@ fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     rename_generic(ctx, args, true)
 }
 
-fn target_db(ctx: &Ctx, a: &[u8]) -> Result<usize, CmdError> {
-    let n = arg_i64(a)?;
-    if n < 0 || n as usize >= ctx.store.dbs.len() {
-        return Err(CmdError::new("ERR DB index is out of range"));
-    }
-    Ok(n as usize)
-}
-
 fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
     let mut dbid = ctx.client.db;
@@ -204,7 +196,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if eq_ic(&args[i], "replace") {
             replace = true;
         } else if eq_ic(&args[i], "db") && i + 1 < args.len() {
-            dbid = target_db(ctx, &args[i + 1])?;
+            dbid = super::connection::db_index(ctx, &args[i + 1], None)?;
             i += 1;
         } else {
             return Err(SYNTAX);
@@ -236,7 +228,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let dbid = target_db(ctx, &args[2])?;
+    let dbid = super::connection::db_index(ctx, &args[2], None)?;
     if dbid == ctx.client.db {
         return Err(CmdError::new(
             "ERR source and destination objects are the same",

@@ -1,5 +1,6 @@
 //! The command table (name, arity, flags, key positions -> handler) and dispatch: lookup, arity, auth, MULTI
 //! queuing, subscribed-mode rules, statistics, and the context every handler works through.
+pub mod args;
 pub mod bits;
 pub mod connection;
 pub mod dump;
@@ -10,7 +11,6 @@ pub mod lcs;
 pub mod lists;
 pub mod meta;
 pub mod pubsub;
-pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;

@@ -1,5 +1,5 @@
-//! Arguments shared by SCAN, SSCAN, HSCAN and ZSCAN: the cursor (as Redis's parseScanCursorOrReply reads it)
-//! and the MATCH / COUNT / TYPE options (as scanGenericCommand reads them).
+//! Arguments several families read alike: the SCAN-family cursor (parseScanCursorOrReply) and options
+//! (scanGenericCommand), and the blocking timeout (getTimeoutFromObjectOrReply).
 use bytes::Bytes;
 
 use super::{arg_i64, eq_ic, CmdError, SYNTAX};
@@ -79,9 +79,63 @@ pub fn parse_scan_opts(args: &[Bytes], allow_type: bool) -> Result<ScanOpts, Cmd
     Ok(o)
 }
 
+/// A blocking timeout in seconds as Redis 7.0's getTimeoutFromObjectOrReply reads it: a long double (so
+/// `1e400` parses), `(long long) ceill(secs * 1000)` (so 0.0001 is one millisecond and -0.0001 is 0), an
+/// out-of-range conversion being LLONG_MIN and so "negative". Returns the absolute deadline in Unix ms, 0
+/// for none.
+pub fn parse_timeout(now: i64, a: &[u8]) -> Result<i64, CmdError> {
+    use crate::ldouble::{self, Parsed};
+    let negative = || CmdError::new("ERR timeout is negative");
+    let ms = match ldouble::parse_ld(a) {
+        None => return Err(CmdError::new("ERR timeout is not a float or out of range")),
+        Some(Parsed::Inf(_)) => return Err(negative()),
+        Some(Parsed::Finite(x)) => ldouble::ceil_thousandfold(x).ok_or_else(negative)?,
+    };
+    if ms < 0 {
+        return Err(negative());
+    }
+    if ms == 0 {
+        return Ok(0);
+    }
+    // Past LLONG_MAX Redis's `tval += mstime()` wraps, and such a client is never timed out: no deadline.
+    Ok(ms.checked_add(now).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_like_redis() {
+        let now = 1_000_000;
+        assert_eq!(parse_timeout(now, b"0"), Ok(0));
+        assert_eq!(parse_timeout(now, b"-0.0001"), Ok(0));
+        // strtold puts 0.001 just below it: -0.001 * 1000 rounds up to -0, which means "forever".
+        assert_eq!(parse_timeout(now, b"-0.001"), Ok(0));
+        assert_eq!(parse_timeout(now, b"0.0001"), Ok(now + 1));
+        assert_eq!(parse_timeout(now, b"1.5"), Ok(now + 1500));
+        assert_eq!(parse_timeout(now, b"1e-400"), Ok(now + 1));
+        assert_eq!(parse_timeout(now, b"9223372036854775"), Ok(0));
+        for neg in [
+            &b"-0.0015"[..],
+            b"-1",
+            b"1e400",
+            b"-1e400",
+            b"inf",
+            b"9223372036854776",
+        ] {
+            assert_eq!(
+                parse_timeout(now, neg),
+                Err(CmdError::new("ERR timeout is negative"))
+            );
+        }
+        for bad in [&b" 1"[..], b"nan", b"", b"1x", b"1e5000"] {
+            assert!(parse_timeout(now, bad)
+                .unwrap_err()
+                .0
+                .contains("not a float"));
+        }
+    }
 
     #[test]
     fn cursor_like_strtoul() {
