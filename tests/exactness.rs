@@ -687,3 +687,21 @@ fn keyspace_hits_misses_and_keymiss_events_match_redis() {
     assert!(a_events.iter().any(|e| e.contains("keymiss")));
     assert_eq!(a_events, b_events);
 }
+
+#[test]
+fn option_errors_end_at_nul_and_trim_newlines() {
+    let raw = |args: &[&[u8]]| args.iter().map(|a| a.to_vec()).collect::<Vec<_>>();
+    same_replies_raw(&[
+        raw(&[b"SET", b"k", b"v"]),
+        // addReplyErrorFormat trims trailing newlines and turns the others into spaces.
+        raw(&[b"EXPIRE", b"k", b"10", b"a\r\nb\r\n"]),
+        raw(&[b"EXPIRE", b"k", b"10", b"\r\nx"]),
+        // Options are compared as C strings: up to the first NUL.
+        raw(&[b"EXPIRE", b"k", b"10", b"a\x00b"]),
+        raw(&[b"EXPIRE", b"k", b"10", b"nx\x00junk"]),
+        raw(&[b"SET", b"k", b"v", b"GET\x00x"]),
+        raw(&[b"SET", b"k", b"v", b"px\x00", b"100000"]),
+        raw(&[b"GETEX", b"k", b"persist\x00x"]),
+        raw(&[b"TTL", b"k"]),
+    ]);
+}
