@@ -272,6 +272,33 @@ pub fn format_human(x: LongDouble) -> String {
     s
 }
 
+/// C's `(long long) ceill(x * 1000.0)` in long double arithmetic (Redis's blocking timeouts); `None` where
+/// the x86 conversion of an out-of-range value yields LLONG_MIN.
+pub fn ceil_thousandfold(x: LongDouble) -> Option<i64> {
+    let p = round_to_ld(
+        x.neg,
+        BigUint::from(x.mant) * 1000u32,
+        BigUint::one(),
+        x.exp,
+    )?;
+    let m = BigUint::from(p.mant);
+    let (int, frac) = if p.exp >= 0 {
+        (m << (p.exp as usize), false)
+    } else {
+        let sh = p.exp.unsigned_abs() as usize;
+        let int = &m >> sh;
+        let frac = int.clone() << sh != m;
+        (int, frac)
+    };
+    // Ceiling: a positive fraction rounds up, a negative one toward zero.
+    let v = if p.neg {
+        -BigInt::from(int)
+    } else {
+        BigInt::from(int + u32::from(frac))
+    };
+    v.to_i64()
+}
+
 /// `cur + incr` as Redis's INCRBYFLOAT formats it; errors with Redis's texts.
 pub fn incr_by_float(cur: &[u8], incr: &[u8]) -> Result<Vec<u8>, CmdError> {
     let not_float = || CmdError::new("ERR value is not a valid float");

@@ -272,6 +272,9 @@ fn zrandmember_count_range_checked_in_redis_order() {
         c(&["ZRANDMEMBER", "z", "-9223372036854775808", "bogus"]),
         c(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
         c(&["ZRANDMEMBER", "z", "5", "bogus"]),
+        // Repeated draws from a one-member set, so the reply is not random.
+        c(&["ZADD", "one", "1", "a"]),
+        c(&["ZRANDMEMBER", "one", "-2", "WITHSCORES"]),
         c(&["PING"]),
     ];
     let mut a = RawConn::connect(ours.port);
@@ -309,6 +312,8 @@ fn debug_reload_keeps_data_and_reencodes() {
     let mut b = RawConn::connect(redis.port);
     a.cmd(&["CONFIG", "SET", "save", ""]);
     b.cmd(&["CONFIG", "SET", "save", ""]);
+    // redis-server may have loaded a dump.rdb another test left in the shared temp dir.
+    b.cmd(&["FLUSHALL"]);
     b.cmd(&["CONFIG", "SET", "dir", "/tmp"]);
     b.cmd(&[
         "CONFIG",
@@ -317,4 +322,386 @@ fn debug_reload_keeps_data_and_reencodes() {
         &format!("reload-{}.rdb", redis.port),
     ]);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}
+
+/// Runs `script` (one command per line, arguments split on spaces) on both servers and fails on any reply
+/// that differs byte for byte.
+fn same_replies(script: &[&str]) {
+    let cmds: Vec<Vec<Vec<u8>>> = script
+        .iter()
+        .map(|l| l.split(' ').map(|a| a.as_bytes().to_vec()).collect())
+        .collect();
+    same_replies_raw(&cmds);
+}
+
+fn same_replies_raw(cmds: &[Vec<Vec<u8>>]) {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    // redis-server may have loaded a dump.rdb another test left in the shared temp dir.
+    b.cmd(&["FLUSHALL"]);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, cmds, |_| false));
+}
+
+#[test]
+fn set_and_getex_options_parsed_as_redis() {
+    same_replies(&[
+        // A repeated option is accepted and the last expire wins.
+        "SET k v PX 100000 PX 200000",
+        "TTL k",
+        "SET k v EX 1000 EX 2000",
+        "TTL k",
+        "SET k v KEEPTTL KEEPTTL",
+        "TTL k",
+        "SET k v GET GET",
+        "SET k v NX NX",
+        "SET k v2 XX XX GET",
+        // Only the last expire argument is read, and syntax errors come before any number.
+        "SET k v EX 10 EX -1",
+        "SET k v PX 1 PX abc",
+        "SET k v EX abc EX 10",
+        "SET k v EX abc BOGUS",
+        // Conflicts.
+        "SET k v NX XX",
+        "SET k v XX NX",
+        "SET k v EX 10 PX 10",
+        "SET k v PX 10 EXAT 10",
+        "SET k v EX 10 KEEPTTL",
+        "SET k v KEEPTTL PXAT 10",
+        "SET k v PERSIST",
+        "SET k v EX",
+        "SET k v GET EX",
+        // Overflow of the unit conversion and of now + time.
+        "SET k v EX 0",
+        "SET k v EX 9223372036854775",
+        "SET k v EX 9223372036854776",
+        "SET k v PX 9223372036854775807",
+        "SET k v EX 99999999999999999999",
+        "SET k v EXAT 9223372036854775",
+        "PEXPIRETIME k",
+        "SET k v PXAT 9223372036854775807",
+        "PEXPIRETIME k",
+        "SET k v PXAT 1",
+        "GET k",
+        // GETEX looks the key up (and checks its type) before it reads the time.
+        "GETEX nokey EX 99999999999999999999",
+        "GETEX nokey EX -1",
+        "GETEX nokey BOGUS",
+        "GETEX nokey PERSIST EX 1",
+        "SET k v",
+        "GETEX k EX 99999999999999999999",
+        "GETEX k EX -1",
+        "GETEX k PX 9223372036854775807",
+        "GETEX k EXAT 9223372036854776",
+        "GETEX k EX 1000 EX 2000",
+        "TTL k",
+        "GETEX k PERSIST PERSIST",
+        "TTL k",
+        "GETEX k EX 10 PERSIST",
+        "GETEX k PERSIST PXAT 10",
+        "GETEX k KEEPTTL",
+        "GETEX k NX",
+        "GETEX k GET",
+        "GETEX k PXAT 1",
+        "EXISTS k",
+        "LPUSH l a",
+        "GETEX l EX abc",
+        "SET l v GET EX abc",
+        "SET l v GET EX 10",
+        "SET nk v XX GET",
+        "EXISTS nk",
+    ]);
+}
+
+#[test]
+fn expire_options_parsed_before_the_time() {
+    same_replies(&[
+        "SET k v",
+        "EXPIREAT k 99999999999999999999 BOGUS",
+        "EXPIREAT k abc NX XX",
+        "EXPIRE k 10 NX GT",
+        "EXPIRE k 10 nx lt",
+        "EXPIRE k 10 GT LT",
+        "EXPIRE k abc gt gt",
+        "EXPIRE nokey 10 BOGUS",
+        "EXPIRE nokey 9223372036854775807",
+        "EXPIRE k 10 XX GT",
+        "EXPIRE k 10 GT",
+        "EXPIRE k 10 LT",
+        "EXPIRE k 20 GT",
+        "EXPIRE k 30 LT",
+        "EXPIRE k 5 LT",
+        "TTL k",
+        "EXPIRE k 50 NX",
+        "EXPIRE k 50 XX",
+        "TTL k",
+        "EXPIREAT k 9223372036854775808",
+        "EXPIREAT k 9223372036854775",
+        "EXPIREAT k 9223372036854776",
+        "EXPIREAT k -9223372036854776",
+        "EXPIRE k 9223372036854775807",
+        "PEXPIRE k 9223372036854775807",
+        "PEXPIREAT k 9223372036854775807",
+        "PEXPIRETIME k",
+        "PEXPIREAT k -9223372036854775808",
+        "EXISTS k",
+    ]);
+}
+
+#[test]
+fn hincrbyfloat_reads_a_long_double_before_the_key() {
+    same_replies(&[
+        "SET s v",
+        "HSET h f 1",
+        "HINCRBYFLOAT s f 1e400",
+        "HINCRBYFLOAT s f abc",
+        "HINCRBYFLOAT s f inf",
+        "HINCRBYFLOAT h f 1e400",
+        "HINCRBYFLOAT h f -1e400",
+        "HSET h g 1e400",
+        "HINCRBYFLOAT h g 1",
+        "HSET h i 1e4932",
+        "HINCRBYFLOAT h i 1e4932",
+        "HSET h j inf",
+        "HINCRBYFLOAT h j 1",
+        "HSET h k abc",
+        "HINCRBYFLOAT h k 1",
+        "HINCRBYFLOAT h k abc",
+        "HINCRBYFLOAT h l 1e-5000",
+        "HINCRBYFLOAT h m nan",
+        "HINCRBYFLOAT h m -0",
+        "HINCRBYFLOAT h n 0x1p-3",
+        "SET x 1e400",
+        "INCRBYFLOAT x 1",
+        "INCRBYFLOAT s 1",
+        "INCRBYFLOAT nokey abc",
+        "INCRBYFLOAT x inf",
+        "INCRBYFLOAT h abc",
+        "INCRBYFLOAT y 1e4932",
+        "INCRBYFLOAT y 1e4932",
+        "INCRBYFLOAT z 1e-5000",
+        "SET w inf",
+        "INCRBYFLOAT w 1",
+    ]);
+}
+
+#[test]
+fn scan_cursors_read_as_strtoul() {
+    let cursors: &[&[u8]] = &[
+        b"0",
+        b"+0",
+        b"-1",
+        b"",
+        b" 0",
+        b"\t0",
+        b"\x0b0",
+        b"0 ",
+        b"0x10",
+        b"+",
+        b"-",
+        b"+-1",
+        b"1.5",
+        b"007",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"-18446744073709551615",
+        b"-18446744073709551616",
+        b"1\x00x",
+        b"\x00",
+    ];
+    // SCAN on an empty database: cursors of a non-empty one are positions of each implementation's table.
+    let mut cmds: Vec<Vec<Vec<u8>>> = cursors
+        .iter()
+        .map(|cur| vec![b"SCAN".to_vec(), cur.to_vec()])
+        .collect();
+    // Small collections (intset, listpack) are returned whole whatever the cursor.
+    cmds.push(c(&["SADD", "s", "1"]));
+    cmds.push(c(&["HSET", "h", "f", "v"]));
+    cmds.push(c(&["ZADD", "z", "1", "m"]));
+    for &cur in cursors {
+        for (cmd, key) in [
+            ("SSCAN", "s"),
+            ("HSCAN", "h"),
+            ("ZSCAN", "z"),
+            ("SSCAN", "none"),
+        ] {
+            cmds.push(vec![cmd.into(), key.into(), cur.to_vec()]);
+        }
+    }
+    // The cursor is read before the key's type is checked.
+    cmds.push(c(&["SSCAN", "h", "abc"]));
+    cmds.push(c(&["SSCAN", "h", "-1"]));
+    same_replies_raw(&cmds);
+}
+
+/// keyspace_hits and keyspace_misses from INFO stats.
+fn hits_misses(c: &mut RawConn) -> (u64, u64) {
+    let info = String::from_utf8_lossy(&c.cmd(&["INFO", "stats"])).to_string();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(u64::MAX)
+    };
+    (field("keyspace_hits:"), field("keyspace_misses:"))
+}
+
+#[test]
+fn keyspace_hits_misses_and_keymiss_events_match_redis() {
+    let mut script: Vec<&str> = vec![
+        "SET s v",
+        "RPUSH l a b c",
+        "HSET h f v",
+        "SADD st a b",
+        "ZADD z 1 a 2 b",
+    ];
+    // Each read on a present key, a missing one and (where it applies) one of another type.
+    script.extend([
+        "GET s",
+        "GET nos",
+        "GET l",
+        "MGET s nos l",
+        "EXISTS s nos",
+        "TYPE nos",
+        "STRLEN nos",
+        "GETRANGE nos 0 1",
+        "GETEX nos",
+        "GETDEL nos",
+        "SET nos v GET",
+        "GETBIT nos 1",
+        "BITCOUNT nos",
+        "BITFIELD_RO nos GET u8 0",
+        "LCS s nos",
+        "TTL nos",
+        "DUMP nos",
+        "OBJECT ENCODING nos",
+        "COPY s s3",
+        "COPY nos s4",
+        "LLEN nol",
+        "LRANGE nol 0 -1",
+        "LINDEX nol 0",
+        "LPOS nol a",
+        "LRANGE s 0 -1",
+        "HGET noh f",
+        "HGET h nof",
+        "HMGET noh f",
+        "HGETALL noh",
+        "HLEN noh",
+        "HEXISTS noh f",
+        "HSTRLEN noh f",
+        "HRANDFIELD noh",
+        "HRANDFIELD noh 2",
+        "HRANDFIELD s 2",
+        "HRANDFIELD h 5",
+        "HSCAN noh 0",
+        "SMEMBERS nost",
+        "SISMEMBER nost a",
+        "SMISMEMBER nost a",
+        "SCARD nost",
+        "SRANDMEMBER nost",
+        "SRANDMEMBER nost 2",
+        "SRANDMEMBER s 2",
+        "SRANDMEMBER st 5",
+        "SSCAN nost 0",
+        "SINTER st nost",
+        "SUNION nost st",
+        "SDIFF st nost",
+        "SINTERCARD 2 st nost",
+        "SINTERSTORE d st nost",
+        "SUNIONSTORE d st nost",
+        "SDIFFSTORE d nost st",
+        "SINTERSTORE d s st",
+        "ZSCORE noz a",
+        "ZMSCORE noz a",
+        "ZCARD noz",
+        "ZCOUNT noz 0 1",
+        "ZRANK noz a",
+        "ZRANGE noz 0 -1",
+        "ZRANGEBYSCORE noz 0 1",
+        "ZRANGESTORE d2 noz 0 -1",
+        "ZRANDMEMBER z",
+        "ZRANDMEMBER noz",
+        "ZRANDMEMBER z 5",
+        "ZRANDMEMBER noz 2",
+        "ZRANDMEMBER s 2",
+        "ZSCAN noz 0",
+        "ZUNION 2 z noz",
+        "ZINTER 2 z noz",
+        "ZDIFF 2 noz z",
+        "ZUNIONSTORE d3 2 z noz",
+        "ZINTERCARD 2 z noz",
+        "ZUNION 2 z s",
+    ]);
+    // Expired keys are misses.
+    for read in [
+        "GET e",
+        "HGET e f",
+        "ZRANDMEMBER e",
+        "SRANDMEMBER e 3",
+        "HRANDFIELD e 3",
+        "SUNIONSTORE d e",
+        "COPY e e2",
+        "ZUNION 1 e",
+    ] {
+        script.extend(["SET e v PX 1", "DEBUG SLEEP 0.01", read]);
+    }
+    let cmds: Vec<Vec<&str>> = script.iter().map(|l| l.split(' ').collect()).collect();
+    let run = |port: u16, flush: bool| {
+        let mut ctl = RawConn::connect(port);
+        if flush {
+            ctl.cmd(&["FLUSHALL"]);
+        }
+        ctl.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Km"]);
+        let mut sub = RawConn::connect(port);
+        sub.cmd(&["PSUBSCRIBE", "*"]);
+        let mut counts = Vec::new();
+        for c in &cmds {
+            let before = hits_misses(&mut ctl);
+            ctl.cmd(c);
+            let after = hits_misses(&mut ctl);
+            counts.push(format!(
+                "{} -> hits +{} misses +{}",
+                c.join(" "),
+                after.0 - before.0,
+                after.1 - before.1
+            ));
+        }
+        let mut events = Vec::new();
+        while let Some(r) = sub.read_reply_timeout(Duration::from_millis(300)) {
+            events.push(String::from_utf8_lossy(&r).to_string());
+        }
+        (counts, events)
+    };
+    let ours = start_ours();
+    let redis = start_redis();
+    let (a_counts, a_events) = run(ours.port, false);
+    let (b_counts, b_events) = run(redis.port, true);
+    let diffs: Vec<String> = a_counts
+        .iter()
+        .zip(&b_counts)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("ours:  {a}\nredis: {b}"))
+        .collect();
+    assert_no_diffs(&diffs);
+    assert!(a_events.iter().any(|e| e.contains("keymiss")));
+    assert_eq!(a_events, b_events);
+}
+
+#[test]
+fn option_errors_end_at_nul_and_trim_newlines() {
+    let raw = |args: &[&[u8]]| args.iter().map(|a| a.to_vec()).collect::<Vec<_>>();
+    same_replies_raw(&[
+        raw(&[b"SET", b"k", b"v"]),
+        // addReplyErrorFormat trims trailing newlines and turns the others into spaces.
+        raw(&[b"EXPIRE", b"k", b"10", b"a\r\nb\r\n"]),
+        raw(&[b"EXPIRE", b"k", b"10", b"\r\nx"]),
+        // Options are compared as C strings: up to the first NUL.
+        raw(&[b"EXPIRE", b"k", b"10", b"a\x00b"]),
+        raw(&[b"EXPIRE", b"k", b"10", b"nx\x00junk"]),
+        raw(&[b"SET", b"k", b"v", b"GET\x00x"]),
+        raw(&[b"SET", b"k", b"v", b"px\x00", b"100000"]),
+        raw(&[b"GETEX", b"k", b"persist\x00x"]),
+        raw(&[b"TTL", b"k"]),
+    ]);
 }

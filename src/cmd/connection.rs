@@ -97,24 +97,45 @@ pub fn leave_monitor(store: &mut crate::store::Store, id: u64) {
 }
 
 /// Parses a database index, with Redis's errors.
-fn db_index(ctx: &Ctx, a: &[u8], not_int: &'static str) -> Result<usize, CmdError> {
-    let n = crate::resp::parse::parse_i64(a).ok_or(CmdError::new(not_int))?;
-    if n < 0 || n as usize >= ctx.store.dbs.len() {
-        return Err(CmdError::new("ERR DB index is out of range"));
+/// A database number as Redis reads it (getIntFromObjectOrReply: a C int), then checked against
+/// `databases`. `msg` replaces both parse errors when given (SWAPDB), as Redis's `msg` argument does.
+pub fn db_index(ctx: &Ctx, a: &[u8], msg: Option<&'static str>) -> Result<usize, CmdError> {
+    let n = db_number(a, msg)?;
+    db_in_range(ctx, n)
+}
+
+/// The C int part of `db_index`.
+fn db_number(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
+    let n = crate::resp::parse::parse_i64(a).ok_or(CmdError::new(
+        msg.unwrap_or("ERR value is not an integer or out of range"),
+    ))?;
+    if n < i64::from(i32::MIN) || n > i64::from(i32::MAX) {
+        return Err(CmdError::new(msg.unwrap_or(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        )));
     }
-    Ok(n as usize)
+    Ok(n)
+}
+
+fn db_in_range(ctx: &Ctx, n: i64) -> Result<usize, CmdError> {
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < ctx.store.dbs.len())
+        .ok_or(CmdError::new("ERR DB index is out of range"))
 }
 
 fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = db_index(ctx, &args[1], "ERR value is not an integer or out of range")?;
+    let db = db_index(ctx, &args[1], None)?;
     ctx.client.db = db;
     ctx.out.ok();
     Ok(())
 }
 
 fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let a = db_index(ctx, &args[1], "ERR invalid first DB index")?;
-    let b = db_index(ctx, &args[2], "ERR invalid second DB index")?;
+    // Both numbers are read before either is checked against `databases`, as swapdbCommand does.
+    let a = db_number(&args[1], Some("ERR invalid first DB index"))?;
+    let b = db_number(&args[2], Some("ERR invalid second DB index"))?;
+    let (a, b) = (db_in_range(ctx, a)?, db_in_range(ctx, b)?);
     if a != b {
         let (lo, hi) = (a.min(b), a.max(b));
         ctx.store.swapping_watched(a, b, ctx.now);

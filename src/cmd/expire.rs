@@ -16,6 +16,54 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("persist", persist),
 ];
 
+/// NX XX GT LT, parsed as expire.c's parseExtendedExpireArgumentsOrReply: every option first, then the
+/// incompatible pairs.
+#[derive(Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, CmdError> {
+    let mut f = ExpireFlags::default();
+    for a in args {
+        // strcasecmp and `%s` see the argument only up to a NUL.
+        let opt = match a.iter().position(|&c| c == 0) {
+            Some(i) => &a[..i],
+            None => &a[..],
+        };
+        if eq_ic(opt, "nx") {
+            f.nx = true;
+        } else if eq_ic(opt, "xx") {
+            f.xx = true;
+        } else if eq_ic(opt, "gt") {
+            f.gt = true;
+        } else if eq_ic(opt, "lt") {
+            f.lt = true;
+        } else {
+            return Err(CmdError::from(format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(opt)
+            )));
+        }
+    }
+    if f.nx && (f.xx || f.gt || f.lt) {
+        return Err(CmdError::new(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if f.gt && f.lt {
+        return Err(CmdError::new(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(f)
+}
+
+/// expireGenericCommand: options, then the time (overflow of the unit conversion or of the base time is an
+/// error, a negative time is not), then the key.
 fn expire_generic(
     ctx: &mut Ctx,
     args: &[Bytes],
@@ -24,57 +72,27 @@ fn expire_generic(
     name: &str,
 ) -> CmdResult {
     let key = &args[1];
+    let f = parse_expire_flags(&args[3..])?;
     let n = arg_i64(&args[2])?;
-    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-    for a in &args[3..] {
-        if eq_ic(a, "nx") {
-            nx = true;
-        } else if eq_ic(a, "xx") {
-            xx = true;
-        } else if eq_ic(a, "gt") {
-            gt = true;
-        } else if eq_ic(a, "lt") {
-            lt = true;
-        } else {
-            return Err(CmdError::from(format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(a)
-            )));
-        }
-    }
-    if nx && (xx || gt || lt) {
-        return Err(CmdError::new(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
-    }
-    if gt && lt {
-        return Err(CmdError::new(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
-    }
     let invalid = || CmdError::from(format!("ERR invalid expire time in '{name}' command"));
-    let mut when = if seconds {
+    let when = if seconds {
         n.checked_mul(1000).ok_or_else(invalid)?
     } else {
         n
     };
-    if relative {
-        when = when.checked_add(ctx.now).ok_or_else(invalid)?;
-    }
+    let base = if relative { ctx.now } else { 0 };
+    let when = when.checked_add(base).ok_or_else(invalid)?;
     let Some(e) = ctx.lookup_write(key) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let cur = e.expire_at;
-    let has = cur != NO_EXPIRE;
-    let ok = if nx {
-        !has
-    } else if xx && !(gt || lt) {
-        has
-    } else {
-        (!xx || has) && (!gt || (has && when > cur)) && (!lt || !has || when < cur)
-    };
-    if !ok {
+    let cur = (e.expire_at != NO_EXPIRE).then_some(e.expire_at);
+    // As Redis: a key without a TTL has an infinite one, so GT always fails on it and LT always passes.
+    let refused = (f.nx && cur.is_some())
+        || (f.xx && cur.is_none())
+        || (f.gt && cur.is_none_or(|c| when <= c))
+        || (f.lt && cur.is_some_and(|c| when >= c));
+    if refused {
         ctx.out.int(0);
         return Ok(());
     }

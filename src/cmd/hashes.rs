@@ -2,7 +2,7 @@
 //! HRANDFIELD HSCAN.
 use bytes::Bytes;
 
-use super::keys::{parse_cursor, parse_scan_opts};
+use super::args::{parse_cursor, parse_scan_opts};
 use super::lists::{live_index, range_long, MAX_RANDOM_PICKS};
 use super::{
     arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
@@ -268,21 +268,30 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let incr = crate::ldouble::parse(&args[3]).ok_or(NOT_FLOAT)?;
-    if incr.is_infinite() {
-        return Err(CmdError::new("ERR value is NaN or Infinity"));
-    }
+    use crate::ldouble::{self, LongDouble, Parsed};
+    let nan_inf = || CmdError::new("ERR increment would produce NaN or Infinity");
+    // hincrbyfloatCommand reads the increment as a long double (1e400 is valid) before it looks at the key.
+    let incr = match ldouble::parse_ld(&args[3]) {
+        None => return Err(NOT_FLOAT),
+        Some(Parsed::Inf(_)) => return Err(CmdError::new("ERR value is NaN or Infinity")),
+        Some(Parsed::Finite(x)) => x,
+    };
     let (key, field) = (&args[1], &args[2]);
     let db = ctx.client.db;
-    let new = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
-        Some(v) => {
-            if crate::ldouble::parse(v).is_none() {
-                return Err(CmdError::new("ERR hash value is not a float"));
-            }
-            crate::ldouble::incr_by_float(v, &args[3])?
-        }
-        None => crate::ldouble::incr_by_float(b"0", &args[3])?,
+    let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
+        Some(v) => match ldouble::parse_ld(v) {
+            None => return Err(CmdError::new("ERR hash value is not a float")),
+            // A stored "inf" parses; the sum is then infinite.
+            Some(Parsed::Inf(_)) => return Err(nan_inf()),
+            Some(Parsed::Finite(x)) => x,
+        },
+        None => LongDouble {
+            neg: false,
+            mant: 0,
+            exp: 0,
+        },
     };
+    let new = ldouble::format_human(ldouble::add(cur, incr).ok_or_else(nan_inf)?).into_bytes();
     let lim = limits(ctx.store);
     hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &new, lim);
     ctx.out.bulk(&new);
@@ -328,23 +337,17 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     // Borrow the rng and the hash separately: both live in the store.
-    ctx.store.expire_if_needed(db, &args[1], ctx.now);
-    let Store {
-        dbs, rng, stats, ..
-    } = &mut *ctx.store;
+    let found = ctx.read_index(&args[1]);
+    let Store { dbs, rng, .. } = &mut *ctx.store;
     let out = &mut *ctx.out;
-    let h = match dbs[db].get(&args[1]) {
+    let h = match found.map(|i| &dbs[db].entry_at(i).value) {
         None => {
-            stats.keyspace_misses += 1;
             out.array(0);
             return Ok(());
         }
-        Some(e) => match &e.value {
-            Value::Hash(h) => h,
-            _ => return Err(WRONGTYPE),
-        },
+        Some(Value::Hash(h)) => h,
+        Some(_) => return Err(WRONGTYPE),
     };
-    stats.keyspace_hits += 1;
     let size = h.len();
     if count == 0 || size == 0 {
         out.array(0);

@@ -1,7 +1,8 @@
 //! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX COPY MOVE TOUCH, and OBJECT.
 use bytes::Bytes;
 
-use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
+use super::args::{parse_cursor, parse_scan_opts};
+use super::{eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
 use crate::db::Entry;
 use crate::glob::glob_match;
 
@@ -83,49 +84,6 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.bulk(&k);
     }
     Ok(())
-}
-
-/// Parses a SCAN-family cursor (an unsigned 64-bit integer).
-pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(a)
-        .ok()
-        .filter(|s| !s.starts_with('+'))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(CmdError::new("ERR invalid cursor"))
-}
-
-/// SCAN options shared by SCAN, SSCAN, HSCAN, ZSCAN: MATCH, COUNT (and TYPE where `allow_type`).
-pub struct ScanOpts {
-    pub pattern: Option<Bytes>,
-    pub count: usize,
-    pub type_name: Option<String>,
-}
-
-pub fn parse_scan_opts(args: &[Bytes], allow_type: bool) -> Result<ScanOpts, CmdError> {
-    let mut o = ScanOpts {
-        pattern: None,
-        count: 10,
-        type_name: None,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let more = i + 1 < args.len();
-        if eq_ic(&args[i], "count") && more {
-            let n = arg_i64(&args[i + 1])?;
-            if n < 1 {
-                return Err(SYNTAX);
-            }
-            o.count = n as usize;
-        } else if eq_ic(&args[i], "match") && more {
-            o.pattern = Some(args[i + 1].clone());
-        } else if allow_type && eq_ic(&args[i], "type") && more {
-            o.type_name = Some(String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase());
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 2;
-    }
-    Ok(o)
 }
 
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -229,14 +187,6 @@ fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     rename_generic(ctx, args, true)
 }
 
-fn target_db(ctx: &Ctx, a: &[u8]) -> Result<usize, CmdError> {
-    let n = arg_i64(a)?;
-    if n < 0 || n as usize >= ctx.store.dbs.len() {
-        return Err(CmdError::new("ERR DB index is out of range"));
-    }
-    Ok(n as usize)
-}
-
 fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
     let mut dbid = ctx.client.db;
@@ -246,7 +196,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if eq_ic(&args[i], "replace") {
             replace = true;
         } else if eq_ic(&args[i], "db") && i + 1 < args.len() {
-            dbid = target_db(ctx, &args[i + 1])?;
+            dbid = super::connection::db_index(ctx, &args[i + 1], None)?;
             i += 1;
         } else {
             return Err(SYNTAX);
@@ -258,7 +208,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    let Some(e) = ctx.lookup_write(src) else {
+    let Some(e) = ctx.lookup_read(src) else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -278,7 +228,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let dbid = target_db(ctx, &args[2])?;
+    let dbid = super::connection::db_index(ctx, &args[2], None)?;
     if dbid == ctx.client.db {
         return Err(CmdError::new(
             "ERR source and destination objects are the same",

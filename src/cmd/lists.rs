@@ -144,26 +144,6 @@ fn parse_where(a: &[u8]) -> Result<bool, CmdError> {
     }
 }
 
-/// Blocking timeout in seconds (decimals allowed) -> absolute deadline in Unix ms, 0 = forever.
-fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
-    let secs = crate::ldouble::parse(a)
-        .ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
-    // C's (long long)(ftval * 1000.0): truncation toward zero, so 0.0001 means "forever" as in Redis.
-    // Out-of-range conversions give LLONG_MIN on x86, which Redis then reports as negative.
-    let ms = secs * 1000.0;
-    if ms <= -1.0 || !ms.is_finite() || ms >= 9.223_372_036_854_775e18 {
-        return Err(CmdError::new("ERR timeout is negative"));
-    }
-    let ms = ms as i64;
-    if ms <= 0 {
-        return Ok(0);
-    }
-    if ms > i64::MAX - ctx.now {
-        return Err(CmdError::new("ERR timeout is out of range"));
-    }
-    Ok(ctx.now + ms)
-}
-
 fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
@@ -706,7 +686,7 @@ fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
 }
 
 fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
-    let deadline = parse_timeout(ctx, &args[args.len() - 1])?;
+    let deadline = super::args::parse_timeout(ctx.now, &args[args.len() - 1])?;
     let keys = &args[1..args.len() - 1];
     if !mpop_try(ctx, keys, left, None)? {
         block_on(ctx, keys, deadline);
@@ -728,7 +708,7 @@ fn blmove_generic(
     to: bool,
     timeout: &[u8],
 ) -> CmdResult {
-    let deadline = parse_timeout(ctx, timeout)?;
+    let deadline = super::args::parse_timeout(ctx.now, timeout)?;
     let db = ctx.client.db;
     let (src, dst) = (&args[1], &args[2]);
     let skip_wrongtype = reprocessing(ctx);
@@ -761,7 +741,7 @@ fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let deadline = parse_timeout(ctx, &args[1])?;
+    let deadline = super::args::parse_timeout(ctx.now, &args[1])?;
     let m = parse_mpop(args, 2)?;
     let keys = &args[m.first_key..m.first_key + m.numkeys];
     if !mpop_try(ctx, keys, m.left, Some(m.count))? {

@@ -1,5 +1,6 @@
 //! The command table (name, arity, flags, key positions -> handler) and dispatch: lookup, arity, auth, MULTI
 //! queuing, subscribed-mode rules, statistics, and the context every handler works through.
+pub mod args;
 pub mod bits;
 pub mod connection;
 pub mod dump;

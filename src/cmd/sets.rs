@@ -2,7 +2,7 @@
 //! their STORE forms, SINTERCARD, SSCAN.
 use bytes::Bytes;
 
-use super::keys::{parse_cursor, parse_scan_opts};
+use super::args::{parse_cursor, parse_scan_opts};
 use super::lists::{live_index, positive_long, range_long, MAX_RANDOM_PICKS};
 use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::set::{Elem, Set};
@@ -232,14 +232,11 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let key = &args[1];
     let db = ctx.client.db;
-    ctx.store.expire_if_needed(db, key, ctx.now);
-    let Store {
-        dbs, rng, stats, ..
-    } = &mut *ctx.store;
+    let found = ctx.read_index(key);
+    let Store { dbs, rng, .. } = &mut *ctx.store;
     let out = &mut *ctx.out;
-    let s = match dbs[db].get(key).map(|e| &e.value) {
+    let s = match found.map(|i| &dbs[db].entry_at(i).value) {
         None => {
-            stats.keyspace_misses += 1;
             match count {
                 Some(_) => out.array(0),
                 None => out.null(),
@@ -249,7 +246,6 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(Value::Set(s)) => s,
         Some(_) => return Err(WRONGTYPE),
     };
-    stats.keyspace_hits += 1;
     let size = s.len();
     let Some(count) = count else {
         match s.get_index(rand::Rng::gen_range(rng, 0..size.max(1))) {
@@ -355,18 +351,13 @@ enum Op {
 
 /// Computes an intersection, union or difference of the sets at `keys` (missing keys are empty sets).
 /// WRONGTYPE if any key holds another type. `limit` (SINTERCARD) stops an intersection early; 0 = none.
-fn compute(
-    ctx: &mut Ctx,
-    keys: &[Bytes],
-    op: Op,
-    limit: usize,
-    read: bool,
-) -> Result<Set, CmdError> {
+fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Set, CmdError> {
     let db = ctx.client.db;
     let now = ctx.now;
     let mut any_missing = false;
     for k in keys {
-        if set_at(ctx.store, db, k, now, read)?.is_none() {
+        // Every source is a read (lookupKeyRead), also for the STORE forms.
+        if set_at(ctx.store, db, k, now, true)?.is_none() {
             any_missing = true;
         }
     }
@@ -426,7 +417,7 @@ fn compute(
 }
 
 fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> CmdResult {
-    let r = compute(ctx, keys, op, 0, true)?;
+    let r = compute(ctx, keys, op, 0)?;
     ctx.out.set(r.len());
     for e in r.iter() {
         put_elem(ctx.out, e);
@@ -436,7 +427,7 @@ fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> CmdResult {
 
 fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> CmdResult {
     let dst = &args[1];
-    let r = compute(ctx, &args[2..], op, 0, false)?;
+    let r = compute(ctx, &args[2..], op, 0)?;
     let n = r.len();
     ctx.expire_if_needed(dst);
     if n > 0 {
@@ -494,7 +485,7 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         j += 1;
     }
-    let r = compute(ctx, &args[2..2 + numkeys], Op::Inter, limit, true)?;
+    let r = compute(ctx, &args[2..2 + numkeys], Op::Inter, limit)?;
     ctx.out.int(r.len() as i64);
     Ok(())
 }

@@ -58,70 +58,102 @@ fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Expiry option of SET / GETEX.
-#[derive(Clone, Copy, PartialEq)]
-enum ExpireOpt {
-    None,
-    /// Relative or absolute time in ms, after unit conversion.
-    At(i64),
-    KeepTtl,
-    Persist,
+/// The unit and base of an EX/PX/EXAT/PXAT argument.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ExpireKind {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
 }
 
-/// Parses the value of EX/PX/EXAT/PXAT into an absolute Unix ms time with Redis's checks.
-fn expire_arg(ctx: &Ctx, opt: &[u8], v: &[u8], cmd: &str) -> Result<i64, CmdError> {
+/// SET / GETEX options as Redis's parseExtendedStringArgumentsOrReply collects them: flags accumulate, so a
+/// repeated option is accepted and the last expire argument wins; only conflicting options are refused.
+#[derive(Default)]
+struct StringOpts {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    /// The expire option and the index of its (not yet parsed) value: Redis reads the number later.
+    expire: Option<(ExpireKind, usize)>,
+}
+
+/// An option name as C compares it: the argument up to its first NUL (Redis matches `argv[j]->ptr`).
+fn c_opt(a: &[u8]) -> &[u8] {
+    match a.iter().position(|&c| c == 0) {
+        Some(i) => &a[..i],
+        None => a,
+    }
+}
+
+/// Parses options from `args[first..]`; `set` selects SET's (NX XX GET KEEPTTL) or GETEX's (PERSIST) set.
+fn parse_string_opts(args: &[Bytes], first: usize, set: bool) -> Result<StringOpts, CmdError> {
+    let mut o = StringOpts::default();
+    let mut j = first;
+    while j < args.len() {
+        let opt = c_opt(&args[j]);
+        let has_next = j + 1 < args.len();
+        let kind = o.expire.map(|(k, _)| k);
+        // An expire option conflicts with KEEPTTL, PERSIST and any other expire kind, not with itself.
+        let expire_ok = |k: ExpireKind| !o.keepttl && !o.persist && kind.is_none_or(|x| x == k);
+        let as_expire = if eq_ic(opt, "ex") {
+            Some(ExpireKind::Ex)
+        } else if eq_ic(opt, "px") {
+            Some(ExpireKind::Px)
+        } else if eq_ic(opt, "exat") {
+            Some(ExpireKind::ExAt)
+        } else if eq_ic(opt, "pxat") {
+            Some(ExpireKind::PxAt)
+        } else {
+            None
+        };
+        if set && eq_ic(opt, "nx") && !o.xx {
+            o.nx = true;
+        } else if set && eq_ic(opt, "xx") && !o.nx {
+            o.xx = true;
+        } else if set && eq_ic(opt, "get") {
+            o.get = true;
+        } else if set && eq_ic(opt, "keepttl") && !o.persist && kind.is_none() {
+            o.keepttl = true;
+        } else if !set && eq_ic(opt, "persist") && kind.is_none() && !o.keepttl {
+            o.persist = true;
+        } else if let Some(k) = as_expire.filter(|&k| expire_ok(k) && has_next) {
+            o.expire = Some((k, j + 1));
+            j += 1;
+        } else {
+            return Err(SYNTAX);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// The absolute Unix ms time of an expire argument, with getExpireMillisecondsOrReply's checks and texts.
+fn expire_ms(now: i64, kind: ExpireKind, v: &[u8], cmd: &str) -> Result<i64, CmdError> {
     let n = arg_i64(v)?;
     let invalid = || CmdError::from(format!("ERR invalid expire time in '{cmd}' command"));
-    if n <= 0 {
+    let seconds = matches!(kind, ExpireKind::Ex | ExpireKind::ExAt);
+    if n <= 0 || (seconds && n > i64::MAX / 1000) {
         return Err(invalid());
     }
-    let secs = eq_ic(opt, "ex") || eq_ic(opt, "exat");
-    let ms = if secs {
-        n.checked_mul(1000).ok_or_else(invalid)?
-    } else {
-        n
-    };
-    let relative = eq_ic(opt, "ex") || eq_ic(opt, "px");
-    if relative {
-        ms.checked_add(ctx.now).ok_or_else(invalid)
-    } else {
-        Ok(ms)
+    let ms = if seconds { n * 1000 } else { n };
+    match kind {
+        ExpireKind::Ex | ExpireKind::Px => ms.checked_add(now).ok_or_else(invalid),
+        ExpireKind::ExAt | ExpireKind::PxAt => Ok(ms),
     }
 }
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nx, mut xx, mut get) = (false, false, false);
-    let mut exp = ExpireOpt::None;
-    let mut exp_raw: Option<(usize, usize)> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let a = &args[i];
-        let has_next = i + 1 < args.len();
-        if eq_ic(a, "nx") && !xx {
-            nx = true;
-        } else if eq_ic(a, "xx") && !nx {
-            xx = true;
-        } else if eq_ic(a, "get") {
-            get = true;
-        } else if eq_ic(a, "keepttl") && exp == ExpireOpt::None {
-            exp = ExpireOpt::KeepTtl;
-        } else if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat") || eq_ic(a, "pxat"))
-            && exp == ExpireOpt::None
-            && has_next
-        {
-            exp = ExpireOpt::At(0);
-            exp_raw = Some((i, i + 1));
-            i += 1;
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 1;
-    }
-    if let Some((o, v)) = exp_raw {
-        exp = ExpireOpt::At(expire_arg(ctx, &args[o], &args[v], "set")?);
-    }
+    let o = parse_string_opts(args, 3, true)?;
+    // The time is read before anything else is looked at, as setGenericCommand does.
+    let at = match o.expire {
+        Some((kind, i)) => Some(expire_ms(ctx.now, kind, &args[i], "set")?),
+        None => None,
+    };
     let key = &args[1];
-    if get {
+    if o.get {
         match get_string(ctx, key)? {
             Some(v) => {
                 let v = v.into_owned();
@@ -131,32 +163,32 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     let found = ctx.lookup_write(key).is_some();
-    if (nx && found) || (xx && !found) {
-        if !get {
+    if (o.nx && found) || (o.xx && !found) {
+        if !o.get {
             ctx.out.null();
         }
         return Ok(());
     }
     let value = Value::string(&args[2]);
-    match exp {
-        ExpireOpt::KeepTtl => ctx.db().set_keep_ttl(key, value),
-        ExpireOpt::At(at) => {
+    match at {
+        Some(at) => {
             ctx.db().insert_entry(key, Entry::with_expire(value, at));
         }
-        _ => {
+        None if o.keepttl => ctx.db().set_keep_ttl(key, value),
+        None => {
             ctx.db().set(key, value);
         }
     }
     ctx.modified(key);
     ctx.notify(notify::STRING, "set", key);
-    if let ExpireOpt::At(at) = exp {
+    if let Some(at) = at {
         ctx.notify(notify::GENERIC, "expire", key);
         // Propagated with the absolute time (setGenericCommand), unless it came as PXAT.
-        if !exp_raw.is_some_and(|(o, _)| eq_ic(&args[o], "pxat")) {
+        if !matches!(o.expire, Some((ExpireKind::PxAt, _))) {
             propagate_set_pxat(ctx, key, &args[2], at);
         }
     }
-    if !get {
+    if !o.get {
         ctx.out.ok();
     }
     Ok(())
@@ -180,8 +212,8 @@ fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: &str, cmd: &str) -> CmdResult {
-    let at = expire_arg(ctx, unit.as_bytes(), &args[2], cmd)?;
+fn setex_generic(ctx: &mut Ctx, args: &[Bytes], kind: ExpireKind, cmd: &str) -> CmdResult {
+    let at = expire_ms(ctx.now, kind, &args[2], cmd)?;
     let key = &args[1];
     ctx.expire_if_needed(key);
     ctx.db()
@@ -195,11 +227,11 @@ fn setex_generic(ctx: &mut Ctx, args: &[Bytes], unit: &str, cmd: &str) -> CmdRes
 }
 
 fn setex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    setex_generic(ctx, args, "ex", "setex")
+    setex_generic(ctx, args, ExpireKind::Ex, "setex")
 }
 
 fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    setex_generic(ctx, args, "px", "psetex")
+    setex_generic(ctx, args, ExpireKind::Px, "psetex")
 }
 
 fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -235,50 +267,40 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let mut exp = ExpireOpt::None;
-    let mut i = 2;
-    while i < args.len() {
-        let a = &args[i];
-        if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat") || eq_ic(a, "pxat"))
-            && exp == ExpireOpt::None
-            && i + 1 < args.len()
-        {
-            exp = ExpireOpt::At(expire_arg(ctx, a, &args[i + 1], "getex")?);
-            i += 1;
-        } else if eq_ic(a, "persist") && exp == ExpireOpt::None {
-            exp = ExpireOpt::Persist;
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 1;
-    }
+    let o = parse_string_opts(args, 2, false)?;
+    // getexCommand looks the key up and checks its type before it reads the time.
     let Some(v) = get_string(ctx, key)? else {
         ctx.out.null();
         return Ok(());
     };
     let v = v.into_owned();
+    let at = match o.expire {
+        Some((kind, i)) => Some((kind, expire_ms(ctx.now, kind, &args[i], "getex")?)),
+        None => None,
+    };
     ctx.out.bulk(&v);
-    match exp {
-        ExpireOpt::At(at) if at <= ctx.now => {
+    match at {
+        // Only an absolute time can already be past (a relative one is at least now + 1).
+        Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= ctx.now => {
             ctx.db().remove(key);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
             ctx.propagate_deletion(key);
         }
-        ExpireOpt::At(at) => {
+        Some((_, at)) => {
             ctx.db().set_expire(key, at);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "expire", key);
             let at = at.to_string();
             ctx.rewrite(&[b"PEXPIREAT", key, at.as_bytes()]);
         }
-        ExpireOpt::Persist if ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) => {
+        None if o.persist && ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) => {
             ctx.db().set_expire(key, NO_EXPIRE);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "persist", key);
             ctx.rewrite(&[b"PERSIST", key]);
         }
-        _ => {}
+        None => {}
     }
     Ok(())
 }
@@ -346,6 +368,18 @@ pub(crate) fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
         Value::Raw(b) => Some(b),
         _ => None,
     }
+}
+
+/// Extends `b` with zeros to `len` bytes. A fresh zeroed allocation (calloc: pages the kernel zeroes lazily)
+/// plus one copy, because `resize` writes the zeros byte by byte in a debug build: seconds for the 512 MB a
+/// SETBIT or SETRANGE at the largest offset asks for.
+pub(crate) fn grow_zeroed(b: &mut Vec<u8>, len: usize) {
+    if len <= b.len() {
+        return;
+    }
+    let mut grown = vec![0u8; len];
+    grown[..b.len()].copy_from_slice(b);
+    *b = grown;
 }
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -450,9 +484,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = {
         let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
         let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
-        if b.len() < offset + value.len() {
-            b.resize(offset + value.len(), 0);
-        }
+        grow_zeroed(b, offset + value.len());
         b[offset..offset + value.len()].copy_from_slice(value);
         b.len()
     };

@@ -91,15 +91,8 @@ fn read_zset_out<'c>(
     ctx: &'c mut Ctx,
     key: &[u8],
 ) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
-    ctx.expire_if_needed(key);
     let db = ctx.client.db;
-    let store = &mut *ctx.store;
-    let e = store.dbs[db].get(key);
-    if e.is_some() {
-        store.stats.keyspace_hits += 1;
-    } else {
-        store.stats.keyspace_misses += 1;
-    }
+    let e = ctx.read_index(key).map(|i| ctx.store.dbs[db].entry_at(i));
     match e {
         None => Ok((None, &mut *ctx.out)),
         Some(Entry {
@@ -954,27 +947,6 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zpop_cmd(ctx, args, true)
 }
 
-/// A blocking timeout in seconds (getTimeoutFromObjectOrReply): the absolute deadline in ms, 0 for none.
-fn parse_timeout(ctx: &Ctx, a: &[u8]) -> Result<i64, CmdError> {
-    let v =
-        super::parse_f64(a).ok_or(CmdError::new("ERR timeout is not a float or out of range"))?;
-    // Redis truncates seconds * 1000 to a long long; out of that range (infinities included) the x86 cast
-    // yields LLONG_MIN, which then reads as negative. A sub-millisecond timeout truncates to 0: no timeout.
-    let ms = v * 1000.0;
-    if !(ms > -(i64::MAX as f64) && ms < i64::MAX as f64) {
-        return Err(CmdError::new("ERR timeout is negative"));
-    }
-    let ms = ms as i64;
-    if ms < 0 {
-        return Err(CmdError::new("ERR timeout is negative"));
-    }
-    if ms == 0 {
-        return Ok(0);
-    }
-    ms.checked_add(ctx.now)
-        .ok_or(CmdError::new("ERR timeout is out of range"))
-}
-
 /// True while `Store::serve_blocked` re-runs a blocked command: Redis serves a blocked client only from keys
 /// holding a sorted set, so a key of another type is skipped and the client keeps waiting.
 fn reprocessing(ctx: &Ctx) -> bool {
@@ -1020,7 +992,7 @@ fn blocking_pop(
 }
 
 fn bzpop_cmd(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
-    let deadline = parse_timeout(ctx, &args[args.len() - 1])?;
+    let deadline = super::args::parse_timeout(ctx.now, &args[args.len() - 1])?;
     let shape = PopShape {
         emit_key: true,
         nested: false,
@@ -1077,7 +1049,7 @@ fn zmpop_generic(ctx: &mut Ctx, args: &[Bytes], numkeys_idx: usize, blocking: bo
         nil_when_empty: true,
     };
     if blocking {
-        let deadline = parse_timeout(ctx, &args[1])?;
+        let deadline = super::args::parse_timeout(ctx.now, &args[1])?;
         blocking_pop(ctx, keys, max, count, shape, deadline)
     } else {
         pop_generic(ctx, keys, max, count, shape, true)?;
@@ -1114,9 +1086,9 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::new("ERR value is out of range"));
         }
         let db = ctx.client.db;
-        ctx.expire_if_needed(&args[1]);
+        let found = ctx.read_index(&args[1]);
         let store = &mut *ctx.store;
-        let z = match store.dbs[db].get(&args[1]) {
+        let z = match found.map(|i| store.dbs[db].entry_at(i)) {
             None => {
                 ctx.out.array(0);
                 return Ok(());
@@ -1144,6 +1116,11 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             out.array(0);
             return Ok(());
         }
+        // Redis would build a reply of any size (and run out of memory): refused, as SRANDMEMBER and
+        // HRANDFIELD refuse it.
+        if l < 0 && l.unsigned_abs() > super::lists::MAX_RANDOM_PICKS {
+            return Err(CmdError::new("ERR value is out of range"));
+        }
         if l < 0 || l == 1 {
             // With repetitions (or a single element): independent draws.
             let count = l.unsigned_abs() as usize;
@@ -1163,7 +1140,8 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let n = count.min(size);
         out.array(if withscores && !resp3 { n * 2 } else { n });
         if count >= size {
-            z.for_each(|m, s| emit(out, m, s));
+            // The whole set, in the order Redis's zuiNext walks it: from the tail (highest first).
+            z.for_range(0, size, true, |m, s| emit(out, m, s));
             return Ok(());
         }
         // Distinct ranks by Floyd's sampling, emitted in random order.
@@ -1189,9 +1167,9 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let db = ctx.client.db;
-    ctx.expire_if_needed(&args[1]);
+    let found = ctx.read_index(&args[1]);
     let store = &mut *ctx.store;
-    match store.dbs[db].get(&args[1]) {
+    match found.map(|i| store.dbs[db].entry_at(i)) {
         None => ctx.out.null(),
         Some(Entry {
             value: Value::ZSet(z),
@@ -1209,34 +1187,15 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// A SCAN cursor read as Redis 7.0 reads it (strtoul: a sign is accepted, "-1" wraps), rejecting leading
-/// spaces, trailing garbage and overflow.
-fn parse_cursor_strtoul(a: &[u8]) -> Result<u64, CmdError> {
-    let bad = || CmdError::new("ERR invalid cursor");
-    let (neg, digits) = match a.first() {
-        Some(b'-') => (true, &a[1..]),
-        Some(b'+') => (false, &a[1..]),
-        _ => (false, a),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(bad());
-    }
-    let v: u64 = std::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(bad)?;
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor_strtoul(&args[2])?;
+    let cursor = super::args::parse_cursor(&args[2])?;
     let Some(z) = read_zset(ctx, &args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);
         return Ok(());
     };
-    let o = super::keys::parse_scan_opts(&args[3..], false)?;
+    let o = super::args::parse_scan_opts(&args[3..], false)?;
     let mut found: Vec<(Box<[u8]>, f64)> = Vec::new();
     let next = z.scan(cursor, o.count, |m, s| {
         if let Some(p) = &o.pattern {
@@ -1301,7 +1260,10 @@ fn set_members(s: &crate::db::set::Set) -> Vec<Box<[u8]>> {
 }
 
 fn load_source(ctx: &mut Ctx, key: &[u8], need_map: bool) -> Result<Source, CmdError> {
-    let items: Vec<(f64, Box<[u8]>)> = match ctx.lookup_read(key) {
+    let db = ctx.client.db;
+    // Not counted as a hit or miss: the type-check pass already made the one read Redis makes per key.
+    let found = ctx.store.live_index(db, key, ctx.now, false, false);
+    let items: Vec<(f64, Box<[u8]>)> = match found.map(|i| ctx.store.dbs[db].entry_at(i)) {
         None => return Ok(Source::Empty),
         Some(e) => match &e.value {
             Value::ZSet(z) => {

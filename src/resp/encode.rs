@@ -118,8 +118,13 @@ impl Out {
     /// An error line of raw bytes (Redis echoes unknown command names as sent).
     pub fn error_bytes(&mut self, msg: &[u8]) {
         self.buf.put_u8(b'-');
-        // Newlines would break the protocol; Redis replaces them with spaces.
-        for &b in msg {
+        // Newlines would break the protocol: as addReplyErrorFormat, trailing ones are trimmed (only a
+        // formatted error can end with client bytes) and the others replaced with spaces.
+        let end = msg
+            .iter()
+            .rposition(|&b| b != b'\r' && b != b'\n')
+            .map_or(0, |i| i + 1);
+        for &b in &msg[..end] {
             self.buf
                 .put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
