@@ -396,3 +396,42 @@ fn expire_times_near_the_end_of_time_as_redis() {
     let mut b = RawConn::connect(redis.port);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+#[test]
+fn help_flush_and_getkeys_replies_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["CLIENT", "HELP"][..],
+        &["CONFIG", "HELP"],
+        &["OBJECT", "HELP"],
+        &["COMMAND", "HELP"],
+        &["PUBSUB", "HELP"],
+        &["SCRIPT", "FLUSH", "x"],
+        &["SCRIPT", "FLUSH", "x", "y"],
+        &["SCRIPT", "FLUSH", "ASYNC"],
+        &["FUNCTION", "FLUSH", "x"],
+        &["FUNCTION", "FLUSH", "a", "b"],
+        &["FUNCTION", "FLUSH", "sync"],
+        &["PUBSUB", "CHANNELS", "a", "b"],
+        &["PUBSUB", "SHARDCHANNELS", "a", "b"],
+        &["COMMAND", "GETKEYS", "KEYS", "a", "b"],
+        &["COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "none", "abc"],
+        &["COMMAND", "GETKEYS", "ZUNIONSTORE", "dst", "1", "abc"],
+        &["COMMAND", "GETKEYS", "LMPOP", "0", "a", "LEFT"],
+        &["COMMAND", "GETKEYS", "ZINTERCARD", "5", "a"],
+        &["COMMAND", "GETKEYS", "CONFIG", "GET"],
+        &["COMMAND", "GETKEYS", "CONFIG", "NOSUCH"],
+        &["COMMAND", "GETKEYS", "CONFIG"],
+        &["COMMAND", "GETKEYS", "GET"],
+        &["COMMAND", "GETKEYS", "NOSUCH", "a"],
+        &["BITFIELD", "s", "GET", "U8", "0"],
+        &["BITFIELD", "s", "GET", "u8\u{0}x", "0"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

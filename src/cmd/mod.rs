@@ -85,6 +85,7 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 11;
     pub const MOVABLEKEYS: u32 = 1 << 12;
     pub const ALLOW_BUSY: u32 = 1 << 13;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
 
     pub fn parse(names: &[String]) -> u32 {
         names
@@ -104,6 +105,7 @@ pub mod flags {
                 "no_multi" => NO_MULTI,
                 "movablekeys" => MOVABLEKEYS,
                 "allow_busy" => ALLOW_BUSY,
+                "no_mandatory_keys" => NO_MANDATORY_KEYS,
                 _ => 0,
             })
             .fold(0, |a, b| a | b)
@@ -312,23 +314,28 @@ fn unknown_subcommand(container: &str, sub: &[u8]) -> Vec<u8> {
 
 /// Positions of the key arguments of a command, as COMMAND GETKEYS reports them.
 pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
+    key_positions_checked(cmd, args).unwrap_or_default()
+}
+
+/// Key positions, or None when a numkeys argument is not a count the arguments can hold (Redis's key-spec
+/// lookup fails then: COMMAND GETKEYS answers "Invalid arguments specified for command").
+pub fn key_positions_checked(cmd: &Command, args: &[Bytes]) -> Option<Vec<usize>> {
     let n = args.len();
-    let numkeys_at = |pos: usize, first: usize| -> Vec<usize> {
+    let numkeys_at = |pos: usize, first: usize| -> Option<Vec<usize>> {
         args.get(pos)
             .and_then(|a| crate::resp::parse::parse_i64(a))
-            .filter(|&k| k > 0 && first + (k as usize) <= n)
+            .filter(|&k| k >= 0 && first + (k as usize) <= n)
             .map(|k| (first..first + k as usize).collect())
-            .unwrap_or_default()
     };
-    match cmd.name.as_str() {
+    Some(match cmd.name.as_str() {
         "zunionstore" | "zinterstore" | "zdiffstore" => {
             let mut v = vec![1];
-            v.extend(numkeys_at(2, 3));
+            v.extend(numkeys_at(2, 3)?);
             v
         }
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop"
-        | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2),
-        "blmpop" | "bzmpop" => numkeys_at(2, 3),
+        | "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(1, 2)?,
+        "blmpop" | "bzmpop" => numkeys_at(2, 3)?,
         // sortGetKeys: the key, and the last STORE's destination; LIMIT, GET and BY skip their arguments.
         "sort" => {
             let mut v = vec![1];
@@ -349,7 +356,7 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
         }
         _ => {
             if cmd.first_key <= 0 {
-                return vec![];
+                return Some(vec![]);
             }
             let first = cmd.first_key as usize;
             let last = if cmd.last_key < 0 {
@@ -362,7 +369,7 @@ pub fn key_positions(cmd: &Command, args: &[Bytes]) -> Vec<usize> {
                 .step_by(step)
                 .collect()
         }
-    }
+    })
 }
 
 /// A request to block the client until a key it waits on is served (BLPOP and friends).

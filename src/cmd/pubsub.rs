@@ -15,6 +15,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("pubsub|numpat", pubsub_numpat),
     ("pubsub|shardchannels", pubsub_shardchannels),
     ("pubsub|shardnumsub", pubsub_shardnumsub),
+    ("pubsub|help", pubsub_help),
 ];
 
 fn count(ctx: &Ctx) -> i64 {
@@ -184,5 +185,26 @@ fn pubsub_shardnumsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.bulk(ch);
         ctx.out.int(0);
     }
+    Ok(())
+}
+
+fn pubsub_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::connection::help_reply(
+        ctx,
+        "PUBSUB",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ],
+    );
     Ok(())
 }

@@ -28,8 +28,8 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("command|help", command_help),
     ("debug", debug),
     ("memory|usage", memory_usage),
-    ("function|flush", flush_ok),
-    ("script|flush", flush_ok),
+    ("function|flush", function_flush),
+    ("script|flush", script_flush),
 ];
 
 fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -649,25 +649,38 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let Some(cmd) = super::lookup(&sub[0]) else {
         return Err(CmdError::new("ERR Invalid command specified"));
     };
-    let cmd = if cmd.handler.is_none() || !cmd.subcommands.is_empty() && sub.len() > 1 {
+    // getKeysSubcommandImpl's order: the command (a container's subcommand must exist), whether it has
+    // keys at all, the arity, then the keys themselves.
+    let cmd = if !cmd.subcommands.is_empty() && sub.len() > 1 {
         let name = format!(
             "{}|{}",
             cmd.name,
             String::from_utf8_lossy(&sub[1]).to_ascii_lowercase()
         );
-        cmd.subcommands.get(&name).unwrap_or(cmd)
+        cmd.subcommands
+            .get(&name)
+            .ok_or(CmdError::new("ERR Invalid command specified"))?
     } else {
         cmd
     };
+    if cmd.first_key <= 0 && !cmd.has(super::flags::MOVABLEKEYS) {
+        return Err(CmdError::new("ERR The command has no key arguments"));
+    }
     let ar = cmd.arity;
     if (ar > 0 && ar as usize != sub.len()) || (sub.len() as i32) < -ar {
         return Err(CmdError::new(
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let pos = super::key_positions(cmd, sub);
+    let pos = super::key_positions_checked(cmd, sub).unwrap_or_default();
     if pos.is_empty() {
-        return Err(CmdError::new("ERR The command has no key arguments"));
+        if cmd.has(super::flags::NO_MANDATORY_KEYS) {
+            ctx.out.array(0);
+            return Ok(());
+        }
+        return Err(CmdError::new(
+            "ERR Invalid arguments specified for command",
+        ));
     }
     ctx.out.array(pos.len());
     for p in pos {
@@ -879,10 +892,34 @@ fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn flush_ok(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() > 3 || (args.len() == 3 && !(eq_ic(&args[2], "async") || eq_ic(&args[2], "sync")))
-    {
-        return Err(SYNTAX);
+/// SYNC or ASYNC, or nothing.
+fn flush_mode_ok(args: &[Bytes]) -> bool {
+    args.len() == 2 || (args.len() == 3 && (eq_ic(&args[2], "async") || eq_ic(&args[2], "sync")))
+}
+
+/// With no scripts stored yet (issue 12) there is nothing to flush; the arguments are checked as eval.c does.
+fn script_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if !flush_mode_ok(args) {
+        return Err(CmdError::new(
+            "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
+        ));
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// As functionFlushCommand: more than one option is the generic subcommand error.
+fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::from(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+            String::from_utf8_lossy(&args[1])
+        )));
+    }
+    if !flush_mode_ok(args) {
+        return Err(CmdError::new(
+            "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+        ));
     }
     ctx.out.ok();
     Ok(())

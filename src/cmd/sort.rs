@@ -237,8 +237,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         }
         let by_pattern = sortby.is_some();
         let storing = store.is_some();
-        // A stable sort, as glibc's qsort (a merge sort) is: equal BY values keep the element order.
-        items.sort_by(|a, b| {
+        let compare = |a: &Item, b: &Item| {
             let c = if !alpha {
                 a.score
                     .partial_cmp(&b.score)
@@ -262,7 +261,14 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
             } else {
                 c
             }
-        });
+        };
+        // Equal BY values keep an order that depends on the algorithm, so both are Redis's: its partial
+        // quicksort for BY with LIMIT, else glibc's qsort, a stable merge sort.
+        if sortby.is_some() && (start != 0 || end != len - 1) && !items.is_empty() {
+            pqsort(&mut items, &compare, start.max(0) as usize, end.max(0) as usize);
+        } else {
+            items.sort_by(compare);
+        }
     }
 
     if conversion_error {
@@ -322,4 +328,124 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// Redis's pqsort.c (NetBSD's qsort, cut short outside the elements `lrange..=rrange` that LIMIT keeps),
+/// step for step, so elements that compare equal end up where Redis puts them.
+fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> Ordering, lrange: usize, rrange: usize) {
+    let n = v.len();
+    pq(v, 0, n, cmp, lrange, rrange);
+}
+
+fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &impl Fn(&T, &T) -> Ordering) -> usize {
+    let lt = |x: usize, y: usize| cmp(&v[x], &v[y]) == Ordering::Less;
+    let gt = |x: usize, y: usize| cmp(&v[x], &v[y]) == Ordering::Greater;
+    if lt(a, b) {
+        if lt(b, c) {
+            b
+        } else if lt(a, c) {
+            c
+        } else {
+            a
+        }
+    } else if gt(b, c) {
+        b
+    } else if lt(a, c) {
+        a
+    } else {
+        c
+    }
+}
+
+fn vecswap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
+    for k in 0..n {
+        v.swap(a + k, b + k);
+    }
+}
+
+/// The part `base..base + n` that may hold kept elements is sorted; the rest is left partitioned.
+fn pq<T>(
+    v: &mut [T],
+    mut base: usize,
+    mut n: usize,
+    cmp: &impl Fn(&T, &T) -> Ordering,
+    l: usize,
+    r: usize,
+) {
+    let outside = |s: usize, e: usize| (l < s && r < s) || (l > e && r > e);
+    loop {
+        if n < 7 {
+            for pm in base + 1..base + n {
+                let mut pl = pm;
+                while pl > base && cmp(&v[pl - 1], &v[pl]) == Ordering::Greater {
+                    v.swap(pl, pl - 1);
+                    pl -= 1;
+                }
+            }
+            return;
+        }
+        let mut pm = base + n / 2;
+        if n > 7 {
+            let mut pl = base;
+            let mut pn = base + n - 1;
+            if n > 40 {
+                let d = n / 8;
+                pl = med3(v, pl, pl + d, pl + 2 * d, cmp);
+                pm = med3(v, pm - d, pm, pm + d, cmp);
+                pn = med3(v, pn - 2 * d, pn - d, pn, cmp);
+            }
+            pm = med3(v, pl, pm, pn, cmp);
+        }
+        v.swap(base, pm);
+        let (mut pa, mut pb) = (base + 1, base + 1);
+        let (mut pc, mut pd) = (base + n - 1, base + n - 1);
+        loop {
+            while pb <= pc {
+                let c = cmp(&v[pb], &v[base]);
+                if c == Ordering::Greater {
+                    break;
+                }
+                if c == Ordering::Equal {
+                    v.swap(pa, pb);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb <= pc {
+                let c = cmp(&v[pc], &v[base]);
+                if c == Ordering::Less {
+                    break;
+                }
+                if c == Ordering::Equal {
+                    v.swap(pc, pd);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb > pc {
+                break;
+            }
+            v.swap(pb, pc);
+            pb += 1;
+            pc -= 1;
+        }
+        let pn = base + n;
+        let k = (pa - base).min(pb - pa);
+        vecswap(v, base, pb - k, k);
+        let k = (pd - pc).min(pn - pd - 1);
+        vecswap(v, pb, pn - k, k);
+        let k = pb - pa;
+        if k > 1 && !outside(base, base + k - 1) {
+            pq(v, base, k, cmp, l, r);
+        }
+        let k = pd - pc;
+        if k > 1 {
+            base = pn - k;
+            n = k;
+            if !outside(base, base + k - 1) {
+                continue;
+            }
+        }
+        return;
+    }
 }

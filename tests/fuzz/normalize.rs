@@ -26,6 +26,8 @@ pub enum Rule {
     /// Exact while redis-server's encoding of the key is compact (listpack, intset: ordered); `inner` once
     /// it is a hash table, whose iteration order follows a per-process random hash seed.
     ExactUnlessHashtable(Box<Rule>, usize),
+    /// Exact unless redis-server's encoding of the key is one of these; then `inner`.
+    ExactUnlessEncodingIn(Box<Rule>, usize, &'static [&'static str]),
 }
 
 fn lower(a: &[u8]) -> String {
@@ -60,6 +62,14 @@ pub fn rule(cmd: &[Vec<u8>]) -> Rule {
             let inner = if limit { Rule::Shape } else { Rule::Multiset };
             Rule::ExactUnlessHashtable(Box::new(inner), 1)
         }
+        // ALPHA by a pattern: elements whose BY values tie (all missing, say) keep the input order, and SORT
+        // reads a sorted set from its dict (it converts it to a skiplist first) and a big set from its hash
+        // table: dict order. LIMIT then picks an arbitrary part.
+        "sort" | "sort_ro" if sort_alpha_by_pattern(cmd) => {
+            let limit = cmd.iter().any(|a| a.eq_ignore_ascii_case(b"LIMIT"));
+            let inner = if limit { Rule::Shape } else { Rule::Multiset };
+            Rule::ExactUnlessEncodingIn(Box::new(inner), 1, &["hashtable", "skiplist", "listpack"])
+        }
         // DUMP serializes a hash table in its iteration order.
         "dump" => Rule::ExactUnlessHashtable(Box::new(Rule::Shape), 1),
         // Each server computes the remaining time from its own clock, a little apart.
@@ -67,6 +77,13 @@ pub fn rule(cmd: &[Vec<u8>]) -> Rule {
         "pttl" | "pexpiretime" => Rule::Ttl(250),
         _ => Rule::Exact,
     }
+}
+
+fn sort_alpha_by_pattern(cmd: &[Vec<u8>]) -> bool {
+    cmd.iter().any(|a| a.eq_ignore_ascii_case(b"ALPHA"))
+        && cmd
+            .windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case(b"BY") && w[1].contains(&b'*'))
 }
 
 fn sort_nosort(cmd: &[Vec<u8>]) -> bool {
@@ -147,6 +164,15 @@ fn same_by(rule: &Rule, cmd: &[Vec<u8>], a: &Reply, b: &Reply, enc: Encoding) ->
             }
             _ => false,
         },
+        Rule::ExactUnlessEncodingIn(inner, key, encodings) => {
+            let Some(key) = arg(cmd, *key) else {
+                return false;
+            };
+            match enc.and_then(|f| f(key)) {
+                Some(e) if !encodings.iter().any(|x| x.as_bytes() == e.as_slice()) => false,
+                _ => same_by(inner, cmd, a, b, None),
+            }
+        }
         Rule::ExactUnlessHashtable(inner, key) => {
             let Some(key) = arg(cmd, *key) else {
                 return false;
