@@ -66,6 +66,9 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
             "yes",
             "--dir",
             &std::env::temp_dir().display().to_string(),
+            // A file of its own: a shared dump.rdb left by another test would be loaded at start.
+            "--dbfilename",
+            &format!("mini-redis-test-{port}.rdb"),
         ])
         .args(extra)
         .stdout(Stdio::null())
