@@ -106,15 +106,7 @@ pub fn db_index(ctx: &Ctx, a: &[u8], msg: Option<&'static str>) -> Result<usize,
 
 /// The C int part of `db_index`.
 fn db_number(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
-    let n = crate::resp::parse::parse_i64(a).ok_or(CmdError::new(
-        msg.unwrap_or("ERR value is not an integer or out of range"),
-    ))?;
-    if n < i64::from(i32::MIN) || n > i64::from(i32::MAX) {
-        return Err(CmdError::new(msg.unwrap_or(
-            "ERR value is out of range, value must between -2147483648 and 2147483647",
-        )));
-    }
-    Ok(n)
+    super::args::range_long(a, i32::MIN.into(), i32::MAX.into(), msg)
 }
 
 fn db_in_range(ctx: &Ctx, n: i64) -> Result<usize, CmdError> {

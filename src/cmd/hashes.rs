@@ -3,7 +3,8 @@
 use bytes::Bytes;
 
 use super::args::{parse_cursor, parse_scan_opts};
-use super::lists::{live_index, range_long, MAX_RANDOM_PICKS};
+use super::args::{range_long, MAX_RANDOM_PICKS};
+use super::lists::live_index;
 use super::{
     arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };

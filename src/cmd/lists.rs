@@ -6,6 +6,7 @@
 //! try the non-blocking form, else block".
 use bytes::Bytes;
 
+use super::args::{positive_long, range_long};
 use super::{
     arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX,
     WRONGTYPE,
@@ -38,43 +39,6 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("brpoplpush", brpoplpush),
     ("blmpop", blmpop),
 ];
-
-/// Parses an integer within [min, max] as Redis's getRangeLongFromObjectOrReply: with `msg`, that text is the
-/// error for both a non-integer and an out-of-range value.
-pub fn range_long(
-    a: &[u8],
-    min: i64,
-    max: i64,
-    msg: Option<&'static str>,
-) -> Result<i64, CmdError> {
-    let v = match crate::resp::parse::parse_i64(a) {
-        Some(v) => v,
-        None => return Err(msg.map(CmdError::new).unwrap_or(super::NOT_INTEGER)),
-    };
-    if v < min || v > max {
-        return Err(match msg {
-            Some(m) => CmdError::new(m),
-            None => CmdError::from(format!(
-                "ERR value is out of range, value must between {min} and {max}"
-            )),
-        });
-    }
-    Ok(v)
-}
-
-/// Largest number of repeated random picks (HRANDFIELD / SRANDMEMBER with a negative count) one reply may
-/// hold. Redis would try to build any size and run out of memory; we refuse instead of hanging the server.
-pub const MAX_RANDOM_PICKS: u64 = 1 << 27;
-
-/// Redis's getPositiveLongFromObjectOrReply.
-pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
-    range_long(
-        a,
-        0,
-        i64::MAX,
-        Some(msg.unwrap_or("ERR value is out of range, must be positive")),
-    )
-}
 
 /// Position of a live key (passive expiry applied, access recorded). Shared by the three families.
 #[inline]

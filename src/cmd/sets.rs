@@ -3,7 +3,8 @@
 use bytes::Bytes;
 
 use super::args::{parse_cursor, parse_scan_opts};
-use super::lists::{live_index, positive_long, range_long, MAX_RANDOM_PICKS};
+use super::args::{positive_long, range_long, MAX_RANDOM_PICKS};
+use super::lists::live_index;
 use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::set::{Elem, Set};
 use crate::db::{Entry, Value};

@@ -1118,7 +1118,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         // Redis would build a reply of any size (and run out of memory): refused, as SRANDMEMBER and
         // HRANDFIELD refuse it.
-        if l < 0 && l.unsigned_abs() > super::lists::MAX_RANDOM_PICKS {
+        if l < 0 && l.unsigned_abs() > super::args::MAX_RANDOM_PICKS {
             return Err(CmdError::new("ERR value is out of range"));
         }
         if l < 0 || l == 1 {
