@@ -106,7 +106,7 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // Only a replica answers GETACK, to its master; a master ignores it.
             return Ok(());
         } else if eq_ic(opt, "rdb-only") {
-            super::lists::range_long(v, 0, 1, None)?;
+            super::args::range_long(v, 0, 1, None)?;
         } else if eq_ic(opt, "rdb-filter-only") {
             for f in String::from_utf8_lossy(v).split_whitespace() {
                 if !f.eq_ignore_ascii_case("functions") {
