@@ -93,6 +93,8 @@ pub fn parse_ld(s: &[u8]) -> Option<Parsed> {
     if s.is_empty() || s.len() >= MAX_LONG_DOUBLE_CHARS {
         return None;
     }
+    // string2ld clears errno before its strtold; an overflow or underflow sets ERANGE (crate::cerrno).
+    crate::cerrno::set_range(false);
     let (neg, body) = match s[0] {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -166,9 +168,11 @@ fn parse_dec(neg: bool, b: &[u8]) -> Option<LongDouble> {
     // The value is in [10^mag, 10^(mag+1)): decide huge exponents before building huge powers.
     let mag = digits.len() as i64 - 1 + exp10;
     if mag > 4933 {
+        crate::cerrno::set_range(true);
         return None; // overflow: ERANGE with HUGE_VALL
     }
     if mag < -4952 {
+        crate::cerrno::set_range(true);
         return None; // underflow to zero: ERANGE with a zero result
     }
     let d = BigUint::parse_bytes(&digits, 10)?;

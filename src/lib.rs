@@ -1,6 +1,7 @@
 //! mini-redis: a Redis 7.0-compatible in-memory data server. The library runs a server on a port (or an
 //! ephemeral one) so it can be embedded and tested in-process; `src/main.rs` is the thin binary.
 pub mod alloc;
+pub mod cerrno;
 pub mod cmd;
 pub mod config;
 pub mod db;

@@ -121,6 +121,8 @@ pub struct Store {
     pub monitors: Vec<u64>,
     /// What commands propagate, and the replicas it goes to.
     pub journal: crate::journal::Journal,
+    /// errno == ERANGE between commands (see crate::cerrno).
+    pub errno_range: bool,
     /// The replication ID (INFO master_replid), new when a stream starts.
     pub repl_id: String,
     /// Nesting of `dispatch::call` (EXEC runs its queue inside): the journal is flushed when the top one ends.
@@ -158,6 +160,7 @@ impl Store {
             journal: Default::default(),
             call_depth: 0,
             repl_id: "0".repeat(40),
+            errno_range: false,
             pubsub: Default::default(),
             watch: Default::default(),
             notify_flags,

@@ -246,3 +246,46 @@ fn sort_getkeys_finds_the_last_store() {
     let mut b = RawConn::connect(redis.port);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+/// Redis's SORT reads errno without clearing it: an overflowed number in an earlier command (a SCAN cursor,
+/// a score bound) fails the next numeric SORT, until a parse that clears errno runs.
+#[test]
+fn sort_sees_errno_left_by_earlier_commands() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        // 1.5 is no integer: it goes through strtod, which is where errno is looked at.
+        &["RPUSH", "l", "3", "1", "2", "1.5"][..],
+        &["RPUSH", "ints", "3", "1", "2"],
+        &["SCAN", "18446744073709551616"],
+        &["SORT", "ints"],
+        &["SORT", "l"],
+        &["SCAN", "18446744073709551616"],
+        &["SORT", "l"],
+        &["SORT", "l", "ALPHA"],
+        &["SORT", "l", "BY", "nosort"],
+        &["ZADD", "z", "1", "m"],
+        &["SORT", "l"],
+        &["ZCOUNT", "z", "-1e400", "1e400"],
+        &["SORT", "l"],
+        &["SCAN", "0", "MATCH", "nomatch"],
+        &["SORT", "l"],
+        &["INCRBYFLOAT", "f", "1e5000"],
+        &["SORT", "l"],
+        &["INCRBYFLOAT", "f", "1"],
+        &["SORT", "l", "STORE", "dst"],
+        &["ZCOUNT", "z", "\u{0}", "3"],
+        &["ZCOUNT", "z", "1\u{0}x", "3"],
+        &["ZCOUNT", "z", " ", "3"],
+        &["ZCOUNT", "z", " 1", "3"],
+        &["ZCOUNT", "z", "(1e400", "3"],
+        &["ZCOUNT", "z", "", "(3"],
+        &["ZRANGEBYSCORE", "z", "-inf", "\r\n"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

@@ -48,6 +48,8 @@ pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdErro
 /// pointer on the terminator, so Redis takes it as cursor 0.
 pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     let bad = || CmdError::new("ERR invalid cursor");
+    // parseScanCursorOrReply clears errno, then strtoul sets ERANGE on overflow (crate::cerrno).
+    crate::cerrno::set_range(false);
     let s = match a.iter().position(|&c| c == 0) {
         Some(i) => &a[..i],
         None => a,
@@ -68,17 +70,21 @@ pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     if digits.is_empty() {
         return Err(bad());
     }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(bad());
-        }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(bad)?;
+    let n = digits
+        .iter()
+        .position(|d| !d.is_ascii_digit())
+        .unwrap_or(digits.len());
+    if n == 0 {
+        return Err(bad());
     }
-    Ok(if neg { v.wrapping_neg() } else { v })
+    let v = digits[..n].iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
+    crate::cerrno::set_range(v.is_none());
+    match v {
+        Some(v) if n == digits.len() => Ok(if neg { v.wrapping_neg() } else { v }),
+        _ => Err(bad()),
+    }
 }
 
 /// MATCH, COUNT and (SCAN only) TYPE.

@@ -513,6 +513,8 @@ pub fn arg_f64(a: &[u8]) -> Result<f64, CmdError> {
 /// Redis's `string2d`: C `strtod` over the whole argument (decimal, exponent, hex, `inf`, `infinity`), rejecting
 /// empty input, a leading space, trailing bytes, NaN, and overflow or underflow to zero (ERANGE).
 pub fn parse_f64(a: &[u8]) -> Option<f64> {
+    // string2d sets errno to 0 before its strtod (see crate::cerrno).
+    crate::cerrno::set_range(false);
     if a.is_empty() || a[0].is_ascii_whitespace() || a.len() > 4096 || a.contains(&0) {
         return None;
     }
@@ -534,6 +536,7 @@ pub fn parse_f64(a: &[u8]) -> Option<f64> {
         let consumed = end.offset_from(buf.as_ptr() as *const libc::c_char) as usize;
         (v, consumed, *libc::__errno_location())
     };
+    crate::cerrno::set_range(errno == libc::ERANGE);
     let range_error = errno == libc::ERANGE && (v.is_infinite() || v == 0.0);
     if consumed != a.len() || range_error || v.is_nan() {
         return None;
@@ -756,6 +759,9 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     let t0 = std::time::Instant::now();
     let dirty = store.dirty;
+    if store.call_depth == 0 {
+        crate::cerrno::set_range(store.errno_range);
+    }
     store.call_depth += 1;
     let mut ctx = Ctx {
         store,
@@ -784,6 +790,7 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     store.call_depth -= 1;
     if store.call_depth == 0 {
+        store.errno_range = crate::cerrno::is_range();
         let arbitrary = matches!(cmd.name.as_str(), "scan" | "randomkey");
         store.journal.flush_unit(now_ms(), arbitrary);
     }

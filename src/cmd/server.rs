@@ -678,9 +678,7 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.array(0);
             return Ok(());
         }
-        return Err(CmdError::new(
-            "ERR Invalid arguments specified for command",
-        ));
+        return Err(CmdError::new("ERR Invalid arguments specified for command"));
     }
     ctx.out.array(pos.len());
     for p in pos {

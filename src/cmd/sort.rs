@@ -38,9 +38,21 @@ fn cstr(b: &[u8]) -> &[u8] {
 /// suffix reads that field of a hash, otherwise the key must hold a string. None for a missing key or field,
 /// another type, or a pattern without `*`.
 fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<u8>> {
+    lookup_by_pattern_enc(ctx, pattern, subst).map(|(v, _)| v)
+}
+
+/// A canonical 64-bit integer: what a listpack stores as an integer rather than as a string.
+fn canonical_int(v: &[u8]) -> bool {
+    v.len() <= 20
+        && crate::resp::parse::parse_i64(v).is_some_and(|n| crate::resp::encode::fmt_i64(n) == v)
+}
+
+/// The value and whether Redis would hand SORT an integer-encoded object for it (an int-encoded string, an
+/// integer in a listpack hash): those are converted without strtod, so errno is not looked at.
+fn lookup_by_pattern_enc(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<(Vec<u8>, bool)> {
     let c = cstr(pattern);
     if c == b"#" {
-        return Some(subst.to_vec());
+        return Some((subst.to_vec(), false));
     }
     let star = c.iter().position(|&b| b == b'*')?;
     // The field part: "->" found after the star, with at least one byte (not NUL) after it.
@@ -59,26 +71,27 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
     key.extend_from_slice(&pattern[star + 1..postfix_end]);
     let e = ctx.lookup_read(&key)?;
     match (field, &e.value) {
-        (Some(f), Value::Hash(h)) => h.get(f).map(|v| v.to_vec()),
-        (None, v) if v.is_string() => v.as_bytes().map(|b| b.into_owned()),
+        (Some(f), Value::Hash(h)) => {
+            let packed = h.encoding() == "listpack";
+            h.get(f).map(|v| (v.to_vec(), packed && canonical_int(v)))
+        }
+        (None, v) if v.is_string() => v
+            .as_bytes()
+            .map(|b| (b.into_owned(), matches!(v, Value::Int(_)))),
         _ => None,
     }
 }
 
 /// The score of a BY value as sort.c reads it: C strtod up to the first NUL (leading spaces skipped, an empty
-/// string is 0); None when bytes are left over, on ERANGE or NaN.
-fn sort_score(v: &[u8]) -> Option<f64> {
-    let mut buf = cstr(v).to_vec();
-    buf.push(0);
-    let mut end: *mut libc::c_char = std::ptr::null_mut();
-    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
-    let (score, consumed, errno) = unsafe {
-        *libc::__errno_location() = 0;
-        let s = libc::strtod(buf.as_ptr() as *const libc::c_char, &mut end);
-        let consumed = end.offset_from(buf.as_ptr() as *const libc::c_char) as usize;
-        (s, consumed, *libc::__errno_location())
-    };
-    if consumed != buf.len() - 1 || errno == libc::ERANGE || score.is_nan() {
+/// string is 0); None when bytes are left over, on NaN, or when errno is ERANGE afterwards, which sort.c
+/// never clears first: an overflow in an earlier command fails this one too (crate::cerrno).
+fn sort_score(v: &[u8], int_encoded: bool) -> Option<f64> {
+    if int_encoded {
+        return crate::resp::parse::parse_i64(v).map(|n| n as f64);
+    }
+    let (score, whole, erange) = crate::cerrno::strtod(v);
+    crate::cerrno::raise_range(erange);
+    if !whole || crate::cerrno::is_range() || score.is_nan() {
         return None;
     }
     Some(score)
@@ -217,19 +230,21 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let mut conversion_error = false;
     if !dontsort {
         for it in items.iter_mut() {
-            let by = match sortby {
-                Some(p) => match lookup_by_pattern(ctx, p, &it.obj) {
+            // A list's integer elements come out of its listpack as integer objects; set and sorted set
+            // members are always strings.
+            let (by, int_encoded) = match sortby {
+                Some(p) => match lookup_by_pattern_enc(ctx, p, &it.obj) {
                     Some(v) => v,
                     None => continue,
                 },
-                None => it.obj.clone(),
+                None => (it.obj.clone(), kind == 'l' && canonical_int(&it.obj)),
             };
             if alpha {
                 if sortby.is_some() {
                     it.cmp = Some(by);
                 }
             } else {
-                match sort_score(&by) {
+                match sort_score(&by, int_encoded) {
                     Some(s) => it.score = s,
                     None => conversion_error = true,
                 }
@@ -265,7 +280,12 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         // Equal BY values keep an order that depends on the algorithm, so both are Redis's: its partial
         // quicksort for BY with LIMIT, else glibc's qsort, a stable merge sort.
         if sortby.is_some() && (start != 0 || end != len - 1) && !items.is_empty() {
-            pqsort(&mut items, &compare, start.max(0) as usize, end.max(0) as usize);
+            pqsort(
+                &mut items,
+                &compare,
+                start.max(0) as usize,
+                end.max(0) as usize,
+            );
         } else {
             items.sort_by(compare);
         }

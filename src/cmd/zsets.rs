@@ -150,16 +150,13 @@ fn reply_results_header(ctx: &mut Ctx, n: usize, withscores: bool) {
 // ---------------------------------------------------------------------------------------------------------
 // Ranges
 
-/// C's strtod over a whole argument, as zslParseRange uses it: leading whitespace skipped, an empty rest
-/// reads as 0, trailing garbage and NaN rejected.
+/// C's strtod as zslParseRange uses it: the argument as a C string (up to a NUL), leading whitespace
+/// skipped, an empty string is 0 but whitespace alone is no number, out of range is ±inf (ERANGE is not
+/// looked at, but left set), trailing garbage and NaN rejected.
 fn strtod_full(a: &[u8]) -> Option<f64> {
-    let start = a
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
-    let Some(start) = start else {
-        return Some(0.0);
-    };
-    super::parse_f64(&a[start..])
+    let (v, whole, erange) = crate::cerrno::strtod(a);
+    crate::cerrno::raise_range(erange);
+    (whole && !v.is_nan()).then_some(v)
 }
 
 #[derive(Clone, Copy)]

@@ -168,7 +168,10 @@ impl Listening {
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
-        let (mut socket, peer) = match listener.accept().await {
+        let accepted = listener.accept().await;
+        // Redis's accept loop runs until accept() fails with EAGAIN, which leaves errno there.
+        shared.store.lock().errno_range = false;
+        let (mut socket, peer) = match accepted {
             Ok(x) => x,
             Err(e) => {
                 tracing::warn!("Accepting client connection: {e}");
