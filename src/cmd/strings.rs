@@ -183,10 +183,17 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.notify(notify::STRING, "set", key);
     if let Some(at) = at {
         ctx.notify(notify::GENERIC, "expire", key);
-        // Propagated with the absolute time (setGenericCommand), unless it came as PXAT.
-        if !matches!(o.expire, Some((ExpireKind::PxAt, _))) {
-            propagate_set_pxat(ctx, key, &args[2], at);
-        }
+        // Propagated as exactly SET key value PXAT ms (setGenericCommand), whatever the options were.
+        propagate_set_pxat(ctx, key, &args[2], at);
+    } else if o.get && ctx.store.journal.is_active() {
+        // Without an expire, propagated as sent less every GET (compared as a C string).
+        let kept: Vec<&[u8]> = args
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j < 3 || !eq_ic(c_opt(a), "get"))
+            .map(|(_, a)| &a[..])
+            .collect();
+        ctx.rewrite(&kept);
     }
     if !o.get {
         ctx.out.ok();
