@@ -1,4 +1,5 @@
 //! Configuration: redis-server style flags and redis.conf directives, and the parameter table behind CONFIG GET/SET.
+use crate::config_bounds::NumKind;
 use std::collections::BTreeMap;
 
 #[path = "config_table.rs"]
@@ -68,10 +69,58 @@ pub fn parse_memory(s: &str) -> Option<u64> {
         .find(|(u, _)| l.ends_with(u))
         .map(|(u, m)| (&l[..l.len() - u.len()], *m))
         .unwrap_or((&l[..], 1));
-    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+    // memtoull: a unit with no digits reads as 0; the product is not checked for overflow.
+    if !num.bytes().all(|b| b.is_ascii_digit()) || num.len() >= 128 {
         return None;
     }
-    num.parse::<u64>().ok()?.checked_mul(mul)
+    if num.is_empty() {
+        return Some(0);
+    }
+    Some(num.parse::<u64>().ok()?.wrapping_mul(mul))
+}
+
+/// A numeric parameter's value checked as numericParseString and numericBoundaryCheck do (config.c).
+fn check_numeric(
+    value: &str,
+    lo: i128,
+    hi: i128,
+    unsigned: bool,
+    kind: NumKind,
+) -> Result<String, SetError> {
+    let n: i128 = match kind {
+        NumKind::Memory | NumKind::Percent => match parse_memory(value) {
+            Some(n) => n as i128,
+            None => return Err(SetError::Invalid("argument must be a memory value".into())),
+        },
+        NumKind::Octal => match i64::from_str_radix(value, 8) {
+            Ok(n) => n as i128,
+            Err(_) => {
+                return Err(SetError::Invalid(
+                    "argument couldn't be parsed into an integer".into(),
+                ))
+            }
+        },
+        NumKind::Integer => match crate::resp::parse::parse_i64(value.as_bytes()) {
+            Some(n) => n as i128,
+            None => {
+                return Err(SetError::Invalid(
+                    "argument couldn't be parsed into an integer".into(),
+                ))
+            }
+        },
+    };
+    // Unsigned parameters read the number as C casts it: a negative one is huge.
+    let checked = if unsigned && n < 0 {
+        n + (1i128 << 64)
+    } else {
+        n
+    };
+    if checked < lo || checked > hi {
+        return Err(SetError::Invalid(format!(
+            "argument must be between {lo} and {hi} inclusive"
+        )));
+    }
+    Ok(n.to_string())
 }
 
 /// The server's configuration. Every Redis 7.0 parameter is kept as text (as CONFIG GET shows it); the ones the
@@ -305,6 +354,11 @@ impl Config {
         lookup(&name.to_ascii_lowercase()).is_some()
     }
 
+    /// The parameter a name (or alias, any case) stands for, and whether CONFIG SET may change it.
+    pub fn param(name: &str) -> Option<(&'static str, bool)> {
+        lookup(canonical(&name.to_ascii_lowercase())).map(|&(n, _, _, mutable)| (n, mutable))
+    }
+
     /// CONFIG SET of one parameter.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SetError> {
         let r = self.set_internal(&name.to_ascii_lowercase(), value, false);
@@ -327,41 +381,55 @@ impl Config {
         if !mutable && !startup {
             return Err(SetError::Immutable);
         }
-        let normalized = match kind {
-            Kind::Bool => match value.to_ascii_lowercase().as_str() {
-                "yes" | "no" => value.to_ascii_lowercase(),
-                _ => return Err(SetError::Invalid("argument must be 'yes' or 'no'".into())),
-            },
-            Kind::Int => match value.parse::<i64>() {
-                Ok(n) => {
-                    if pname == "hz" {
-                        n.clamp(1, 500).to_string()
-                    } else {
-                        n.to_string()
-                    }
+        let numeric = crate::config_bounds::numeric(pname)
+            .filter(|_| !(pname == "maxmemory-clients" && value.ends_with('%')));
+        let normalized = match (numeric, kind) {
+            (Some((lo, hi, unsigned, nk)), _) => {
+                let v = check_numeric(value, lo, hi, unsigned, nk)?;
+                if pname == "hz" {
+                    v.parse::<i64>().unwrap_or(10).clamp(1, 500).to_string()
+                } else {
+                    v
                 }
-                Err(_) => {
-                    return Err(SetError::Invalid(
-                        "argument couldn't be parsed into an integer".into(),
-                    ))
-                }
-            },
-            Kind::Memory => match parse_memory(value) {
-                Some(n) => n.to_string(),
-                None if pname == "maxmemory-clients" && value.ends_with('%') => value.into(),
-                None => return Err(SetError::Invalid("argument must be a memory value".into())),
-            },
-            Kind::Enum(opts) => {
-                let l = value.to_ascii_lowercase();
-                if !l.split_whitespace().all(|w| opts.contains(&w)) || l.is_empty() {
-                    return Err(SetError::Invalid(format!(
-                        "argument(s) must be one of the following: {}",
-                        opts.join(", ")
-                    )));
-                }
-                l
             }
-            Kind::Str => self.check_special(pname, value)?,
+            (None, kind) => match kind {
+                Kind::Bool => match value.to_ascii_lowercase().as_str() {
+                    "yes" | "no" => value.to_ascii_lowercase(),
+                    _ => return Err(SetError::Invalid("argument must be 'yes' or 'no'".into())),
+                },
+                Kind::Int => match value.parse::<i64>() {
+                    Ok(n) => {
+                        if pname == "hz" {
+                            n.clamp(1, 500).to_string()
+                        } else {
+                            n.to_string()
+                        }
+                    }
+                    Err(_) => {
+                        return Err(SetError::Invalid(
+                            "argument couldn't be parsed into an integer".into(),
+                        ))
+                    }
+                },
+                Kind::Memory => match parse_memory(value) {
+                    Some(n) => n.to_string(),
+                    None if pname == "maxmemory-clients" && value.ends_with('%') => value.into(),
+                    None => {
+                        return Err(SetError::Invalid("argument must be a memory value".into()))
+                    }
+                },
+                Kind::Enum(opts) => {
+                    let l = value.to_ascii_lowercase();
+                    if !l.split_whitespace().all(|w| opts.contains(&w)) || l.is_empty() {
+                        return Err(SetError::Invalid(format!(
+                            "argument(s) must be one of the following: {}",
+                            opts.join(", ")
+                        )));
+                    }
+                    l
+                }
+                Kind::Str => self.check_special(pname, value)?,
+            },
         };
         self.values.insert(pname, normalized);
         Ok(())

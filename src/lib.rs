@@ -4,6 +4,7 @@ pub mod alloc;
 pub mod cerrno;
 pub mod cmd;
 pub mod config;
+pub mod config_bounds;
 pub mod db;
 pub mod glob;
 pub mod journal;

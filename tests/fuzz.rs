@@ -138,16 +138,6 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
         },
     },
     KnownDiff {
-        finding: "F4",
-        reason: "BLMPOP: Redis parses the timeout after numkeys, direction and COUNT",
-        matches: |c| {
-            let valid = |a: &[u8]| {
-                std::str::from_utf8(a).is_ok_and(|s| s.parse::<f64>().is_ok_and(|v| v >= 0.0))
-            };
-            is(c, &["blmpop"]) && c.len() > 1 && !valid(&c[1])
-        },
-    },
-    KnownDiff {
         finding: "F10",
         reason: "score range bounds: C strtod semantics (NUL, 1e400, whitespace only)",
         matches: |c| is(c, SCORE_RANGES) && c[2.min(c.len())..].iter().any(|a| strtod_differs(a)),
@@ -189,46 +179,6 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
             is(c, &["set"])
                 && (after_tokens(c, 3, &["EXAT"]).any(|v| past(v, 1000))
                     || after_tokens(c, 3, &["PXAT"]).any(|v| past(v, 1)))
-        },
-    },
-    KnownDiff {
-        finding: "F22",
-        reason: "CONFIG SET: range and memory-value checks of the encoding thresholds",
-        matches: |c| {
-            let bad = |p: &[u8], v: &[u8]| {
-                let p = String::from_utf8_lossy(p).to_ascii_lowercase();
-                let unsigned = [
-                    "hash-max-listpack-entries",
-                    "set-max-intset-entries",
-                    "zset-max-listpack-entries",
-                    "list-compress-depth",
-                ];
-                let memory = ["hash-max-listpack-value", "zset-max-listpack-value"];
-                let plain_number = !v.is_empty() && v.iter().all(u8::is_ascii_digit);
-                (unsigned.contains(&p.as_str()) && v.starts_with(b"-"))
-                    || (memory.contains(&p.as_str()) && !plain_number)
-            };
-            is(c, &["config"])
-                && arg_is(c, 1, "set")
-                && c[2..].chunks(2).any(|w| w.len() == 2 && bad(&w[0], &w[1]))
-        },
-    },
-    KnownDiff {
-        finding: "F23",
-        reason: "CONFIG SET with an odd number of words: Redis says syntax error",
-        matches: |c| is(c, &["config"]) && arg_is(c, 1, "set") && c.len() >= 4 && c.len() % 2 == 1,
-    },
-    KnownDiff {
-        finding: "F24",
-        reason: "CONFIG SET: an unknown parameter is echoed lower-cased",
-        matches: |c| {
-            let unknown_upper = |p: &Vec<u8>| {
-                p.iter().any(u8::is_ascii_uppercase)
-                    && !gen::TUNABLES
-                        .iter()
-                        .any(|(n, _)| p.eq_ignore_ascii_case(n.as_bytes()))
-            };
-            is(c, &["config"]) && arg_is(c, 1, "set") && c[2..].iter().step_by(2).any(unknown_upper)
         },
     },
     KnownDiff {
@@ -996,7 +946,6 @@ fn known_diffs_match_their_repros() {
     let cases: &[(&[&[u8]], &str)] = &[
         (&[b"EXPIRE", b"k", b"100", b"foo\x00bar"], "F3"),
         (&[b"PEXPIRE", b"k", b"5", b"\r\n"], "F3"),
-        (&[b"BLMPOP", b"-1", b"2", b"a", b"b", b"LEFT"], "F4"),
         (&[b"ZCOUNT", b"z", b"\x00", b"3"], "F10"),
         (&[b"ZCOUNT", b"z", b"(1e400", b"3"], "F10"),
         (&[b"ZCOUNT", b"z", b"\r\n", b"3"], "F10"),
@@ -1005,20 +954,6 @@ fn known_diffs_match_their_repros() {
         (&[b"OBJECT", b"REFCOUNT", b"k"], "F18, F21"),
         (&[b"SET", b"k", b"v", b"PXAT", b"1000"], "F20"),
         (&[b"CONFIG", b"SET", b"\xff", b"-1"], "F3"),
-        (
-            &[b"CONFIG", b"SET", b"zset-max-listpack-value", b"-5"],
-            "F22",
-        ),
-        (&[b"CONFIG", b"SET", b"hash-max-listpack-value", b""], "F22"),
-        (
-            &[b"CONFIG", b"SET", b"hash-max-listpack-entries", b"-2"],
-            "F22",
-        ),
-        (
-            &[b"CONFIG", b"SET", b"-1", b"set-max-intset-entries", b"-6"],
-            "F23",
-        ),
-        (&[b"CONFIG", b"SET", b"LIMIT", b"1"], "F24"),
         (
             &[b"CONFIG", b"SET", b"list-max-listpack-size", b"16"],
             "F25",

@@ -435,3 +435,82 @@ fn help_flush_and_getkeys_replies_as_redis() {
     let mut b = RawConn::connect(redis.port);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+#[test]
+fn blmpop_checks_arguments_before_the_timeout() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["BLMPOP", "-1", "2", "hash", "set", "LEFT", "COUNT", "0"][..],
+        &["BLMPOP", "abc", "0", "list", "RIGHT"],
+        &["BLMPOP", "", "1", "list", "RIGHT", "WITHSCORES", "COUNT"],
+        &["BLMPOP", "-1", "1", "list", "LEFT"],
+        &["BZMPOP", "-1", "1", "z", "MIN", "COUNT", "0"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}
+
+#[test]
+fn config_set_checks_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["CONFIG", "SET", "hash-max-listpack-entries", "-2"][..],
+        &["CONFIG", "SET", "set-max-intset-entries", "-1"],
+        &[
+            "CONFIG",
+            "SET",
+            "zset-max-listpack-entries",
+            "99999999999999999999",
+        ],
+        &["CONFIG", "SET", "list-compress-depth", "-2"],
+        &["CONFIG", "SET", "zset-max-listpack-value", "-5"],
+        &["CONFIG", "SET", "zset-max-listpack-value", "abc"],
+        &["CONFIG", "SET", "hash-max-listpack-value", ""],
+        &["CONFIG", "GET", "hash-max-listpack-value"],
+        &["CONFIG", "SET", "hash-max-listpack-value", "2kb"],
+        &["CONFIG", "GET", "hash-max-listpack-value"],
+        &["CONFIG", "SET", "hash-max-listpack-value", "64"],
+        &["CONFIG", "SET", "list-max-listpack-size", "+5"],
+        &["CONFIG", "SET", "list-max-listpack-size", "-3000000000"],
+        &["CONFIG", "SET", "hz", "1000"],
+        &["CONFIG", "GET", "hz"],
+        &["CONFIG", "SET", "hz", "10"],
+        &["CONFIG", "SET", "maxclients", "0"],
+        &["CONFIG", "SET", "-1", "set-max-intset-entries", "-6"],
+        &["CONFIG", "SET", "LIMIT", "1"],
+        &["CONFIG", "SET", "Hash-Max-Listpack-Entries", "x"],
+        &[
+            "CONFIG",
+            "SET",
+            "hash-max-ziplist-entries",
+            "1",
+            "hash-max-listpack-entries",
+            "2",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "maxmemory",
+            "1mb",
+            "nosuch",
+            "1",
+            "daemonize",
+            "yes",
+        ],
+        &["CONFIG", "SET", "daemonize", "yes", "nosuch", "1"],
+        &["CONFIG", "SET", "daemonize", "yes", "maxmemory", "1"],
+        &["CONFIG", "GET", "maxmemory"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

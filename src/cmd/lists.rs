@@ -705,8 +705,9 @@ fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let deadline = super::args::parse_timeout(ctx.now, &args[1])?;
+    // lmpopGenericCommand reads numkeys, the direction and COUNT before the timeout.
     let m = parse_mpop(args, 2)?;
+    let deadline = super::args::parse_timeout(ctx.now, &args[1])?;
     let keys = &args[m.first_key..m.first_key + m.numkeys];
     if !mpop_try(ctx, keys, m.left, Some(m.count))? {
         block_on(ctx, keys, deadline);

@@ -424,27 +424,38 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // configSetCommand: an odd number of words is a syntax error (fewer than four is the arity's).
     if !args.len().is_multiple_of(2) {
-        return Err(super::arity_error("config|set"));
+        return Err(SYNTAX);
     }
+    // Names as typed, for the error texts; the parameter each stands for (aliases are the same one).
     let pairs: Vec<(String, String)> = args[2..]
         .chunks(2)
         .map(|p| {
             (
-                String::from_utf8_lossy(&p[0]).to_ascii_lowercase(),
+                String::from_utf8_lossy(&p[0]).to_string(),
                 String::from_utf8_lossy(&p[1]).to_string(),
             )
         })
         .collect();
+    // All names are checked before any value, in order: the first unknown, immutable or repeated one is
+    // the error. An alias is a parameter of its own there (Redis keeps a copy of the entry under it).
     for (i, (name, _)) in pairs.iter().enumerate() {
-        if !crate::config::Config::is_known(name) {
+        let why = match crate::config::Config::param(name) {
+            None => {
+                return Err(CmdError::from(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                )))
+            }
+            Some((_, false)) => Some("can't set immutable config"),
+            Some(_) if pairs[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) => {
+                Some("duplicate parameter")
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
             return Err(CmdError::from(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-            )));
-        }
-        if pairs[..i].iter().any(|(n, _)| n == name) {
-            return Err(CmdError::from(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
             )));
         }
     }
@@ -457,8 +468,10 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 SetError::Immutable => "can't set immutable config".to_string(),
                 SetError::Invalid(m) => m,
             };
+            // Here the name is the parameter's entry, lower case.
             return Err(CmdError::from(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+                "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+                name.to_ascii_lowercase()
             )));
         }
     }
