@@ -150,11 +150,6 @@ const KNOWN_DIFFS: &[KnownDiff] = &[
         },
     },
     KnownDiff {
-        finding: "F17",
-        reason: "APPEND to a missing key: Redis stores the value int-encoded",
-        matches: |c| is(c, &["append"]) && c.get(2).is_some_and(|v| redis_int(v)),
-    },
-    KnownDiff {
         finding: "F18, F21",
         reason: "OBJECT REFCOUNT: Redis's object sharing (MULTI arguments, COPY)",
         matches: |c| is(c, &["object"]) && arg_is(c, 1, "refcount"),
@@ -950,7 +945,6 @@ fn known_diffs_match_their_repros() {
         (&[b"ZCOUNT", b"z", b"(1e400", b"3"], "F10"),
         (&[b"ZCOUNT", b"z", b"\r\n", b"3"], "F10"),
         (&[b"SELECT", b"2147483648"], "F12"),
-        (&[b"APPEND", b"k", b"1"], "F17"),
         (&[b"OBJECT", b"REFCOUNT", b"k"], "F18, F21"),
         (&[b"SET", b"k", b"v", b"PXAT", b"1000"], "F20"),
         (&[b"CONFIG", b"SET", b"\xff", b"-1"], "F3"),

@@ -514,3 +514,25 @@ fn config_set_checks_as_redis() {
     let mut b = RawConn::connect(redis.port);
     assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
 }
+
+#[test]
+fn append_to_a_missing_key_encodes_as_set() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let script: Vec<Vec<Vec<u8>>> = [
+        &["APPEND", "k", "1"][..],
+        &["OBJECT", "ENCODING", "k"],
+        &["APPEND", "k", "2"],
+        &["OBJECT", "ENCODING", "k"],
+        &["APPEND", "s", "abc"],
+        &["OBJECT", "ENCODING", "s"],
+        &["APPEND", "n", "-0"],
+        &["OBJECT", "ENCODING", "n"],
+    ]
+    .iter()
+    .map(|a| c(a))
+    .collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+}

@@ -395,7 +395,8 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
         Some(e) => e.value.as_bytes().map(|b| b.len()).unwrap_or(0),
         None => {
-            ctx.db().set(key, Value::Str(args[2][..].into()));
+            // Stored as SET would store it (tryObjectEncoding): an integer is int-encoded.
+            ctx.db().set(key, Value::string(&args[2]));
             ctx.modified(key);
             ctx.notify(notify::STRING, "append", key);
             ctx.out.int(args[2].len() as i64);
