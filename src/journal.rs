@@ -49,6 +49,12 @@ impl Journal {
         self.active
     }
 
+    /// Whether the current execution unit has anything to emit.
+    #[inline]
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Adds a command to the current execution unit (alsoPropagate).
     pub fn propagate(&mut self, db: usize, argv: Vec<Bytes>) {
         if self.active {

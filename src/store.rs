@@ -339,7 +339,9 @@ impl Store {
     pub fn serve_blocked(&mut self) {
         self.serve_blocked_keys();
         // Each served client is its own execution unit in Redis; together here, as one batch of wake-ups.
-        self.journal.flush(cmd::now_ms());
+        if self.journal.has_pending() {
+            self.journal.flush(cmd::now_ms());
+        }
     }
 
     fn serve_blocked_keys(&mut self) {

@@ -784,15 +784,22 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     let elapsed = t0.elapsed().as_micros() as u64;
     // Propagated when it changed the data set (or asked to be), as sent unless it rewrote itself. EXEC is
     // never propagated itself: its commands are, wrapped in MULTI/EXEC when more than one.
-    if (store.dirty != dirty || prop.force) && !prop.prevent && cmd.name != "exec" {
+    // Nothing is built while no replica (or AOF) takes the stream.
+    if store.journal.is_active()
+        && (store.dirty != dirty || prop.force)
+        && !prop.prevent
+        && cmd.name != "exec"
+    {
         let argv = prop.rewrite.unwrap_or_else(|| args.to_vec());
         store.journal.propagate(client.db, argv);
     }
     store.call_depth -= 1;
     if store.call_depth == 0 {
         store.errno_range = crate::cerrno::is_range();
-        let arbitrary = matches!(cmd.name.as_str(), "scan" | "randomkey");
-        store.journal.flush_unit(now_ms(), arbitrary);
+        if store.journal.has_pending() {
+            let arbitrary = matches!(cmd.name.as_str(), "scan" | "randomkey");
+            store.journal.flush_unit(now_ms(), arbitrary);
+        }
     }
     let st = &mut store.stats;
     st.total_commands_processed += 1;
