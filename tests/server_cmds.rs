@@ -253,9 +253,7 @@ fn shutdown_arguments() {
 
 #[test]
 fn client_kill_illegal_arguments_as_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["CLIENT", "KILL"][..],
         &["CLIENT", "KILL", "id", "10", "wrong_arg"],
         &["CLIENT", "KILL", "id", "str"],
@@ -269,13 +267,7 @@ fn client_kill_illegal_arguments_as_redis() {
         &["CLIENT", "KILL", "maxage", "10"],
         &["CLIENT", "KILL", "1.2.3.4:5"],
         &["CLIENT", "KILL", "addr", "1.2.3.4:5", "laddr", "x"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 #[test]
@@ -376,9 +368,7 @@ fn resetstat_keeps_the_expiry_cron_alive() {
 
 #[test]
 fn expire_times_near_the_end_of_time_as_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["SET", "k", "v"][..],
         &["PEXPIREAT", "k", "9223372036854775807"],
         &["EXPIRETIME", "k"],
@@ -388,20 +378,12 @@ fn expire_times_near_the_end_of_time_as_redis() {
         &["EXPIRETIME", "k2"],
         &["PEXPIREAT", "k2", "9223372036854775306"],
         &["EXPIRETIME", "k2"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 #[test]
 fn help_flush_and_getkeys_replies_as_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["CLIENT", "HELP"][..],
         &["CONFIG", "HELP"],
         &["OBJECT", "HELP"],
@@ -427,39 +409,23 @@ fn help_flush_and_getkeys_replies_as_redis() {
         &["COMMAND", "GETKEYS", "NOSUCH", "a"],
         &["BITFIELD", "s", "GET", "U8", "0"],
         &["BITFIELD", "s", "GET", "u8\u{0}x", "0"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 #[test]
 fn blmpop_checks_arguments_before_the_timeout() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["BLMPOP", "-1", "2", "hash", "set", "LEFT", "COUNT", "0"][..],
         &["BLMPOP", "abc", "0", "list", "RIGHT"],
         &["BLMPOP", "", "1", "list", "RIGHT", "WITHSCORES", "COUNT"],
         &["BLMPOP", "-1", "1", "list", "LEFT"],
         &["BZMPOP", "-1", "1", "z", "MIN", "COUNT", "0"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 #[test]
 fn config_set_checks_as_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["CONFIG", "SET", "hash-max-listpack-entries", "-2"][..],
         &["CONFIG", "SET", "set-max-intset-entries", "-1"],
         &[
@@ -506,20 +472,12 @@ fn config_set_checks_as_redis() {
         &["CONFIG", "SET", "daemonize", "yes", "nosuch", "1"],
         &["CONFIG", "SET", "daemonize", "yes", "maxmemory", "1"],
         &["CONFIG", "GET", "maxmemory"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 #[test]
 fn append_to_a_missing_key_encodes_as_set() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["APPEND", "k", "1"][..],
         &["OBJECT", "ENCODING", "k"],
         &["APPEND", "k", "2"],
@@ -528,11 +486,5 @@ fn append_to_a_missing_key_encodes_as_set() {
         &["OBJECT", "ENCODING", "s"],
         &["APPEND", "n", "-0"],
         &["OBJECT", "ENCODING", "n"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }

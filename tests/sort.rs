@@ -2,7 +2,9 @@
 //! constants), LIMIT edges, STORE (events, WATCH, empty results), the errors and their order.
 mod common;
 
-use common::{assert_no_diffs, c, diff_sequence, start_ours, start_redis, RawConn, Rng};
+use common::{
+    assert_no_diffs, assert_same_as_redis, c, diff_sequence, start_ours, start_redis, RawConn, Rng,
+};
 
 fn setup() -> Vec<Vec<Vec<u8>>> {
     vec![
@@ -222,9 +224,7 @@ fn sort_random_lists_match_redis() {
 
 #[test]
 fn sort_getkeys_finds_the_last_store() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         &["COMMAND", "GETKEYS", "sort", "abc", "store", "def"][..],
         &["COMMAND", "GETKEYS", "sort_ro", "abc"],
         &[
@@ -238,22 +238,14 @@ fn sort_getkeys_finds_the_last_store() {
             "COMMAND", "GETKEYS", "sort", "abc", "by", "store", "get", "store", "store", "k",
         ],
         &["COMMAND", "GETKEYS", "sort", "abc", "store"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }
 
 /// Redis's SORT reads errno without clearing it: an overflowed number in an earlier command (a SCAN cursor,
 /// a score bound) fails the next numeric SORT, until a parse that clears errno runs.
 #[test]
 fn sort_sees_errno_left_by_earlier_commands() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let script: Vec<Vec<Vec<u8>>> = [
+    assert_same_as_redis(&[
         // 1.5 is no integer: it goes through strtod, which is where errno is looked at.
         &["RPUSH", "l", "3", "1", "2", "1.5"][..],
         &["RPUSH", "ints", "3", "1", "2"],
@@ -281,11 +273,5 @@ fn sort_sees_errno_left_by_earlier_commands() {
         &["ZCOUNT", "z", "(1e400", "3"],
         &["ZCOUNT", "z", "", "(3"],
         &["ZRANGEBYSCORE", "z", "-inf", "\r\n"],
-    ]
-    .iter()
-    .map(|a| c(a))
-    .collect();
-    let mut a = RawConn::connect(ours.port);
-    let mut b = RawConn::connect(redis.port);
-    assert_no_diffs(&diff_sequence(&mut a, &mut b, &script, |_| false));
+    ]);
 }

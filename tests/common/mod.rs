@@ -449,3 +449,14 @@ impl RawConn {
         Ok(())
     }
 }
+
+/// Sends `script` to a fresh server of ours and a fresh redis-server, one command at a time on one
+/// connection each, and fails with every reply that differs byte for byte.
+pub fn assert_same_as_redis(script: &[&[&str]]) {
+    let ours = start_ours();
+    let redis = start_redis();
+    let cmds: Vec<Vec<Vec<u8>>> = script.iter().map(|a| c(a)).collect();
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &cmds, |_| false));
+}
