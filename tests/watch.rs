@@ -125,11 +125,12 @@ fn swapdb_over_stale_and_missing_keys() {
 
 #[test]
 fn watched_key_that_expires_fails_exec_and_rewrites_of_stale_keys() {
-    // Live when watched, expired by EXEC: fails.
+    // Live when watched, expired by EXEC: fails. (100 ms: WATCH must come while the key still lives, even
+    // on a loaded machine.)
     same(&with_exec(vec![
-        Some((0, &["SET", "x", "foo", "PX", "1"])),
+        Some((0, &["SET", "x", "foo", "PX", "100"])),
         Some((0, &["WATCH", "x"])),
-        None,
+        Some((0, &["DEBUG", "SLEEP", "0.2"])),
     ]));
     // Stale when watched, then written by another client.
     same(&with_exec(vec![
