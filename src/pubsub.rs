@@ -76,7 +76,20 @@ impl Registry {
 
     /// Number of patterns with at least one subscriber (PUBSUB NUMPAT).
     pub fn numpat(&self) -> usize {
-        self.patterns.len()
+        self.patterns
+            .values()
+            .filter(|subs| subs.values().any(|s| !s.handle.is_killed()))
+            .count()
+    }
+
+    /// Live subscribers of a channel. A killed client (CLIENT KILL, output buffer limit) is gone for
+    /// Redis before the next command runs; here its connection task removes it a moment later, so it is
+    /// not counted meanwhile.
+    pub fn numsub(&self, channel: &[u8]) -> usize {
+        self.channels
+            .get(channel)
+            .map(|subs| subs.values().filter(|s| !s.handle.is_killed()).count())
+            .unwrap_or(0)
     }
 
     /// Delivers a message; returns how many clients received it (PUBLISH's reply).

@@ -141,7 +141,9 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .store
         .pubsub
         .channels
-        .keys()
+        .iter()
+        .filter(|(_, subs)| subs.values().any(|s| !s.handle.is_killed()))
+        .map(|(c, _)| c)
         .filter(|c| pat.is_none_or(|p| crate::glob::glob_match(p, c, false)))
         .cloned()
         .collect();
@@ -155,13 +157,7 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.array((args.len() - 2) * 2);
     for ch in &args[2..] {
-        let n = ctx
-            .store
-            .pubsub
-            .channels
-            .get(ch)
-            .map(|m| m.len())
-            .unwrap_or(0);
+        let n = ctx.store.pubsub.numsub(ch);
         ctx.out.bulk(ch);
         ctx.out.int(n as i64);
     }
