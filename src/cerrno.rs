@@ -34,9 +34,16 @@ pub fn strtod(a: &[u8]) -> (f64, bool, bool) {
         Some(i) => &a[..i],
         None => a,
     };
-    let mut buf = Vec::with_capacity(c.len() + 1);
-    buf.extend_from_slice(c);
-    buf.push(0);
+    // Numbers are short: NUL-terminate on the stack, allocate only for long arguments.
+    let mut stack = [0u8; 64];
+    let heap: Vec<u8>;
+    let buf: &[u8] = if c.len() < stack.len() {
+        stack[..c.len()].copy_from_slice(c);
+        &stack[..=c.len()]
+    } else {
+        heap = [c, &[0]].concat();
+        &heap
+    };
     let mut end: *mut libc::c_char = std::ptr::null_mut();
     // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
     let (v, consumed, errno) = unsafe {

@@ -397,14 +397,9 @@ impl Config {
                     "yes" | "no" => value.to_ascii_lowercase(),
                     _ => return Err(SetError::Invalid("argument must be 'yes' or 'no'".into())),
                 },
+                // hz has bounds in config_bounds, so it never comes here.
                 Kind::Int => match value.parse::<i64>() {
-                    Ok(n) => {
-                        if pname == "hz" {
-                            n.clamp(1, 500).to_string()
-                        } else {
-                            n.to_string()
-                        }
-                    }
+                    Ok(n) => n.to_string(),
                     Err(_) => {
                         return Err(SetError::Invalid(
                             "argument couldn't be parsed into an integer".into(),

@@ -23,6 +23,12 @@ pub struct Registry {
     pub patterns: IndexMap<Bytes, IndexMap<u64, Subscriber>>,
 }
 
+/// The subscribers that still count: a killed client (CLIENT KILL, output buffer limit) is gone for Redis
+/// before the next command runs; here its connection task removes it a moment later.
+pub fn live(subs: &IndexMap<u64, Subscriber>) -> impl Iterator<Item = &Subscriber> {
+    subs.values().filter(|s| !s.handle.is_killed())
+}
+
 fn encode(resp: u8, parts: &[&[u8]]) -> Bytes {
     let mut o = Out {
         buf: BytesMut::with_capacity(64 + parts.iter().map(|p| p.len() + 16).sum::<usize>()),
@@ -78,17 +84,15 @@ impl Registry {
     pub fn numpat(&self) -> usize {
         self.patterns
             .values()
-            .filter(|subs| subs.values().any(|s| !s.handle.is_killed()))
+            .filter(|subs| live(subs).next().is_some())
             .count()
     }
 
-    /// Live subscribers of a channel. A killed client (CLIENT KILL, output buffer limit) is gone for
-    /// Redis before the next command runs; here its connection task removes it a moment later, so it is
-    /// not counted meanwhile.
+    /// Live subscribers of a channel (see `live`).
     pub fn numsub(&self, channel: &[u8]) -> usize {
         self.channels
             .get(channel)
-            .map(|subs| subs.values().filter(|s| !s.handle.is_killed()).count())
+            .map(|subs| live(subs).count())
             .unwrap_or(0)
     }
 
@@ -104,7 +108,7 @@ impl Registry {
         // One encoding per protocol version, shared by all subscribers.
         let mut enc: [Option<Bytes>; 2] = [None, None];
         if let Some(subs) = self.channels.get(channel) {
-            for s in subs.values().filter(|s| !s.handle.is_killed()) {
+            for s in live(subs) {
                 let slot = (s.resp >= 3) as usize;
                 let msg = enc[slot]
                     .get_or_insert_with(|| encode(s.resp, &[b"message", channel, message]))
@@ -118,8 +122,7 @@ impl Registry {
                 continue;
             }
             let mut penc: [Option<Bytes>; 2] = [None, None];
-            // A killed client's subscriptions go when its task closes; it no longer counts as a receiver.
-            for s in subs.values().filter(|s| !s.handle.is_killed()) {
+            for s in live(subs) {
                 let slot = (s.resp >= 3) as usize;
                 let msg = penc[slot]
                     .get_or_insert_with(|| encode(s.resp, &[b"pmessage", pat, channel, message]))

@@ -239,6 +239,26 @@ impl Store {
         found
     }
 
+    /// Forgets a client everywhere the store keeps it by id: the registry, blocked-client queues, WATCH,
+    /// MONITOR, replicas. True if it was a replica. Its subscriptions are the caller's (the client holds the
+    /// names); PUBLISH skips a killed client meanwhile.
+    pub fn forget_client(&mut self, id: u64) -> bool {
+        self.clients.remove(&id);
+        self.unblock(id);
+        self.watch.unwatch_all(id);
+        self.monitors.retain(|&m| m != id);
+        self.journal.remove_replica(id)
+    }
+
+    /// The command a deletion of an expired key propagates as (lazyfree-lazy-expire picks UNLINK).
+    pub fn expired_deletion_command(&self) -> &'static [u8] {
+        if self.config.get("lazyfree-lazy-expire") == Some("yes") {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        }
+    }
+
     /// A read found no key: the miss counter and the `keymiss` event, as Redis's lookupKeyRead.
     pub fn key_miss(&mut self, db: usize, key: &[u8]) {
         self.stats.keyspace_misses += 1;
@@ -253,11 +273,7 @@ impl Store {
         self.notify(notify::EXPIRED, "expired", key, db);
         // Replicas do not expire keys themselves: the master sends the deletion (propagateDeletion).
         if self.journal.is_active() {
-            let del: &[u8] = if self.config.get("lazyfree-lazy-expire") == Some("yes") {
-                b"UNLINK"
-            } else {
-                b"DEL"
-            };
+            let del = self.expired_deletion_command();
             self.journal
                 .propagate(db, crate::journal::argv(&[del, key]));
         }

@@ -50,10 +50,7 @@ pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     let bad = || CmdError::new("ERR invalid cursor");
     // parseScanCursorOrReply clears errno, then strtoul sets ERANGE on overflow (crate::cerrno).
     crate::cerrno::set_range(false);
-    let s = match a.iter().position(|&c| c == 0) {
-        Some(i) => &a[..i],
-        None => a,
-    };
+    let s = super::c_string(a);
     let Some(&first) = s.first() else {
         return Ok(0);
     };

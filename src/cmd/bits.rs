@@ -384,8 +384,7 @@ fn field_type(a: &[u8]) -> Result<(bool, u32), CmdError> {
         Some(b'u') => false,
         _ => return Err(err()),
     };
-    let rest = &a[1..];
-    let rest = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
+    let rest = super::c_string(&a[1..]);
     let bits = crate::resp::parse::parse_i64(rest).ok_or_else(err)?;
     if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
         return Err(err());

@@ -92,7 +92,7 @@ fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 /// Takes a client out of the MONITOR list (RESET, disconnect, CLIENT KILL).
-pub fn leave_monitor(store: &mut crate::store::Store, id: u64) {
+fn leave_monitor(store: &mut crate::store::Store, id: u64) {
     store.monitors.retain(|&m| m != id);
 }
 
@@ -524,14 +524,11 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn kill_client(ctx: &mut Ctx, id: u64) {
     if id == ctx.client.id {
         ctx.client.close_after_reply = true;
-    } else if let Some(c) = ctx.store.clients.remove(&id) {
+    } else if let Some(c) = ctx.store.clients.get(&id) {
         // Gone at once, as Redis frees the client in the call: INFO, CLIENT LIST, BLPOP queues and WATCH
         // stop seeing it now, not when its connection task gets round to closing.
         c.handle.kill();
-        ctx.store.unblock(id);
-        ctx.store.watch.unwatch_all(id);
-        leave_monitor(ctx.store, id);
-        ctx.store.journal.remove_replica(id);
+        ctx.store.forget_client(id);
     }
 }
 

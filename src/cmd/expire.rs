@@ -30,10 +30,7 @@ fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, CmdError> {
     let mut f = ExpireFlags::default();
     for a in args {
         // strcasecmp and `%s` see the argument only up to a NUL.
-        let opt = match a.iter().position(|&c| c == 0) {
-            Some(i) => &a[..i],
-            None => &a[..],
-        };
+        let opt = super::c_string(a);
         if eq_ic(opt, "nx") {
             f.nx = true;
         } else if eq_ic(opt, "xx") {

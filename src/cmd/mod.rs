@@ -278,7 +278,11 @@ pub fn arity_error(name: &str) -> CmdError {
 
 /// A C string's view of an argument, as Redis's `%.Ns` prints it: up to the first NUL, at most `max` bytes.
 fn c_str(b: &[u8], max: usize) -> &[u8] {
-    let b = &b[..b.len().min(max)];
+    c_string(&b[..b.len().min(max)])
+}
+
+/// An argument as C's string functions see it (strcasecmp, strchr, strtoul, `%s`): up to its first NUL.
+pub fn c_string(b: &[u8]) -> &[u8] {
     match b.iter().position(|&c| c == 0) {
         Some(i) => &b[..i],
         None => b,
@@ -467,11 +471,7 @@ impl<'a> Ctx<'a> {
 
     /// Propagate a deletion of `key` instead of the command (a key set to an expire time already past).
     pub fn propagate_deletion(&mut self, key: &[u8]) {
-        let del: &[u8] = if self.store.config.get("lazyfree-lazy-expire") == Some("yes") {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let del = self.store.expired_deletion_command();
         self.rewrite(&[del, key]);
     }
 
@@ -518,27 +518,10 @@ pub fn parse_f64(a: &[u8]) -> Option<f64> {
     if a.is_empty() || a[0].is_ascii_whitespace() || a.len() > 4096 || a.contains(&0) {
         return None;
     }
-    // Scores are short: NUL-terminate on the stack, allocate only for long arguments.
-    let mut stack = [0u8; 64];
-    let heap: Vec<u8>;
-    let buf: &[u8] = if a.len() < stack.len() {
-        stack[..a.len()].copy_from_slice(a);
-        &stack[..=a.len()]
-    } else {
-        heap = [a, &[0]].concat();
-        &heap
-    };
-    let mut end: *mut libc::c_char = std::ptr::null_mut();
-    // SAFETY: `buf` is NUL-terminated and outlives the call; strtod only reads it and writes `end` and errno.
-    let (v, consumed, errno) = unsafe {
-        *libc::__errno_location() = 0;
-        let v = libc::strtod(buf.as_ptr() as *const libc::c_char, &mut end);
-        let consumed = end.offset_from(buf.as_ptr() as *const libc::c_char) as usize;
-        (v, consumed, *libc::__errno_location())
-    };
-    crate::cerrno::set_range(errno == libc::ERANGE);
-    let range_error = errno == libc::ERANGE && (v.is_infinite() || v == 0.0);
-    if consumed != a.len() || range_error || v.is_nan() {
+    let (v, whole, erange) = crate::cerrno::strtod(a);
+    crate::cerrno::set_range(erange);
+    let range_error = erange && (v.is_infinite() || v == 0.0);
+    if !whole || range_error || v.is_nan() {
         return None;
     }
     Some(v)

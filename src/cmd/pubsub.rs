@@ -142,7 +142,7 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .pubsub
         .channels
         .iter()
-        .filter(|(_, subs)| subs.values().any(|s| !s.handle.is_killed()))
+        .filter(|(_, subs)| crate::pubsub::live(subs).next().is_some())
         .map(|(c, _)| c)
         .filter(|c| pat.is_none_or(|p| crate::glob::glob_match(p, c, false)))
         .cloned()

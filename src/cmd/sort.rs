@@ -4,7 +4,9 @@ use std::cmp::Ordering;
 
 use bytes::Bytes;
 
-use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
+use super::{
+    arg_i64, c_string, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE,
+};
 use crate::db::list::List;
 use crate::db::Value;
 
@@ -26,14 +28,6 @@ struct Item {
     cmp: Option<Vec<u8>>,
 }
 
-/// The bytes a C string function sees: up to the first NUL (patterns are searched with strchr/strstr).
-fn cstr(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(i) => &b[..i],
-        None => b,
-    }
-}
-
 /// Redis's lookupKeyByPattern: `#` is the element itself; the first `*` is replaced by the element; a `->field`
 /// suffix reads that field of a hash, otherwise the key must hold a string. None for a missing key or field,
 /// another type, or a pattern without `*`.
@@ -41,16 +35,15 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
     lookup_by_pattern_enc(ctx, pattern, subst).map(|(v, _)| v)
 }
 
-/// A canonical 64-bit integer: what a listpack stores as an integer rather than as a string.
+/// A canonical 64-bit integer (string2ll accepts only those): what a listpack stores as an integer.
 fn canonical_int(v: &[u8]) -> bool {
-    v.len() <= 20
-        && crate::resp::parse::parse_i64(v).is_some_and(|n| crate::resp::encode::fmt_i64(n) == v)
+    crate::resp::parse::parse_i64(v).is_some()
 }
 
 /// The value and whether Redis would hand SORT an integer-encoded object for it (an int-encoded string, an
 /// integer in a listpack hash): those are converted without strtod, so errno is not looked at.
 fn lookup_by_pattern_enc(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<(Vec<u8>, bool)> {
-    let c = cstr(pattern);
+    let c = c_string(pattern);
     if c == b"#" {
         return Some((subst.to_vec(), false));
     }
@@ -99,7 +92,7 @@ fn sort_score(v: &[u8], int_encoded: bool) -> Option<f64> {
 
 /// strcmp: what strcoll does in the C locale, stopping at a NUL.
 fn collate(a: &[u8], b: &[u8]) -> Ordering {
-    cstr(a).cmp(cstr(b))
+    c_string(a).cmp(c_string(b))
 }
 
 fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
@@ -130,7 +123,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         } else if eq_ic(a, "by") && left >= 1 {
             sortby = Some(&args[j + 1]);
             // A constant BY pattern means "don't sort": no weights to look up.
-            if !cstr(&args[j + 1]).contains(&b'*') {
+            if !c_string(&args[j + 1]).contains(&b'*') {
                 dontsort = true;
             }
             j += 1;

@@ -80,20 +80,12 @@ struct StringOpts {
     expire: Option<(ExpireKind, usize)>,
 }
 
-/// An option name as C compares it: the argument up to its first NUL (Redis matches `argv[j]->ptr`).
-fn c_opt(a: &[u8]) -> &[u8] {
-    match a.iter().position(|&c| c == 0) {
-        Some(i) => &a[..i],
-        None => a,
-    }
-}
-
 /// Parses options from `args[first..]`; `set` selects SET's (NX XX GET KEEPTTL) or GETEX's (PERSIST) set.
 fn parse_string_opts(args: &[Bytes], first: usize, set: bool) -> Result<StringOpts, CmdError> {
     let mut o = StringOpts::default();
     let mut j = first;
     while j < args.len() {
-        let opt = c_opt(&args[j]);
+        let opt = super::c_string(&args[j]);
         let has_next = j + 1 < args.len();
         let kind = o.expire.map(|(k, _)| k);
         // An expire option conflicts with KEEPTTL, PERSIST and any other expire kind, not with itself.
@@ -190,7 +182,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let kept: Vec<&[u8]> = args
             .iter()
             .enumerate()
-            .filter(|(j, a)| *j < 3 || !eq_ic(c_opt(a), "get"))
+            .filter(|(j, a)| *j < 3 || !eq_ic(super::c_string(a), "get"))
             .map(|(_, a)| &a[..])
             .collect();
         ctx.rewrite(&kept);

@@ -402,10 +402,7 @@ async fn wait_blocked(
 /// Forgets everything the store knows about a closed client.
 fn cleanup(shared: &Shared, client: &mut Client) {
     let mut store = shared.store.lock();
-    store.unblock(client.id);
-    store.clients.remove(&client.id);
-    crate::cmd::connection::leave_monitor(&mut store, client.id);
-    if store.journal.remove_replica(client.id) {
+    if store.forget_client(client.id) {
         tracing::info!("Connection with replica {} lost.", client.addr);
     }
     for ch in client.channels.drain() {
@@ -414,5 +411,4 @@ fn cleanup(shared: &Shared, client: &mut Client) {
     for p in client.patterns.drain() {
         store.pubsub.punsubscribe(&p, client.id);
     }
-    crate::cmd::transaction::unwatch_all(&mut store, client);
 }
