@@ -1,22 +1,13 @@
 //! mini-redis: a Redis 7.0-compatible in-memory data server. The library runs a server on a port (or an
 //! ephemeral one) so it can be embedded and tested in-process; `src/main.rs` is the thin binary.
-pub mod alloc;
-pub mod cerrno;
 pub mod cmd;
 pub mod config;
-pub mod config_bounds;
 pub mod db;
-pub mod glob;
-pub mod journal;
-pub mod latency;
-pub mod ldouble;
-pub mod log;
+pub mod engine;
 pub mod persist;
-pub mod pubsub;
 pub mod resp;
 pub mod server;
-pub mod store;
-pub mod watch;
+pub mod util;
 
 pub use config::Config;
 

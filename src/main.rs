@@ -3,8 +3,8 @@
 use mini_redis::{server, Config};
 
 #[global_allocator]
-static GLOBAL: mini_redis::alloc::Counting<mimalloc::MiMalloc> =
-    mini_redis::alloc::Counting(mimalloc::MiMalloc);
+static GLOBAL: mini_redis::util::alloc::Counting<mimalloc::MiMalloc> =
+    mini_redis::util::alloc::Counting(mimalloc::MiMalloc);
 
 /// mimalloc's `mi_option_purge_delay`: 15 in the option enum of the bundled mimalloc (v2 and v3 alike); the
 /// Rust bindings do not name it.
@@ -34,12 +34,14 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(1);
         }
     };
-    if let Err(e) = mini_redis::log::init(config.get("logfile").unwrap_or(""), &config.loglevel) {
+    if let Err(e) =
+        mini_redis::util::log::init(config.get("logfile").unwrap_or(""), &config.loglevel)
+    {
         eprintln!("Can't open the log file: {e}");
         std::process::exit(1);
     }
     let pid = std::process::id();
-    mini_redis::log::set_role(b'C');
+    mini_redis::util::log::set_role(b'C');
     tracing::warn!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     tracing::warn!(
         "Redis version=7.0.15, bits=64, commit=00000000, modified=0, pid={pid}, just started"
@@ -49,7 +51,7 @@ fn main() -> anyhow::Result<()> {
     } else {
         tracing::warn!("Configuration loaded");
     }
-    mini_redis::log::set_role(b'M');
+    mini_redis::util::log::set_role(b'M');
 
     // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
     let cpus = std::thread::available_parallelism()
@@ -75,7 +77,7 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async move {
         let port = config.port;
         let show_logo = config.get("always-show-logo") == Some("yes")
-            || mini_redis::log::to_terminal(config.get("logfile").unwrap_or(""));
+            || mini_redis::util::log::to_terminal(config.get("logfile").unwrap_or(""));
         let listening = match server::Listening::bind(config).await {
             Ok(l) => l,
             Err(e) => {
@@ -84,7 +86,7 @@ fn main() -> anyhow::Result<()> {
             }
         };
         if show_logo {
-            mini_redis::log::raw(&mini_redis::log::logo(listening.port, pid));
+            mini_redis::util::log::raw(&mini_redis::util::log::logo(listening.port, pid));
         } else {
             tracing::info!("Running mode=standalone, port={}.", listening.port);
         }

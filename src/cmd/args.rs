@@ -13,7 +13,7 @@ pub fn range_long(
     max: i64,
     msg: Option<&'static str>,
 ) -> Result<i64, CmdError> {
-    let v = match crate::resp::parse::parse_i64(a) {
+    let v = match crate::util::num::parse_i64(a) {
         Some(v) => v,
         None => return Err(msg.map(CmdError::new).unwrap_or(NOT_INTEGER)),
     };
@@ -48,8 +48,8 @@ pub fn positive_long(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdErro
 /// pointer on the terminator, so Redis takes it as cursor 0.
 pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     let bad = || CmdError::new("ERR invalid cursor");
-    // parseScanCursorOrReply clears errno, then strtoul sets ERANGE on overflow (crate::cerrno).
-    crate::cerrno::set_range(false);
+    // parseScanCursorOrReply clears errno, then strtoul sets ERANGE on overflow (crate::util::cerrno).
+    crate::util::cerrno::set_range(false);
     let s = super::c_string(a);
     let Some(&first) = s.first() else {
         return Ok(0);
@@ -77,7 +77,7 @@ pub fn parse_cursor(a: &[u8]) -> Result<u64, CmdError> {
     let v = digits[..n].iter().try_fold(0u64, |v, &d| {
         v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
     });
-    crate::cerrno::set_range(v.is_none());
+    crate::util::cerrno::set_range(v.is_none());
     match v {
         Some(v) if n == digits.len() => Ok(if neg { v.wrapping_neg() } else { v }),
         _ => Err(bad()),
@@ -125,7 +125,7 @@ pub fn parse_scan_opts(args: &[Bytes], allow_type: bool) -> Result<ScanOpts, Cmd
 /// out-of-range conversion being LLONG_MIN and so "negative". Returns the absolute deadline in Unix ms, 0
 /// for none.
 pub fn parse_timeout(now: i64, a: &[u8]) -> Result<i64, CmdError> {
-    use crate::ldouble::{self, Parsed};
+    use crate::util::ldouble::{self, Parsed};
     let negative = || CmdError::new("ERR timeout is negative");
     let ms = match ldouble::parse_ld(a) {
         None => return Err(CmdError::new("ERR timeout is not a float or out of range")),

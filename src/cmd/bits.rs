@@ -31,7 +31,7 @@ fn bit_offset(ctx: &Ctx, a: &[u8], hash_bits: Option<i64>) -> Result<u64, CmdErr
         Some(_) if a.len() > 1 && a[0] == b'#' => (true, &a[1..]),
         _ => (false, a),
     };
-    let mut n = crate::resp::parse::parse_i64(digits).ok_or(BAD_OFFSET)?;
+    let mut n = crate::util::num::parse_i64(digits).ok_or(BAD_OFFSET)?;
     if usehash {
         n = n.wrapping_mul(hash_bits.unwrap_or(1));
     }
@@ -70,7 +70,7 @@ fn string_for_write<'c>(
 fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let off = bit_offset(ctx, &args[2], None)?;
-    let on = crate::resp::parse::parse_i64(&args[3]).ok_or(BAD_BIT)?;
+    let on = crate::util::num::parse_i64(&args[3]).ok_or(BAD_BIT)?;
     if on & !1 != 0 {
         return Err(BAD_BIT);
     }
@@ -385,7 +385,7 @@ fn field_type(a: &[u8]) -> Result<(bool, u32), CmdError> {
         _ => return Err(err()),
     };
     let rest = super::c_string(&a[1..]);
-    let bits = crate::resp::parse::parse_i64(rest).ok_or_else(err)?;
+    let bits = crate::util::num::parse_i64(rest).ok_or_else(err)?;
     if bits < 1 || (signed && bits > 64) || (!signed && bits > 63) {
         return Err(err());
     }

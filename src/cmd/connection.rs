@@ -2,7 +2,7 @@
 use bytes::Bytes;
 
 use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
-use crate::server::client::ReplyMode;
+use crate::engine::client::ReplyMode;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("ping", ping),
@@ -92,7 +92,7 @@ fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 /// Takes a client out of the MONITOR list (RESET, disconnect, CLIENT KILL).
-fn leave_monitor(store: &mut crate::store::Store, id: u64) {
+fn leave_monitor(store: &mut crate::engine::Store, id: u64) {
     store.monitors.retain(|&m| m != id);
 }
 
@@ -226,7 +226,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     if ctx.client.resp != proto && ctx.client.subscribed() {
         // Messages are encoded per subscriber at publish time: re-register with the new protocol.
-        let sub = crate::pubsub::Subscriber {
+        let sub = crate::engine::pubsub::Subscriber {
             handle: ctx.client.handle.clone(),
             resp: proto,
         };

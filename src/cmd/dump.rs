@@ -237,7 +237,7 @@ pub fn reload_dataset(ctx: &mut Ctx) -> bool {
 pub fn rdb_snapshot(ctx: &Ctx, repl_id: &str, repl_offset: u64) -> Vec<u8> {
     let opts = save_options(ctx);
     let ctime = (ctx.now / 1000).to_string();
-    let used = crate::alloc::allocated().to_string();
+    let used = crate::util::alloc::allocated().to_string();
     let stream_db = ctx.client.db.to_string();
     let offset = repl_offset.to_string();
     let aux: [(&str, &[u8]); 8] = [

@@ -10,9 +10,9 @@ use super::{
 };
 use crate::db::hash::{Hash, Limits};
 use crate::db::{Entry, Value};
-use crate::glob::glob_match;
+use crate::engine::Store;
 use crate::resp::Out;
-use crate::store::Store;
+use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("hset", hset),
@@ -249,7 +249,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     // The new value is computed before the hash is created, so a failure never leaves an empty hash behind.
     let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
-        Some(v) => crate::resp::parse::parse_i64(v)
+        Some(v) => crate::util::num::parse_i64(v)
             .ok_or(CmdError::new("ERR hash value is not an integer"))?,
         None => 0,
     };
@@ -257,11 +257,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(super::OVERFLOW);
     };
     let lim = limits(ctx.store);
-    hash_or_create(ctx.store, db, key, ctx.now)?.set(
-        field,
-        &crate::resp::encode::fmt_i64(new),
-        lim,
-    );
+    hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &crate::util::num::fmt_i64(new), lim);
     ctx.out.int(new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrby", key);
@@ -269,7 +265,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    use crate::ldouble::{self, LongDouble, Parsed};
+    use crate::util::ldouble::{self, LongDouble, Parsed};
     let nan_inf = || CmdError::new("ERR increment would produce NaN or Infinity");
     // hincrbyfloatCommand reads the increment as a long double (1e400 is valid) before it looks at the key.
     let incr = match ldouble::parse_ld(&args[3]) {

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use super::args::{parse_cursor, parse_scan_opts};
 use super::{eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
 use crate::db::Entry;
-use crate::glob::glob_match;
+use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("del", del),

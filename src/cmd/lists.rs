@@ -2,7 +2,7 @@
 //! RPOPLPUSH LMPOP, and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP.
 //!
 //! A blocking command that cannot be served sets `ctx.client.block` and writes nothing; the store re-runs it
-//! when one of its keys is written (see `Store::serve_blocked`), so each blocking handler is simply "parse,
+//! when one of its keys is written (see `cmd::serve_blocked`), so each blocking handler is simply "parse,
 //! try the non-blocking form, else block".
 use bytes::Bytes;
 
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::db::list::List;
 use crate::db::{Entry, Value};
-use crate::store::Store;
+use crate::engine::Store;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("lpush", lpush),
@@ -620,7 +620,7 @@ fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// True while `Store::serve_blocked` re-runs a blocked command. Redis serves a blocked client only from keys
+/// True while `cmd::serve_blocked` re-runs a blocked command. Redis serves a blocked client only from keys
 /// that hold a list, so in that re-run a key of another type is skipped rather than answered with WRONGTYPE:
 /// the client keeps waiting.
 fn reprocessing(ctx: &Ctx) -> bool {

@@ -26,27 +26,14 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use crate::db::{Db, Entry, Value};
+use crate::engine::client::Client;
+use crate::engine::{HashSet, Store};
 use crate::resp::Out;
-use crate::server::client::Client;
-use crate::store::Store;
 
-/// An error reply (without the leading '-').
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError(pub Cow<'static, str>);
-
-impl CmdError {
-    pub fn new(s: impl Into<Cow<'static, str>>) -> Self {
-        CmdError(s.into())
-    }
-}
-
-impl From<String> for CmdError {
-    fn from(s: String) -> Self {
-        CmdError(Cow::Owned(s))
-    }
-}
-
-pub type CmdResult = Result<(), CmdError>;
+pub use crate::engine::client::BlockRequest;
+pub use crate::engine::notify;
+pub use crate::util::error::*;
+pub use crate::util::num::{c_string, eq_ic, now_ms, parse_f64};
 
 /// Why a request was refused before its handler ran, as the bytes Redis sends: unknown names are echoed
 /// as sent, which need not be UTF-8.
@@ -58,16 +45,6 @@ impl From<CmdError> for Rejected {
         Rejected(e.0.as_bytes().to_vec())
     }
 }
-
-pub const WRONGTYPE: CmdError = CmdError(Cow::Borrowed(
-    "WRONGTYPE Operation against a key holding the wrong kind of value",
-));
-pub const NOT_INTEGER: CmdError =
-    CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
-pub const NOT_FLOAT: CmdError = CmdError(Cow::Borrowed("ERR value is not a valid float"));
-pub const SYNTAX: CmdError = CmdError(Cow::Borrowed("ERR syntax error"));
-pub const NO_SUCH_KEY: CmdError = CmdError(Cow::Borrowed("ERR no such key"));
-pub const OVERFLOW: CmdError = CmdError(Cow::Borrowed("ERR increment or decrement would overflow"));
 
 /// Command flags, as COMMAND INFO names them.
 pub mod flags {
@@ -281,14 +258,6 @@ fn c_str(b: &[u8], max: usize) -> &[u8] {
     c_string(&b[..b.len().min(max)])
 }
 
-/// An argument as C's string functions see it (strcasecmp, strchr, strtoul, `%s`): up to its first NUL.
-pub fn c_string(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(i) => &b[..i],
-        None => b,
-    }
-}
-
 /// `ERR unknown command 'x', with args beginning with: 'a' 'b' `, built as Redis builds it: the bytes as
 /// sent (cut at a NUL, as C strings are), not UTF-8.
 pub fn unknown_command(args: &[Bytes]) -> Vec<u8> {
@@ -327,7 +296,7 @@ pub fn key_positions_checked(cmd: &Command, args: &[Bytes]) -> Option<Vec<usize>
     let n = args.len();
     let numkeys_at = |pos: usize, first: usize| -> Option<Vec<usize>> {
         args.get(pos)
-            .and_then(|a| crate::resp::parse::parse_i64(a))
+            .and_then(|a| crate::util::num::parse_i64(a))
             .filter(|&k| k >= 0 && first + (k as usize) <= n)
             .map(|k| (first..first + k as usize).collect())
     };
@@ -376,13 +345,6 @@ pub fn key_positions_checked(cmd: &Command, args: &[Bytes]) -> Option<Vec<usize>
     })
 }
 
-/// A request to block the client until a key it waits on is served (BLPOP and friends).
-pub struct BlockRequest {
-    pub keys: Vec<Bytes>,
-    /// Absolute deadline in Unix ms; 0 = forever.
-    pub deadline: i64,
-}
-
 /// Everything a handler may touch: the store (all databases and server state), the calling client, its reply.
 pub struct Ctx<'a> {
     pub store: &'a mut Store,
@@ -391,7 +353,7 @@ pub struct Ctx<'a> {
     /// The command's clock, fixed for its whole run (as Redis caches mstime per command).
     pub now: i64,
     /// How the command asks to be propagated, if not as sent.
-    pub prop: crate::journal::Propagation,
+    pub prop: crate::engine::journal::Propagation,
 }
 
 impl<'a> Ctx<'a> {
@@ -465,7 +427,7 @@ impl<'a> Ctx<'a> {
     /// no replica (or AOF) consumes the stream.
     pub fn rewrite(&mut self, parts: &[&[u8]]) {
         if self.store.journal.is_active() {
-            self.prop.rewrite = Some(crate::journal::argv(parts));
+            self.prop.rewrite = Some(crate::engine::journal::argv(parts));
         }
     }
 
@@ -502,86 +464,12 @@ pub fn get_string<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<Cow<'c, [u8
 
 /// Parses an integer argument with Redis's rules and error text.
 pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
-    crate::resp::parse::parse_i64(a).ok_or(NOT_INTEGER)
+    crate::util::num::parse_i64(a).ok_or(NOT_INTEGER)
 }
 
 /// Parses a float argument as Redis's `getDoubleFromObject` (strtod, no spaces, no NaN).
 pub fn arg_f64(a: &[u8]) -> Result<f64, CmdError> {
     parse_f64(a).ok_or(NOT_FLOAT)
-}
-
-/// Redis's `string2d`: C `strtod` over the whole argument (decimal, exponent, hex, `inf`, `infinity`), rejecting
-/// empty input, a leading space, trailing bytes, NaN, and overflow or underflow to zero (ERANGE).
-pub fn parse_f64(a: &[u8]) -> Option<f64> {
-    // string2d sets errno to 0 before its strtod (see crate::cerrno).
-    crate::cerrno::set_range(false);
-    if a.is_empty() || a[0].is_ascii_whitespace() || a.len() > 4096 || a.contains(&0) {
-        return None;
-    }
-    let (v, whole, erange) = crate::cerrno::strtod(a);
-    crate::cerrno::set_range(erange);
-    let range_error = erange && (v.is_infinite() || v == 0.0);
-    if !whole || range_error || v.is_nan() {
-        return None;
-    }
-    Some(v)
-}
-
-/// Case-insensitive comparison of an argument with an ASCII option name.
-#[inline]
-pub fn eq_ic(a: &[u8], b: &str) -> bool {
-    a.eq_ignore_ascii_case(b.as_bytes())
-}
-
-/// The current time in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Keyspace notification classes (notify-keyspace-events letters).
-pub mod notify {
-    pub const KEYSPACE: u32 = 1 << 0; // K
-    pub const KEYEVENT: u32 = 1 << 1; // E
-    pub const GENERIC: u32 = 1 << 2; // g
-    pub const STRING: u32 = 1 << 3; // $
-    pub const LIST: u32 = 1 << 4; // l
-    pub const SET: u32 = 1 << 5; // s
-    pub const HASH: u32 = 1 << 6; // h
-    pub const ZSET: u32 = 1 << 7; // z
-    pub const EXPIRED: u32 = 1 << 8; // x
-    pub const EVICTED: u32 = 1 << 9; // e
-    pub const STREAM: u32 = 1 << 10; // t
-    pub const KEY_MISS: u32 = 1 << 11; // m
-    pub const MODULE: u32 = 1 << 12; // d
-    pub const NEW: u32 = 1 << 13; // n
-    pub const ALL: u32 =
-        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
-
-    pub fn parse(s: &str) -> u32 {
-        s.chars()
-            .map(|c| match c {
-                'A' => ALL,
-                'g' => GENERIC,
-                '$' => STRING,
-                'l' => LIST,
-                's' => SET,
-                'h' => HASH,
-                'z' => ZSET,
-                'x' => EXPIRED,
-                'e' => EVICTED,
-                'K' => KEYSPACE,
-                'E' => KEYEVENT,
-                't' => STREAM,
-                'm' => KEY_MISS,
-                'd' => MODULE,
-                'n' => NEW,
-                _ => 0,
-            })
-            .fold(0, |a, b| a | b)
-    }
 }
 
 /// Commands a RESP2 client may send while subscribed.
@@ -655,7 +543,87 @@ fn is_subscription_command(name: &[u8]) -> bool {
     .any(|n| name.eq_ignore_ascii_case(n))
 }
 
-use crate::server::client::ReplyMode;
+use crate::engine::client::ReplyMode;
+
+/// Serves clients blocked on keys that were written, longest-waiting first, each by re-running its command
+/// against the current data. A client whose command would still block keeps waiting.
+pub fn serve_blocked(store: &mut Store) {
+    serve_blocked_keys(store);
+    // Each served client is its own execution unit in Redis; together here, as one batch of wake-ups.
+    if store.journal.has_pending() {
+        store.journal.flush(now_ms());
+    }
+}
+
+fn serve_blocked_keys(store: &mut Store) {
+    let mut rounds = 0;
+    while !store.blocking.ready.is_empty() && rounds < 1000 {
+        rounds += 1;
+        let ready = std::mem::take(&mut store.blocking.ready);
+        let mut seen = HashSet::default();
+        for k in ready {
+            if !seen.insert(k.clone()) {
+                continue;
+            }
+            let ids: Vec<u64> = match store.blocking.by_key.get(&k) {
+                Some(q) => q.iter().copied().collect(),
+                None => continue,
+            };
+            for id in ids {
+                // Stop once the key is gone: nothing more to serve from it.
+                if !store.dbs[k.0].contains(&k.1) {
+                    break;
+                }
+                try_serve(store, id, &k.1);
+            }
+        }
+    }
+}
+
+fn try_serve(store: &mut Store, id: u64, key: &Bytes) {
+    let Some(w) = store.blocking.waiters.get(&id) else {
+        return;
+    };
+    let handle = w.handle.clone();
+    let args = w.args.clone();
+    let mut client = Client::new(handle.clone(), String::new(), String::new(), false);
+    client.db = w.db;
+    client.resp = w.resp;
+    client.authenticated = w.authenticated;
+    client.serving_key = Some(key.clone());
+    let mut out = Out::new(w.resp);
+    let Ok(command) = resolve(&args) else {
+        return;
+    };
+    let Some(handler) = command.handler else {
+        return;
+    };
+    let now = now_ms();
+    let dirty = store.dirty;
+    let mut ctx = Ctx {
+        store,
+        client: &mut client,
+        out: &mut out,
+        now,
+        prop: Default::default(),
+    };
+    // A handler that cannot serve yet asks to block again: the client then simply keeps waiting.
+    let r = handler(&mut ctx, &args);
+    let prop = std::mem::take(&mut ctx.prop);
+    if client.block.is_some() {
+        return;
+    }
+    // Served: propagated as the handler rewrote itself (a blocking pop as its non-blocking form).
+    if (store.dirty != dirty || prop.force) && !prop.prevent {
+        let argv = prop.rewrite.unwrap_or(args);
+        store.journal.propagate(client.db, argv);
+    }
+    if let Err(e) = r {
+        out.error(&e.0);
+    }
+    store.unblock(id);
+    handle.send(out.buf.freeze(), None, now);
+}
 
 fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     let cmd = match resolve(args) {
@@ -743,7 +711,7 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     let t0 = std::time::Instant::now();
     let dirty = store.dirty;
     if store.call_depth == 0 {
-        crate::cerrno::set_range(store.errno_range);
+        crate::util::cerrno::set_range(store.errno_range);
     }
     store.call_depth += 1;
     let mut ctx = Ctx {
@@ -778,7 +746,7 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     store.call_depth -= 1;
     if store.call_depth == 0 {
-        store.errno_range = crate::cerrno::is_range();
+        store.errno_range = crate::util::cerrno::is_range();
         if store.journal.has_pending() {
             let arbitrary = matches!(cmd.name.as_str(), "scan" | "randomkey");
             store.journal.flush_unit(now_ms(), arbitrary);
@@ -848,7 +816,7 @@ fn redacted_args(args: &[Bytes]) -> Vec<usize> {
     if !eq_ic(&args[0], "hello") || args.len() < 2 {
         return Vec::new();
     }
-    if !matches!(crate::resp::parse::parse_i64(&args[1]), Some(2..=3)) {
+    if !matches!(crate::util::num::parse_i64(&args[1]), Some(2..=3)) {
         return Vec::new();
     }
     let mut v = Vec::new();

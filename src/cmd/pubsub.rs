@@ -2,7 +2,7 @@
 use bytes::Bytes;
 
 use super::{CmdError, CmdResult, Ctx, Handler};
-use crate::pubsub::Subscriber;
+use crate::engine::pubsub::Subscriber;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("subscribe", subscribe),
@@ -142,9 +142,9 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .pubsub
         .channels
         .iter()
-        .filter(|(_, subs)| crate::pubsub::live(subs).next().is_some())
+        .filter(|(_, subs)| crate::engine::pubsub::live(subs).next().is_some())
         .map(|(c, _)| c)
-        .filter(|c| pat.is_none_or(|p| crate::glob::glob_match(p, c, false)))
+        .filter(|c| pat.is_none_or(|p| crate::util::glob::glob_match(p, c, false)))
         .cloned()
         .collect();
     ctx.out.array(names.len());

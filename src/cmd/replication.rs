@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
-use crate::journal::Replica;
+use crate::engine::journal::Replica;
 
 pub static COMMANDS: &[(&str, Handler)] =
     &[("sync", sync), ("psync", psync), ("replconf", replconf)];
@@ -96,7 +96,7 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // A replica's acknowledged offset; never answered.
             let id = ctx.client.id;
             if let (Some(off), Some(r)) = (
-                crate::resp::parse::parse_i64(v),
+                crate::util::num::parse_i64(v),
                 ctx.store.journal.replica_mut(id),
             ) {
                 r.ack_offset = r.ack_offset.max(off.max(0) as u64);

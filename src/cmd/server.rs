@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
 use crate::config::SetError;
-use crate::store::ShutdownRequest;
+use crate::engine::ShutdownRequest;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("dbsize", dbsize),
@@ -192,7 +192,7 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             );
         }
         "memory" => {
-            let used = crate::alloc::allocated() as u64;
+            let used = crate::util::alloc::allocated() as u64;
             let rss = rss_bytes();
             let used = if used == 0 { rss } else { used };
             let maxmem: u64 = s
@@ -207,8 +207,8 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                 human(used),
                 rss,
                 human(rss),
-                crate::alloc::peak().max(used as usize),
-                human(crate::alloc::peak().max(used as usize) as u64),
+                crate::util::alloc::peak().max(used as usize),
+                human(crate::util::alloc::peak().max(used as usize) as u64),
                 used,
                 maxmem,
                 human(maxmem),
@@ -307,7 +307,7 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
         "commandstats" => {
             o.push_str("# Commandstats\r\n");
             let names = &super::table().names;
-            let mut rows: Vec<(String, crate::store::CmdStat)> = Vec::new();
+            let mut rows: Vec<(String, crate::engine::CmdStat)> = Vec::new();
             for (id, st) in s.stats.commands.iter().enumerate() {
                 if st.calls > 0 || st.rejected > 0 || st.failed > 0 {
                     rows.push((names[id].clone(), *st));
@@ -331,7 +331,7 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             o.push_str("# Latencystats\r\n");
             if s.config.latency_tracking {
                 let names = &super::table().names;
-                let mut rows: Vec<(&String, &crate::latency::Histogram)> = s
+                let mut rows: Vec<(&String, &crate::util::latency::Histogram)> = s
                     .stats
                     .latency
                     .iter()
@@ -346,7 +346,7 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                         .iter()
                         .map(|&p| {
                             let v = h.value_at_percentile(p) as f64 / 1000.0;
-                            format!("p{}={v:.3}", crate::latency::fmt_percentile(p))
+                            format!("p{}={v:.3}", crate::util::latency::fmt_percentile(p))
                         })
                         .collect();
                     let _ = write!(o, "latency_percentiles_usec_{name}:{}\r\n", ps.join(","));
@@ -483,7 +483,7 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let n = ctx.store.stats.commands.len();
-    ctx.store.stats = crate::store::Stats {
+    ctx.store.stats = crate::engine::Stats {
         commands: vec![Default::default(); n],
         ..Default::default()
     };
@@ -562,7 +562,7 @@ fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         5 if eq_ic(&args[2], "filterby") => {
             let v = &args[4];
             if eq_ic(&args[3], "pattern") {
-                names.retain(|n| crate::glob::glob_match(v, n.as_bytes(), true));
+                names.retain(|n| crate::util::glob::glob_match(v, n.as_bytes(), true));
             } else if eq_ic(&args[3], "aclcat") {
                 let cat = String::from_utf8_lossy(v).to_ascii_lowercase();
                 names.retain(|n| all.categories.get(*n).is_some_and(|c| c.contains(&cat)));

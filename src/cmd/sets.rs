@@ -8,9 +8,9 @@ use super::lists::live_index;
 use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
 use crate::db::set::{Elem, Set};
 use crate::db::{Entry, Value};
-use crate::glob::glob_match;
+use crate::engine::Store;
 use crate::resp::Out;
-use crate::store::Store;
+use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("sadd", sadd),
@@ -370,7 +370,7 @@ fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Set, C
     };
     let mut result = Set::default();
     let add = |r: &mut Set, e: Elem| match e {
-        Elem::Int(n) => r.add(&crate::resp::encode::fmt_i64(n), max),
+        Elem::Int(n) => r.add(&crate::util::num::fmt_i64(n), max),
         Elem::Str(s) => r.add(s, max),
     };
     match op {

@@ -37,7 +37,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
 
 /// A canonical 64-bit integer (string2ll accepts only those): what a listpack stores as an integer.
 fn canonical_int(v: &[u8]) -> bool {
-    crate::resp::parse::parse_i64(v).is_some()
+    crate::util::num::parse_i64(v).is_some()
 }
 
 /// The value and whether Redis would hand SORT an integer-encoded object for it (an int-encoded string, an
@@ -77,14 +77,14 @@ fn lookup_by_pattern_enc(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<
 
 /// The score of a BY value as sort.c reads it: C strtod up to the first NUL (leading spaces skipped, an empty
 /// string is 0); None when bytes are left over, on NaN, or when errno is ERANGE afterwards, which sort.c
-/// never clears first: an overflow in an earlier command fails this one too (crate::cerrno).
+/// never clears first: an overflow in an earlier command fails this one too (crate::util::cerrno).
 fn sort_score(v: &[u8], int_encoded: bool) -> Option<f64> {
     if int_encoded {
-        return crate::resp::parse::parse_i64(v).map(|n| n as f64);
+        return crate::util::num::parse_i64(v).map(|n| n as f64);
     }
-    let (score, whole, erange) = crate::cerrno::strtod(v);
-    crate::cerrno::raise_range(erange);
-    if !whole || crate::cerrno::is_range() || score.is_nan() {
+    let (score, whole, erange) = crate::util::cerrno::strtod(v);
+    crate::util::cerrno::raise_range(erange);
+    if !whole || crate::util::cerrno::is_range() || score.is_nan() {
         return None;
     }
     Some(score)

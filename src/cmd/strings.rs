@@ -357,7 +357,7 @@ pub(crate) fn raw_mut(v: &mut Value) -> Option<&mut Vec<u8>> {
     let bytes = match v {
         Value::Raw(_) => None,
         Value::Str(s) => Some(s.to_vec()),
-        Value::Int(n) => Some(crate::resp::encode::fmt_i64(*n)),
+        Value::Int(n) => Some(crate::util::num::fmt_i64(*n)),
         _ => return None,
     };
     if let Some(b) = bytes {
@@ -499,8 +499,8 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         None => 0,
         Some(e) => match &e.value {
             Value::Int(n) => *n,
-            Value::Str(s) => crate::resp::parse::parse_i64(s).ok_or(NOT_INTEGER)?,
-            Value::Raw(s) => crate::resp::parse::parse_i64(s).ok_or(NOT_INTEGER)?,
+            Value::Str(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
+            Value::Raw(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
             _ => return Err(WRONGTYPE),
         },
     };
@@ -547,7 +547,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             None => return Err(WRONGTYPE),
         },
     };
-    let result = crate::ldouble::incr_by_float(&cur, &args[2])?;
+    let result = crate::util::ldouble::incr_by_float(&cur, &args[2])?;
     let keep = ctx.db().get(key).map(|e| e.expire_at).unwrap_or(NO_EXPIRE);
     ctx.db().insert_entry(
         key,

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::{CmdError, CmdResult, Ctx, Handler};
-use crate::server::client::Client;
-use crate::store::Store;
+use crate::engine::client::Client;
+use crate::engine::Store;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("multi", multi),

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::db::zset::{AddOutcome, Limits, ZSet};
 use crate::db::{Entry, Value};
-use crate::glob::glob_match;
+use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("zadd", zadd),
@@ -67,7 +67,7 @@ fn limits(ctx: &Ctx) -> Limits {
 }
 
 /// zset-max-listpack-entries / -value from the configuration.
-pub fn limits_of(store: &crate::store::Store) -> Limits {
+pub fn limits_of(store: &crate::engine::Store) -> Limits {
     Limits {
         entries: store.config.zset_max_listpack_entries,
         value: store.config.zset_max_listpack_value,
@@ -154,8 +154,8 @@ fn reply_results_header(ctx: &mut Ctx, n: usize, withscores: bool) {
 /// skipped, an empty string is 0 but whitespace alone is no number, out of range is ±inf (ERANGE is not
 /// looked at, but left set), trailing garbage and NaN rejected.
 fn strtod_full(a: &[u8]) -> Option<f64> {
-    let (v, whole, erange) = crate::cerrno::strtod(a);
-    crate::cerrno::raise_range(erange);
+    let (v, whole, erange) = crate::util::cerrno::strtod(a);
+    crate::util::cerrno::raise_range(erange);
     (whole && !v.is_nan()).then_some(v)
 }
 
@@ -909,7 +909,7 @@ fn pop_generic(
 
 /// `getRangeLongFromObjectOrReply` with a custom message: a non-integer gets the same message.
 fn arg_at_least(a: &[u8], min: i64, msg: &'static str) -> Result<i64, CmdError> {
-    match crate::resp::parse::parse_i64(a) {
+    match crate::util::num::parse_i64(a) {
         Some(n) if n >= min => Ok(n),
         _ => Err(CmdError::new(msg)),
     }
@@ -944,7 +944,7 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zpop_cmd(ctx, args, true)
 }
 
-/// True while `Store::serve_blocked` re-runs a blocked command: Redis serves a blocked client only from keys
+/// True while `cmd::serve_blocked` re-runs a blocked command: Redis serves a blocked client only from keys
 /// holding a sorted set, so a key of another type is skipped and the client keeps waiting.
 fn reprocessing(ctx: &Ctx) -> bool {
     ctx.client.serving_key.is_some()
@@ -1208,7 +1208,7 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for (m, s) in found {
         ctx.out.bulk(&m);
         // SCAN replies carry scores as strings in both protocols.
-        ctx.out.bulk(crate::resp::encode::fmt_double(s).as_bytes());
+        ctx.out.bulk(crate::util::num::fmt_double(s).as_bytes());
     }
     Ok(())
 }

@@ -189,7 +189,7 @@ pub enum Elem<'a> {
 impl Elem<'_> {
     pub fn to_vec(self) -> Vec<u8> {
         match self {
-            Elem::Int(n) => crate::resp::encode::fmt_i64(n),
+            Elem::Int(n) => crate::util::num::fmt_i64(n),
             Elem::Str(s) => s.to_vec(),
         }
     }
@@ -198,7 +198,7 @@ impl Elem<'_> {
 /// The member as an intset integer, if Redis would store it as one (canonical 64-bit decimal).
 #[inline]
 pub fn as_int(m: &[u8]) -> Option<i64> {
-    crate::resp::parse::parse_i64(m)
+    crate::util::num::parse_i64(m)
 }
 
 pub enum Iter<'a> {
@@ -255,7 +255,7 @@ impl Set {
         if let Set::Ints(v) = self {
             let mut t = Table::with_capacity_and_hasher(v.len() + 1, ahash::RandomState::new());
             for n in v.iter() {
-                t.insert(crate::resp::encode::fmt_i64(n).into_boxed_slice());
+                t.insert(crate::util::num::fmt_i64(n).into_boxed_slice());
             }
             *self = Set::Table(Box::new(t));
         }
@@ -299,7 +299,7 @@ impl Set {
         match (self, e) {
             (Set::Ints(v), Elem::Int(n)) => v.contains(n),
             (_, Elem::Str(s)) => self.contains(s),
-            (Set::Table(_), Elem::Int(n)) => self.contains(&crate::resp::encode::fmt_i64(n)),
+            (Set::Table(_), Elem::Int(n)) => self.contains(&crate::util::num::fmt_i64(n)),
         }
     }
 
@@ -327,7 +327,7 @@ impl Set {
     /// Removes and returns the member at a position (for SPOP).
     pub fn remove_index(&mut self, i: usize) -> Option<Vec<u8>> {
         match self {
-            Set::Ints(v) => (i < v.len()).then(|| crate::resp::encode::fmt_i64(v.remove_at(i))),
+            Set::Ints(v) => (i < v.len()).then(|| crate::util::num::fmt_i64(v.remove_at(i))),
             Set::Table(t) => t.swap_remove_index(i).map(|m| m.into_vec()),
         }
     }

@@ -22,7 +22,7 @@ impl Value {
     /// A string value, integer-encoded when Redis would (canonical integer of at most 20 bytes).
     pub fn string(data: &[u8]) -> Value {
         if data.len() <= 20 {
-            if let Some(n) = crate::resp::parse::parse_i64(data) {
+            if let Some(n) = crate::util::num::parse_i64(data) {
                 return Value::Int(n);
             }
         }
@@ -60,7 +60,7 @@ impl Value {
         match self {
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
             Value::Raw(s) => Some(std::borrow::Cow::Borrowed(s)),
-            Value::Int(n) => Some(std::borrow::Cow::Owned(crate::resp::encode::fmt_i64(*n))),
+            Value::Int(n) => Some(std::borrow::Cow::Owned(crate::util::num::fmt_i64(*n))),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! Listpack (Redis 7.0 listpack.c) encoding and decoding of flat entry sequences: header (total bytes u32,
 //! count u16), entries (encoding, data, back length), 0xFF terminator. Integer-looking entries use the
 //! smallest integer encoding, exactly as lpInsert chooses it.
-use crate::resp::parse::parse_i64;
+use crate::util::num::parse_i64;
 
 const EOF: u8 = 0xFF;
 const HEADER: usize = 6;
@@ -195,7 +195,7 @@ pub fn decode(lp: &[u8]) -> Option<Vec<Vec<u8>>> {
 }
 
 fn fmt(v: i64) -> Vec<u8> {
-    crate::resp::encode::fmt_i64(v)
+    crate::util::num::fmt_i64(v)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! pure functions over plain vectors, independent of our in-memory collection types, so DUMP/RESTORE and a
 //! future RDB file writer/loader share them.
 use super::{intset, listpack, lzf, ziplist};
-use crate::resp::parse::parse_i64;
+use crate::util::num::parse_i64;
 
 /// RDB format version written by Redis 7.0.
 pub const RDB_VERSION: u16 = 10;
@@ -158,9 +158,9 @@ pub fn score_to_string(v: f64) -> Vec<u8> {
         };
     }
     if v > -4503599627370495.0 && v < 4503599627370496.0 && v == (v as i64) as f64 {
-        return crate::resp::encode::fmt_i64(v as i64);
+        return crate::util::num::fmt_i64(v as i64);
     }
-    crate::resp::encode::fmt_g17(v).into_bytes()
+    crate::util::num::fmt_g17(v).into_bytes()
 }
 
 /// Splits a list into quicklist nodes as a sequence of RPUSHes with `fill` (list-max-listpack-size) would
@@ -469,16 +469,16 @@ impl<'a> Reader<'a> {
                 let n = usize::try_from(n).map_err(|_| RdbError("length"))?;
                 Ok(self.bytes(n)?.to_vec())
             }
-            Len::Encoded(ENC_INT8) => Ok(crate::resp::encode::fmt_i64(self.u8()? as i8 as i64)),
+            Len::Encoded(ENC_INT8) => Ok(crate::util::num::fmt_i64(self.u8()? as i8 as i64)),
             Len::Encoded(ENC_INT16) => {
                 let b = self.bytes(2)?;
-                Ok(crate::resp::encode::fmt_i64(
-                    i16::from_le_bytes([b[0], b[1]]) as i64,
+                Ok(crate::util::num::fmt_i64(
+                    i16::from_le_bytes([b[0], b[1]]) as i64
                 ))
             }
             Len::Encoded(ENC_INT32) => {
                 let b = self.bytes(4)?;
-                Ok(crate::resp::encode::fmt_i64(
+                Ok(crate::util::num::fmt_i64(
                     i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
                 ))
             }
@@ -572,7 +572,7 @@ impl<'a> Reader<'a> {
             TYPE_SET_INTSET => {
                 let blob = self.read_string()?;
                 let ints = intset::decode(&blob).ok_or(RdbError("bad intset"))?;
-                RdbValue::Set(ints.into_iter().map(crate::resp::encode::fmt_i64).collect())
+                RdbValue::Set(ints.into_iter().map(crate::util::num::fmt_i64).collect())
             }
             TYPE_SET_LISTPACK => {
                 let blob = self.read_string()?;
@@ -625,7 +625,8 @@ impl<'a> Reader<'a> {
                 } else {
                     let mut z = Vec::with_capacity(pairs.len());
                     for (m, s) in pairs {
-                        let score = crate::cmd::parse_f64(&s).ok_or(RdbError("bad zset score"))?;
+                        let score =
+                            crate::util::num::parse_f64(&s).ok_or(RdbError("bad zset score"))?;
                         z.push((m, score));
                     }
                     RdbValue::ZSet(z)

@@ -14,7 +14,7 @@ pub fn decode(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut out = Vec::with_capacity(count.min(zl.len()));
     let mut p = 10;
     let g = |i: usize| zl.get(i).copied();
-    let fmt = crate::resp::encode::fmt_i64;
+    let fmt = crate::util::num::fmt_i64;
     loop {
         if g(p)? == 0xFF {
             break;

@@ -1,4 +1,6 @@
 //! Reply encoding straight into the connection's write buffer, in RESP2 or RESP3 as the client negotiated.
+use crate::util::num::itoa_buf;
+pub use crate::util::num::{fmt_double, fmt_g17, fmt_i64};
 use bytes::{BufMut, BytesMut};
 
 /// The reply writer handed to every command: a byte buffer plus the protocol version of the client it serves.
@@ -12,87 +14,6 @@ fn put_int_line(buf: &mut BytesMut, prefix: u8, n: i64) {
     buf.put_u8(prefix);
     buf.extend_from_slice(tmp.format(n));
     buf.extend_from_slice(b"\r\n");
-}
-
-/// Minimal integer formatting without allocation.
-mod itoa_buf {
-    pub struct Buffer {
-        bytes: [u8; 20],
-    }
-    impl Buffer {
-        pub fn new() -> Self {
-            Buffer { bytes: [0; 20] }
-        }
-        pub fn format(&mut self, n: i64) -> &[u8] {
-            let mut i = self.bytes.len();
-            let neg = n < 0;
-            let mut v = n.unsigned_abs();
-            loop {
-                i -= 1;
-                self.bytes[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            if neg {
-                // 20 digits is enough for u64::MAX; i64 needs at most 19 digits plus the sign.
-                i -= 1;
-                self.bytes[i] = b'-';
-            }
-            &self.bytes[i..]
-        }
-    }
-}
-
-/// Formats an integer the way Redis prints it (used for values stored as integers).
-pub fn fmt_i64(n: i64) -> Vec<u8> {
-    itoa_buf::Buffer::new().format(n).to_vec()
-}
-
-/// Formats a double as Redis 7.0 does in replies (`%.17g`, with `inf` / `-inf`).
-pub fn fmt_double(d: f64) -> String {
-    if d.is_infinite() {
-        return if d > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    fmt_g17(d)
-}
-
-/// C's `%.17g`.
-pub fn fmt_g17(d: f64) -> String {
-    if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    if d.is_nan() {
-        return "nan".into();
-    }
-    // Integral values below 1e15 print as plain integers under %.17g: skip the slow general path.
-    if d.fract() == 0.0 && d.abs() < 1e15 {
-        return (d as i64).to_string();
-    }
-    let e = format!("{:.16e}", d);
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..17).contains(&exp) {
-        let mant = trim_zeros(mant);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{}e{}{:02}", mant, sign, exp.abs())
-    } else {
-        let decimals = (16 - exp).max(0) as usize;
-        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
-    }
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
 }
 
 impl Out {

@@ -8,12 +8,12 @@ use bytes::{Bytes, BytesMut};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use super::client::{Client, ClientHandle};
 use super::sock::Sock;
 use super::Shared;
+use crate::engine::client::{Client, ClientHandle};
+use crate::engine::{ClientInfo, Store, Waiter};
 use crate::resp::parse::Limits;
 use crate::resp::{Out, Parser};
-use crate::store::{ClientInfo, Store, Waiter};
 
 /// What the connection does after a batch.
 enum Next {
@@ -252,7 +252,7 @@ fn process(
     store.stats.total_net_input_bytes += (before - rbuf.len()) as u64;
     store.stats.total_net_output_bytes += out.buf.len() as u64;
     store.stats.total_reads_processed += 1;
-    store.serve_blocked();
+    crate::cmd::serve_blocked(&mut store);
     let qbuf = rbuf.len();
     if let Some(info) = store.clients.get_mut(&client.id) {
         refresh_info(info, client, qbuf);
@@ -347,7 +347,7 @@ async fn wait_blocked(
     let sleep_for = if deadline == 0 {
         Duration::from_secs(365 * 24 * 3600)
     } else {
-        Duration::from_millis((deadline - crate::cmd::now_ms()).max(0) as u64)
+        Duration::from_millis((deadline - crate::util::num::now_ms()).max(0) as u64)
     };
     let timer = tokio::time::sleep(sleep_for);
     tokio::pin!(timer);

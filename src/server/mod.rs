@@ -1,5 +1,5 @@
 //! The network layer: listeners, the accept loop with maxclients, background jobs (active expiry), shutdown.
-pub mod client;
+
 pub mod connection;
 pub mod sock;
 
@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::store::{ShutdownRequest, Store};
+use crate::engine::{ShutdownRequest, Store};
 
 /// State shared by every task of one server.
 pub struct Shared {
@@ -118,7 +118,7 @@ impl Listening {
     pub async fn bind(config: Config) -> std::io::Result<Listening> {
         let listeners = bind_all(&config).await?;
         let port = listeners[0].local_addr()?.port();
-        let mut store = Store::new(config);
+        let mut store = Store::new(config, crate::cmd::table().names.len());
         store.tcp_port = port;
         let (shutdown_tx, _) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -211,7 +211,7 @@ async fn replication_cron(shared: Arc<Shared>) {
             .unwrap_or(10)
             .max(1);
         if loops.is_multiple_of(period) {
-            store.journal.ping(crate::cmd::now_ms());
+            store.journal.ping(crate::util::num::now_ms());
         }
         loops += 1;
     }
@@ -230,11 +230,11 @@ async fn active_expire_task(shared: Arc<Shared>) {
             // A bug here must not end active expiry for the life of the process: log it and go on.
             let more = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut store = shared.store.lock();
-                let now = crate::cmd::now_ms();
+                let now = crate::util::num::now_ms();
                 let more = store.active_expire_slice(now, slice_end);
                 store.sample_ops();
                 crate::db::refresh_lru_clock();
-                store.serve_blocked();
+                crate::cmd::serve_blocked(&mut store);
                 more
             }))
             .unwrap_or_else(|_| {

@@ -6,7 +6,7 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 
-use crate::cmd::CmdError;
+use crate::util::error::CmdError;
 
 /// Redis's MAX_LONG_DOUBLE_CHARS: longer arguments are rejected before parsing.
 const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
@@ -19,7 +19,7 @@ const MAX_MSB_EXP: i64 = 16383;
 /// callers that only need a double (timeouts) or a quick validity check. `parse_ld` is the exact
 /// long double parser that INCRBYFLOAT uses.
 pub fn parse(s: &[u8]) -> Option<f64> {
-    crate::cmd::parse_f64(s)
+    crate::util::num::parse_f64(s)
 }
 
 /// A finite long double: `(-1)^neg * mant * 2^exp`; `mant == 0` is zero.
@@ -93,8 +93,8 @@ pub fn parse_ld(s: &[u8]) -> Option<Parsed> {
     if s.is_empty() || s.len() >= MAX_LONG_DOUBLE_CHARS {
         return None;
     }
-    // string2ld clears errno before its strtold; an overflow or underflow sets ERANGE (crate::cerrno).
-    crate::cerrno::set_range(false);
+    // string2ld clears errno before its strtold; an overflow or underflow sets ERANGE (crate::util::cerrno).
+    crate::util::cerrno::set_range(false);
     let (neg, body) = match s[0] {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -168,11 +168,11 @@ fn parse_dec(neg: bool, b: &[u8]) -> Option<LongDouble> {
     // The value is in [10^mag, 10^(mag+1)): decide huge exponents before building huge powers.
     let mag = digits.len() as i64 - 1 + exp10;
     if mag > 4933 {
-        crate::cerrno::set_range(true);
+        crate::util::cerrno::set_range(true);
         return None; // overflow: ERANGE with HUGE_VALL
     }
     if mag < -4952 {
-        crate::cerrno::set_range(true);
+        crate::util::cerrno::set_range(true);
         return None; // underflow to zero: ERANGE with a zero result
     }
     let d = BigUint::parse_bytes(&digits, 10)?;

@@ -1,8 +1,8 @@
 //! Configuration: redis-server style flags and redis.conf directives, and the parameter table behind CONFIG GET/SET.
-use crate::config_bounds::NumKind;
+use crate::config::bounds::NumKind;
 use std::collections::BTreeMap;
 
-#[path = "config_table.rs"]
+pub mod bounds;
 mod table;
 
 /// How a parameter's value is checked and normalised.
@@ -100,7 +100,7 @@ fn check_numeric(
                 ))
             }
         },
-        NumKind::Integer => match crate::resp::parse::parse_i64(value.as_bytes()) {
+        NumKind::Integer => match crate::util::num::parse_i64(value.as_bytes()) {
             Some(n) => n as i128,
             None => {
                 return Err(SetError::Invalid(
@@ -252,7 +252,7 @@ impl Config {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = crate::resp::parse::split_args(line.as_bytes()).ok_or_else(|| {
+            let words = crate::util::num::split_args(line.as_bytes()).ok_or_else(|| {
                 format!("line {}: Unbalanced quotes in configuration line", i + 1)
             })?;
             let words: Vec<String> = words
@@ -323,7 +323,7 @@ impl Config {
     pub fn matching(&self, pattern: &[u8]) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for (name, _, _, _) in table::PARAMS {
-            if crate::glob::glob_match(pattern, name.as_bytes(), true) {
+            if crate::util::glob::glob_match(pattern, name.as_bytes(), true) {
                 out.push((*name, self.get(name).unwrap_or("").to_string()));
             }
         }
@@ -381,7 +381,7 @@ impl Config {
         if !mutable && !startup {
             return Err(SetError::Immutable);
         }
-        let numeric = crate::config_bounds::numeric(pname)
+        let numeric = crate::config::bounds::numeric(pname)
             .filter(|_| !(pname == "maxmemory-clients" && value.ends_with('%')));
         let normalized = match (numeric, kind) {
             (Some((lo, hi, unsigned, nk)), _) => {
@@ -460,7 +460,7 @@ impl Config {
                                 .into(),
                         ));
                     }
-                    v.push(crate::latency::fmt_percentile(p));
+                    v.push(crate::util::latency::fmt_percentile(p));
                 }
                 Ok(v.join(" "))
             }
@@ -541,7 +541,7 @@ impl Config {
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len", 512 << 20);
         self.maxclients = num(self, "maxclients", 10000).max(1) as usize;
         self.loglevel = self.get("loglevel").unwrap_or("notice").to_string();
-        crate::log::set_verbosity(&self.loglevel);
+        crate::util::log::set_verbosity(&self.loglevel);
         self.notify_keyspace_events = self.get("notify-keyspace-events").unwrap_or("").to_string();
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.latency_tracking = self.get("latency-tracking") != Some("no");

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexMap;
 
+use crate::engine::client::ClientHandle;
 use crate::resp::Out;
-use crate::server::client::ClientHandle;
-use crate::store::HashMap;
+use crate::util::HashMap;
 
 /// A subscriber: where to send, and which protocol to encode messages in.
 #[derive(Clone)]
@@ -118,7 +118,7 @@ impl Registry {
             }
         }
         for (pat, subs) in &self.patterns {
-            if !crate::glob::glob_match(pat, channel, false) {
+            if !crate::util::glob::glob_match(pat, channel, false) {
                 continue;
             }
             let mut penc: [Option<Bytes>; 2] = [None, None];

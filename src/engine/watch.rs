@@ -3,7 +3,7 @@
 //! touchAllWatchedKeysInDb, isWatchedKeyExpired), quirks included, since EXEC's reply depends on them.
 use bytes::Bytes;
 
-use crate::store::{HashMap, HashSet};
+use crate::engine::{HashMap, HashSet};
 
 /// Tells whether a key is in a database: (present at all, present and logically expired).
 pub type KeyProbe<'a> = (&'a dyn Fn(&[u8]) -> bool, &'a dyn Fn(&[u8]) -> bool);

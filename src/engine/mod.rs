@@ -8,15 +8,17 @@ use bytes::Bytes;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use crate::cmd::{self, notify, Ctx};
+pub mod client;
+pub mod journal;
+pub mod notify;
+pub mod pubsub;
+pub mod watch;
 
-/// Hash maps keyed by client ids and keys: ahash is several times cheaper than SipHash on these hot paths.
-pub type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
-pub type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use crate::config::Config;
 use crate::db::Db;
-use crate::resp::Out;
-use crate::server::client::{Client, ClientHandle};
+use crate::util::num::now_ms;
+pub use crate::util::{HashMap, HashSet};
+use client::ClientHandle;
 
 /// Counters behind INFO stats.
 #[derive(Default, Debug, Clone)]
@@ -40,7 +42,7 @@ pub struct Stats {
     /// Error prefix (ERR, WRONGTYPE...) -> count.
     pub errors: HashMap<String, u64>,
     /// Per command id, once it ran with latency-tracking on (INFO latencystats).
-    pub latency: Vec<Option<Box<crate::latency::Histogram>>>,
+    pub latency: Vec<Option<Box<crate::util::latency::Histogram>>>,
 }
 
 impl Stats {
@@ -120,15 +122,15 @@ pub struct Store {
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
     /// What commands propagate, and the replicas it goes to.
-    pub journal: crate::journal::Journal,
-    /// errno == ERANGE between commands (see crate::cerrno).
+    pub journal: crate::engine::journal::Journal,
+    /// errno == ERANGE between commands (see crate::util::cerrno).
     pub errno_range: bool,
     /// The replication ID (INFO master_replid), new when a stream starts.
     pub repl_id: String,
     /// Nesting of `dispatch::call` (EXEC runs its queue inside): the journal is flushed when the top one ends.
     pub call_depth: u32,
-    pub pubsub: crate::pubsub::Registry,
-    pub watch: crate::watch::Watchers,
+    pub pubsub: crate::engine::pubsub::Registry,
+    pub watch: crate::engine::watch::Watchers,
     /// Parsed notify-keyspace-events.
     pub notify_flags: u32,
     pub rng: SmallRng,
@@ -143,13 +145,14 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(config: Config) -> Store {
+    /// A store for `config`, with statistics for `n_commands` commands and subcommands.
+    pub fn new(config: Config, n_commands: usize) -> Store {
         let n = config.databases;
         let notify_flags = notify::parse(&config.notify_keyspace_events);
         Store {
             dbs: (0..n).map(|_| Db::default()).collect(),
             stats: Stats {
-                commands: vec![CmdStat::default(); cmd::table().names.len()],
+                commands: vec![CmdStat::default(); n_commands],
                 ..Stats::default()
             },
             config,
@@ -168,7 +171,7 @@ impl Store {
             started: Instant::now(),
             shutdown: None,
             active_expire_enabled: true,
-            last_save: cmd::now_ms() / 1000,
+            last_save: now_ms() / 1000,
             tcp_port: 0,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
@@ -275,7 +278,7 @@ impl Store {
         if self.journal.is_active() {
             let del = self.expired_deletion_command();
             self.journal
-                .propagate(db, crate::journal::argv(&[del, key]));
+                .propagate(db, crate::engine::journal::argv(&[del, key]));
         }
     }
 
@@ -335,7 +338,7 @@ impl Store {
         if f & class == 0 {
             return;
         }
-        let now = cmd::now_ms();
+        let now = now_ms();
         let limit = self.config.pubsub_limit;
         if f & notify::KEYSPACE != 0 {
             let mut ch = format!("__keyspace@{db}__:").into_bytes();
@@ -348,86 +351,6 @@ impl Store {
             self.stats.pubsub_messages += 1;
             self.pubsub.publish(ch.as_bytes(), key, limit, now);
         }
-    }
-
-    /// Serves clients blocked on keys that were written, longest-waiting first, each by re-running its command
-    /// against the current data. A client whose command would still block keeps waiting.
-    pub fn serve_blocked(&mut self) {
-        self.serve_blocked_keys();
-        // Each served client is its own execution unit in Redis; together here, as one batch of wake-ups.
-        if self.journal.has_pending() {
-            self.journal.flush(cmd::now_ms());
-        }
-    }
-
-    fn serve_blocked_keys(&mut self) {
-        let mut rounds = 0;
-        while !self.blocking.ready.is_empty() && rounds < 1000 {
-            rounds += 1;
-            let ready = std::mem::take(&mut self.blocking.ready);
-            let mut seen = HashSet::default();
-            for k in ready {
-                if !seen.insert(k.clone()) {
-                    continue;
-                }
-                let ids: Vec<u64> = match self.blocking.by_key.get(&k) {
-                    Some(q) => q.iter().copied().collect(),
-                    None => continue,
-                };
-                for id in ids {
-                    // Stop once the key is gone: nothing more to serve from it.
-                    if !self.dbs[k.0].contains(&k.1) {
-                        break;
-                    }
-                    self.try_serve(id, &k.1);
-                }
-            }
-        }
-    }
-
-    fn try_serve(&mut self, id: u64, key: &Bytes) {
-        let Some(w) = self.blocking.waiters.get(&id) else {
-            return;
-        };
-        let handle = w.handle.clone();
-        let args = w.args.clone();
-        let mut client = Client::new(handle.clone(), String::new(), String::new(), false);
-        client.db = w.db;
-        client.resp = w.resp;
-        client.authenticated = w.authenticated;
-        client.serving_key = Some(key.clone());
-        let mut out = Out::new(w.resp);
-        let Ok(command) = cmd::resolve(&args) else {
-            return;
-        };
-        let Some(handler) = command.handler else {
-            return;
-        };
-        let now = cmd::now_ms();
-        let dirty = self.dirty;
-        let mut ctx = Ctx {
-            store: self,
-            client: &mut client,
-            out: &mut out,
-            now,
-            prop: Default::default(),
-        };
-        // A handler that cannot serve yet asks to block again: the client then simply keeps waiting.
-        let r = handler(&mut ctx, &args);
-        let prop = std::mem::take(&mut ctx.prop);
-        if client.block.is_some() {
-            return;
-        }
-        // Served: propagated as the handler rewrote itself (a blocking pop as its non-blocking form).
-        if (self.dirty != dirty || prop.force) && !prop.prevent {
-            let argv = prop.rewrite.unwrap_or(args);
-            self.journal.propagate(client.db, argv);
-        }
-        if let Err(e) = r {
-            out.error(&e.0);
-        }
-        self.unblock(id);
-        handle.send(out.buf.freeze(), None, now);
     }
 
     /// Registers a blocked client.

@@ -8,8 +8,6 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
 
-use crate::cmd::BlockRequest;
-
 /// CLIENT REPLY mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyMode {
@@ -116,7 +114,7 @@ pub struct Client {
     pub reply_mode: ReplyMode,
     pub close_after_reply: bool,
     pub block: Option<BlockRequest>,
-    /// Set while `Store::serve_blocked` re-runs this (blocked) client's command because `key` was written:
+    /// Set while `cmd::serve_blocked` re-runs this (blocked) client's command because `key` was written:
     /// as in Redis, the command is served from that key only, and a key of another type keeps it waiting.
     pub serving_key: Option<Bytes>,
     pub handle: Arc<ClientHandle>,
@@ -166,4 +164,11 @@ impl Client {
     pub fn subscribed(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
     }
+}
+
+/// A request to block the client until a key it waits on is served (BLPOP and friends).
+pub struct BlockRequest {
+    pub keys: Vec<Bytes>,
+    /// Absolute deadline in Unix ms; 0 = forever.
+    pub deadline: i64,
 }

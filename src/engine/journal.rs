@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::server::client::ClientHandle;
+use crate::engine::client::ClientHandle;
 
 /// One attached replica (SYNC/PSYNC): where its stream goes.
 pub struct Replica {
