@@ -35,7 +35,7 @@ fn bit_offset(ctx: &Ctx, a: &[u8], hash_bits: Option<i64>) -> Result<u64, CmdErr
     if usehash {
         n = n.wrapping_mul(hash_bits.unwrap_or(1));
     }
-    if n < 0 || (n >> 3) >= ctx.store.config.proto_max_bulk_len {
+    if n < 0 || (n >> 3) >= ctx.keys.engine_ref().config.proto_max_bulk_len {
         return Err(BAD_OFFSET);
     }
     Ok(n as u64)

@@ -59,7 +59,7 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     super::transaction::discard_state(ctx);
     super::pubsub::unsubscribe_all(ctx);
-    leave_monitor(ctx.store, ctx.client.id);
+    leave_monitor(ctx.keys.engine(), ctx.client.id);
     ctx.client.monitor = false;
     let c = &mut *ctx.client;
     c.db = 0;
@@ -67,7 +67,7 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     c.name = None;
     c.reply_mode = ReplyMode::On;
     c.no_evict = false;
-    c.authenticated = ctx.store.config.requirepass.is_none();
+    c.authenticated = ctx.keys.engine().config.requirepass.is_none();
     ctx.out.resp = 2;
     ctx.out.simple("RESET");
     Ok(())
@@ -86,7 +86,7 @@ fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     ctx.client.monitor = true;
-    ctx.store.monitors.push(ctx.client.id);
+    ctx.keys.engine().monitors.push(ctx.client.id);
     ctx.out.ok();
     Ok(())
 }
@@ -112,7 +112,7 @@ fn db_number(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
 fn db_in_range(ctx: &Ctx, n: i64) -> Result<usize, CmdError> {
     usize::try_from(n)
         .ok()
-        .filter(|&i| i < ctx.store.dbs.len())
+        .filter(|&i| i < ctx.keys.engine_ref().dbs.len())
         .ok_or(CmdError::new("ERR DB index is out of range"))
 }
 
@@ -130,27 +130,28 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (a, b) = (db_in_range(ctx, a)?, db_in_range(ctx, b)?);
     if a != b {
         let (lo, hi) = (a.min(b), a.max(b));
-        ctx.store.swapping_watched(a, b, ctx.now);
-        let (left, right) = ctx.store.dbs.split_at_mut(hi);
+        ctx.keys.engine().swapping_watched(a, b, ctx.now);
+        let (left, right) = ctx.keys.engine().dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
-        ctx.store.dirty += 1;
+        ctx.keys.engine().dirty += 1;
         // Clients blocked on keys of either database may be served by what moved in.
         let keys: Vec<(usize, Bytes)> = ctx
-            .store
+            .keys
+            .engine()
             .blocking
             .by_key
             .keys()
             .filter(|(d, _)| *d == a || *d == b)
             .cloned()
             .collect();
-        ctx.store.blocking.ready.extend(keys);
+        ctx.keys.engine().blocking.ready.extend(keys);
     }
     ctx.out.ok();
     Ok(())
 }
 
 fn check_password(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> CmdResult {
-    let ok = match &ctx.store.config.requirepass {
+    let ok = match &ctx.keys.engine().config.requirepass {
         Some(p) => user == b"default" && p.as_bytes() == pass,
         None => user == b"default",
     };
@@ -167,7 +168,7 @@ fn check_password(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> CmdResult {
 fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match args.len() {
         2 => {
-            if ctx.store.config.requirepass.is_none() {
+            if ctx.keys.engine().config.requirepass.is_none() {
                 return Err(CmdError::new("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
             }
             check_password(ctx, b"default", &args[1])?;
@@ -231,10 +232,10 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             resp: proto,
         };
         for ch in &ctx.client.channels {
-            ctx.store.pubsub.subscribe(ch.clone(), sub.clone());
+            ctx.keys.engine().pubsub.subscribe(ch.clone(), sub.clone());
         }
         for p in &ctx.client.patterns {
-            ctx.store.pubsub.psubscribe(p.clone(), sub.clone());
+            ctx.keys.engine().pubsub.psubscribe(p.clone(), sub.clone());
         }
     }
     ctx.client.resp = proto;
@@ -288,7 +289,7 @@ fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 /// One CLIENT LIST line for a client, with Redis's field names (memory figures are estimates).
 fn client_line(ctx: &Ctx, id: u64) -> String {
-    let Some(c) = ctx.store.clients.get(&id) else {
+    let Some(c) = ctx.keys.engine_ref().clients.get(&id) else {
         return String::new();
     };
     // The calling client's own state is fresher than its registry entry.
@@ -363,7 +364,7 @@ fn client_line(ctx: &Ctx, id: u64) -> String {
 }
 
 fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut ids: Vec<u64> = ctx.store.clients.keys().copied().collect();
+    let mut ids: Vec<u64> = ctx.keys.engine().clients.keys().copied().collect();
     ids.sort_unstable();
     let mut i = 2;
     while i < args.len() {
@@ -371,13 +372,15 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let t = String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase();
             match t.as_str() {
                 "normal" => ids.retain(|id| {
-                    ctx.store
+                    ctx.keys
+                        .engine()
                         .clients
                         .get(id)
                         .is_some_and(|c| c.sub + c.psub == 0)
                 }),
                 "pubsub" => ids.retain(|id| {
-                    ctx.store
+                    ctx.keys
+                        .engine()
                         .clients
                         .get(id)
                         .is_some_and(|c| c.sub + c.psub > 0)
@@ -427,7 +430,8 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Old form: CLIENT KILL addr:port
         let addr = String::from_utf8_lossy(&args[2]).to_string();
         let target = ctx
-            .store
+            .keys
+            .engine()
             .clients
             .iter()
             .find(|(_, c)| c.addr == addr)
@@ -491,7 +495,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         filters.push((k, pair[1].clone()));
     }
     let mut victims = Vec::new();
-    for (id, c) in &ctx.store.clients {
+    for (id, c) in &ctx.keys.engine().clients {
         if skipme && *id == ctx.client.id {
             continue;
         }
@@ -524,11 +528,11 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn kill_client(ctx: &mut Ctx, id: u64) {
     if id == ctx.client.id {
         ctx.client.close_after_reply = true;
-    } else if let Some(c) = ctx.store.clients.get(&id) {
+    } else if let Some(c) = ctx.keys.engine().clients.get(&id) {
         // Gone at once, as Redis frees the client in the call: INFO, CLIENT LIST, BLPOP queues and WATCH
         // stop seeing it now, not when its connection task gets round to closing.
         c.handle.kill();
-        ctx.store.forget_client(id);
+        ctx.keys.engine().forget_client(id);
     }
 }
 
@@ -551,7 +555,7 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     let id = arg_i64(&args[2])?;
-    let Some(w) = ctx.store.blocking.waiters.get(&(id as u64)) else {
+    let Some(w) = ctx.keys.engine().blocking.waiters.get(&(id as u64)) else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -562,7 +566,7 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         reply.null_array();
     }
     let handle = w.handle.clone();
-    ctx.store.unblock(id as u64);
+    ctx.keys.engine().unblock(id as u64);
     // The blocked connection takes this as its command's reply and goes back to reading.
     handle.send(reply.buf.freeze(), None, ctx.now);
     ctx.out.int(1);

@@ -10,7 +10,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[("dump", dump), ("restore", restore)
 
 /// The save settings in force (rdbcompression, list-max-listpack-size).
 fn save_options(ctx: &Ctx) -> SaveOptions {
-    let cfg = &ctx.store.config;
+    let cfg = &ctx.keys.engine_ref().config;
     SaveOptions {
         compression: cfg.get("rdbcompression").map(|v| v != "no").unwrap_or(true),
         list_max_listpack_size: cfg
@@ -62,7 +62,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
         RdbValue::Str(s) => Value::string(&s),
         RdbValue::List(items) => Value::List(Box::new(crate::db::list::List::from_vec(items))),
         RdbValue::Set(members) => {
-            let max = super::sets::max_ints(ctx.store);
+            let max = super::sets::max_ints(ctx.keys.engine_ref());
             let mut set = members
                 .first()
                 .map(|m| crate::db::set::Set::for_member(m))
@@ -73,7 +73,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
             Value::Set(Box::new(set))
         }
         RdbValue::Hash(pairs) => {
-            let lim = super::hashes::limits(ctx.store);
+            let lim = super::hashes::limits(ctx.keys.engine_ref());
             let mut h = crate::db::hash::Hash::default();
             for (f, v) in &pairs {
                 h.set(f, v, lim);
@@ -87,7 +87,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
                 .map(|(m, s)| (s, m.into_boxed_slice()))
                 .collect();
             v.sort_by(|a, b| crate::db::zset::cmp_entry(a.0, &a.1, b.0, &b.1));
-            let lim = super::zsets::limits_of(ctx.store);
+            let lim = super::zsets::limits_of(ctx.keys.engine_ref());
             Value::ZSet(Box::new(crate::db::zset::ZSet::from_sorted(v, lim)))
         }
     }
@@ -204,8 +204,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// fails to load back, which would be a serializer bug.
 pub fn reload_dataset(ctx: &mut Ctx) -> bool {
     let opts = save_options(ctx);
-    let mut rebuilt = Vec::with_capacity(ctx.store.dbs.len());
-    for db in &ctx.store.dbs {
+    let mut rebuilt = Vec::with_capacity(ctx.keys.engine().dbs.len());
+    for db in &ctx.keys.engine().dbs {
         let mut entries = Vec::with_capacity(db.len());
         for (k, e) in db.iter() {
             if e.is_expired(ctx.now) {
@@ -227,7 +227,7 @@ pub fn reload_dataset(ctx: &mut Ctx) -> bool {
             let value = from_rdb(ctx, v);
             db.insert_entry(&k, Entry::with_expire(value, at));
         }
-        ctx.store.dbs[i] = db;
+        ctx.keys.engine().dbs[i] = db;
     }
     true
 }
@@ -251,7 +251,7 @@ pub fn rdb_snapshot(ctx: &Ctx, repl_id: &str, repl_offset: u64) -> Vec<u8> {
         ("aof-base", b"0"),
     ];
     let mut w = rdb::FileWriter::new(opts, &aux);
-    for (i, db) in ctx.store.dbs.iter().enumerate() {
+    for (i, db) in ctx.keys.engine_ref().dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
         }

@@ -85,8 +85,8 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<i64, CmdErr
     }
     let key = &args[1];
     let db = ctx.client.db;
-    let lim = limits(ctx.store);
-    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
+    let lim = limits(ctx.keys.engine());
+    let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
     let mut created = 0;
     for pair in args[2..].chunks_exact(2) {
         if h.set(&pair[0], &pair[1], lim) {
@@ -113,8 +113,8 @@ fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let lim = limits(ctx.store);
-    let h = hash_or_create(ctx.store, db, key, ctx.now)?;
+    let lim = limits(ctx.keys.engine());
+    let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
     if h.contains(&args[2]) {
         ctx.out.int(0);
         return Ok(());
@@ -129,7 +129,7 @@ fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.store, db, &args[1], ctx.now, true)?.and_then(|h| h.get(&args[2])) {
+    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?.and_then(|h| h.get(&args[2])) {
         Some(v) => out.bulk(v),
         None => out.null(),
     }
@@ -139,7 +139,7 @@ fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let h = hash_at(ctx.store, db, &args[1], ctx.now, true)?;
+    let h = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?;
     out.array(args.len() - 2);
     for f in &args[2..] {
         match h.as_ref().and_then(|h| h.get(f)) {
@@ -153,7 +153,7 @@ fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.store, db, &args[1], ctx.now, true)? {
+    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
         None => out.map(0),
         Some(h) => {
             out.map(h.len());
@@ -169,7 +169,7 @@ fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hkeys_vals(ctx: &mut Ctx, args: &[Bytes], keys: bool) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.store, db, &args[1], ctx.now, true)? {
+    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
         None => out.array(0),
         Some(h) => {
             out.array(h.len());
@@ -191,7 +191,7 @@ fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let Some(h) = hash_at(ctx.store, db, key, ctx.now, false)? else {
+    let Some(h) = hash_at(ctx.keys.engine(), db, key, ctx.now, false)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -219,7 +219,7 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?
+    let n = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
         .map(|h| h.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -228,15 +228,15 @@ fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let found =
-        hash_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|h| h.contains(&args[2]));
+    let found = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+        .is_some_and(|h| h.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
 
 fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = hash_at(ctx.store, db, &args[1], ctx.now, true)?
+    let n = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
         .and_then(|h| h.get(&args[2]).map(|v| v.len()))
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -248,7 +248,8 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (key, field) = (&args[1], &args[2]);
     let db = ctx.client.db;
     // The new value is computed before the hash is created, so a failure never leaves an empty hash behind.
-    let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
+    let cur = match hash_at(ctx.keys.engine(), db, key, ctx.now, false)?.and_then(|h| h.get(field))
+    {
         Some(v) => crate::util::num::parse_i64(v)
             .ok_or(CmdError::new("ERR hash value is not an integer"))?,
         None => 0,
@@ -256,8 +257,12 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let Some(new) = cur.checked_add(incr) else {
         return Err(super::OVERFLOW);
     };
-    let lim = limits(ctx.store);
-    hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &crate::util::num::fmt_i64(new), lim);
+    let lim = limits(ctx.keys.engine());
+    hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(
+        field,
+        &crate::util::num::fmt_i64(new),
+        lim,
+    );
     ctx.out.int(new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrby", key);
@@ -275,7 +280,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let (key, field) = (&args[1], &args[2]);
     let db = ctx.client.db;
-    let cur = match hash_at(ctx.store, db, key, ctx.now, false)?.and_then(|h| h.get(field)) {
+    let cur = match hash_at(ctx.keys.engine(), db, key, ctx.now, false)?.and_then(|h| h.get(field))
+    {
         Some(v) => match ldouble::parse_ld(v) {
             None => return Err(CmdError::new("ERR hash value is not a float")),
             // A stored "inf" parses; the sum is then infinite.
@@ -289,8 +295,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         },
     };
     let new = ldouble::format_human(ldouble::add(cur, incr).ok_or_else(nan_inf)?).into_bytes();
-    let lim = limits(ctx.store);
-    hash_or_create(ctx.store, db, key, ctx.now)?.set(field, &new, lim);
+    let lim = limits(ctx.keys.engine());
+    hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(field, &new, lim);
     ctx.out.bulk(&new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrbyfloat", key);
@@ -311,13 +317,15 @@ fn put_pair(out: &mut Out, f: &[u8], v: &[u8], withvalues: bool) {
 fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     if args.len() == 2 {
-        let Some(len) = hash_at(ctx.store, db, &args[1], ctx.now, true)?.map(|h| h.len()) else {
+        let Some(len) = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?.map(|h| h.len())
+        else {
             ctx.out.null();
             return Ok(());
         };
-        let i = rand::Rng::gen_range(&mut ctx.store.rng, 0..len.max(1));
+        let i = rand::Rng::gen_range(&mut ctx.keys.engine().rng, 0..len.max(1));
         let out = &mut *ctx.out;
-        match hash_at(ctx.store, db, &args[1], ctx.now, false)?.and_then(|h| h.get_index(i)) {
+        match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, false)?.and_then(|h| h.get_index(i))
+        {
             Some((f, _)) => out.bulk(f),
             None => out.null(),
         }
@@ -335,7 +343,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     // Borrow the rng and the hash separately: both live in the store.
     let found = ctx.read_index(&args[1]);
-    let Store { dbs, rng, .. } = &mut *ctx.store;
+    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
     let h = match found.map(|i| &dbs[db].entry_at(i).value) {
         None => {
@@ -391,7 +399,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
     let db = ctx.client.db;
-    let Some(h) = hash_at(ctx.store, db, &args[1], ctx.now, true)? else {
+    let Some(h) = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);

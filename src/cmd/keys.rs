@@ -125,7 +125,7 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     for _ in 0..100 {
         let pick = {
-            let store = &mut *ctx.store;
+            let store = ctx.keys.engine();
             store.dbs[db]
                 .random_key(&mut store.rng)
                 .map(|(k, e)| (k.clone(), e.is_expired(ctx.now)))
@@ -214,14 +214,16 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let copy = Entry::with_expire(e.value.clone(), e.expire_at);
     let now = ctx.now;
-    ctx.store.expire_if_needed(dbid, dst, now);
-    if ctx.store.dbs[dbid].contains(dst) && !replace {
+    ctx.keys.engine().expire_if_needed(dbid, dst, now);
+    if ctx.keys.engine().dbs[dbid].contains(dst) && !replace {
         ctx.out.int(0);
         return Ok(());
     }
-    ctx.store.dbs[dbid].insert_entry(dst, copy);
-    ctx.store.modified(dbid, dst);
-    ctx.store.notify(notify::GENERIC, "copy_to", dst, dbid);
+    ctx.keys.engine().dbs[dbid].insert_entry(dst, copy);
+    ctx.keys.engine().modified(dbid, dst);
+    ctx.keys
+        .engine()
+        .notify(notify::GENERIC, "copy_to", dst, dbid);
     ctx.out.int(1);
     Ok(())
 }
@@ -239,8 +241,8 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let now = ctx.now;
-    ctx.store.expire_if_needed(dbid, key, now);
-    if ctx.store.dbs[dbid].contains(key) {
+    ctx.keys.engine().expire_if_needed(dbid, key, now);
+    if ctx.keys.engine().dbs[dbid].contains(key) {
         ctx.out.int(0);
         return Ok(());
     }
@@ -248,11 +250,13 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     };
-    ctx.store.dbs[dbid].insert_entry(key, e);
+    ctx.keys.engine().dbs[dbid].insert_entry(key, e);
     ctx.modified(key);
-    ctx.store.modified(dbid, key);
+    ctx.keys.engine().modified(dbid, key);
     ctx.notify(notify::GENERIC, "move_from", key);
-    ctx.store.notify(notify::GENERIC, "move_to", key, dbid);
+    ctx.keys
+        .engine()
+        .notify(notify::GENERIC, "move_to", key, dbid);
     ctx.out.int(1);
     Ok(())
 }
@@ -297,7 +301,8 @@ fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let policy = ctx
-        .store
+        .keys
+        .engine()
         .config
         .get("maxmemory-policy")
         .unwrap_or("")

@@ -59,7 +59,7 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let (alen, blen) = (a.len(), b.len());
     let cells = (alen as u64 + 1) * (blen as u64 + 1);
-    if cells.saturating_mul(4) > ctx.store.config.proto_max_bulk_len as u64 {
+    if cells.saturating_mul(4) > ctx.keys.engine().config.proto_max_bulk_len as u64 {
         return Err(CmdError::new(
             "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
         ));

@@ -111,7 +111,7 @@ fn parse_where(a: &[u8]) -> Result<bool, CmdError> {
 fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let len = match list_mut(ctx.store, db, key, ctx.now)? {
+    let len = match list_mut(ctx.keys.engine(), db, key, ctx.now)? {
         Some(l) => {
             push_all(l, &args[2..], left);
             l.len()
@@ -164,7 +164,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
         if count.is_some() {
             out.null_array();
         } else {
@@ -234,7 +234,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let end = arg_i64(&args[3])?;
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match list_read(ctx.store, db, &args[1], ctx.now)? {
+    match list_read(ctx.keys.engine(), db, &args[1], ctx.now)? {
         None => out.array(0),
         Some(l) => match norm_range(start, end, l.len()) {
             None => out.array(0),
@@ -251,7 +251,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn llen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = list_read(ctx.store, db, &args[1], ctx.now)?
+    let n = list_read(ctx.keys.engine(), db, &args[1], ctx.now)?
         .map(|l| l.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -271,7 +271,7 @@ fn index_of(i: i64, len: usize) -> Option<usize> {
 fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_read(ctx.store, db, &args[1], ctx.now)? else {
+    let Some(l) = list_read(ctx.keys.engine(), db, &args[1], ctx.now)? else {
         out.null();
         return Ok(());
     };
@@ -286,7 +286,7 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
         return Err(NO_SUCH_KEY);
     };
     let i = arg_i64(&args[2])?;
@@ -305,7 +305,7 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let elem = &args[3][..];
     let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -323,7 +323,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let end = arg_i64(&args[3])?;
     let key = &args[1];
     let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
         ctx.out.ok();
         return Ok(());
     };
@@ -337,7 +337,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     after_remove(ctx, key, "ltrim", empty);
     // The key is signalled either way, but only removed elements count as changes (and get propagated).
     if trimmed == 0 {
-        ctx.store.dirty -= 1;
+        ctx.keys.engine().dirty -= 1;
     }
     Ok(())
 }
@@ -352,7 +352,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let key = &args[1];
     let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.store, db, key, ctx.now)? else {
+    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -404,7 +404,7 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_read(ctx.store, db, &args[1], ctx.now)? else {
+    let Some(l) = list_read(ctx.keys.engine(), db, &args[1], ctx.now)? else {
         if count.is_some() {
             out.array(0);
         } else {
@@ -471,13 +471,13 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> CmdResult {
     let db = ctx.client.db;
     let now = ctx.now;
-    if list_mut(ctx.store, db, src, now)?.is_none_or(|l| l.is_empty()) {
+    if list_mut(ctx.keys.engine(), db, src, now)?.is_none_or(|l| l.is_empty()) {
         ctx.out.null();
         return Ok(());
     }
     // Type check of the destination before popping, as Redis does.
-    list_mut(ctx.store, db, dst, now)?;
-    let Some(l) = list_mut(ctx.store, db, src, now)? else {
+    list_mut(ctx.keys.engine(), db, dst, now)?;
+    let Some(l) = list_mut(ctx.keys.engine(), db, src, now)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -491,7 +491,7 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
         return Ok(());
     };
     ctx.out.bulk(&v);
-    match list_mut(ctx.store, db, dst, now)? {
+    match list_mut(ctx.keys.engine(), db, dst, now)? {
         Some(d) => {
             if to_left {
                 d.push_front(&v)
@@ -508,7 +508,7 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
     }
     ctx.modified(dst);
     ctx.notify(notify::LIST, if to_left { "lpush" } else { "rpush" }, dst);
-    let empty = list_mut(ctx.store, db, src, now)?.is_some_and(|l| l.is_empty());
+    let empty = list_mut(ctx.keys.engine(), db, src, now)?.is_some_and(|l| l.is_empty());
     after_remove(ctx, src, if from_left { "lpop" } else { "rpop" }, empty);
     Ok(())
 }
@@ -581,7 +581,7 @@ fn mpop_try(
     let skip_wrongtype = reprocessing(ctx);
     for key in candidate_keys(ctx, keys) {
         let out = &mut *ctx.out;
-        let l = match list_mut(ctx.store, db, key, ctx.now) {
+        let l = match list_mut(ctx.keys.engine(), db, key, ctx.now) {
             Ok(Some(l)) => l,
             Ok(None) => continue,
             Err(_) if skip_wrongtype => continue,
@@ -676,7 +676,7 @@ fn blmove_generic(
     let db = ctx.client.db;
     let (src, dst) = (&args[1], &args[2]);
     let skip_wrongtype = reprocessing(ctx);
-    let src_list = match list_mut(ctx.store, db, src, ctx.now) {
+    let src_list = match list_mut(ctx.keys.engine(), db, src, ctx.now) {
         Err(_) if skip_wrongtype => None,
         r => r?,
     };

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod bits;
 pub mod connection;
+pub mod ctx;
 pub mod dump;
 pub mod expire;
 pub mod hashes;
@@ -25,7 +26,7 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::db::{Db, Entry, Value};
+use crate::db::Value;
 use crate::engine::client::Client;
 use crate::engine::{HashSet, Store};
 use crate::resp::Out;
@@ -34,6 +35,7 @@ pub use crate::engine::client::BlockRequest;
 pub use crate::engine::notify;
 pub use crate::util::error::*;
 pub use crate::util::num::{c_string, eq_ic, now_ms, parse_f64};
+pub use ctx::Ctx;
 
 /// Why a request was refused before its handler ran, as the bytes Redis sends: unknown names are echoed
 /// as sent, which need not be UTF-8.
@@ -345,112 +347,6 @@ pub fn key_positions_checked(cmd: &Command, args: &[Bytes]) -> Option<Vec<usize>
     })
 }
 
-/// Everything a handler may touch: the store (all databases and server state), the calling client, its reply.
-pub struct Ctx<'a> {
-    pub store: &'a mut Store,
-    pub client: &'a mut Client,
-    pub out: &'a mut Out,
-    /// The command's clock, fixed for its whole run (as Redis caches mstime per command).
-    pub now: i64,
-    /// How the command asks to be propagated, if not as sent.
-    pub prop: crate::engine::journal::Propagation,
-}
-
-impl<'a> Ctx<'a> {
-    #[inline]
-    pub fn db(&mut self) -> &mut Db {
-        &mut self.store.dbs[self.client.db]
-    }
-
-    /// Deletes the key if it has expired (passive expiry). True if the key was expired.
-    #[inline]
-    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
-        let db = self.client.db;
-        self.store.expire_if_needed(db, key, self.now)
-    }
-
-    /// The live entry for a read (counts keyspace hits/misses, as Redis's lookupKeyRead). One probe.
-    #[inline]
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let db = self.client.db;
-        self.read_index(key)
-            .map(|i| self.store.dbs[db].entry_at_mut(i))
-    }
-
-    /// Like `lookup_read`, returning the entry's position so the caller can borrow the entry and the reply
-    /// buffer at the same time (`ctx.store.dbs[db].entry_at(i)` while writing to `ctx.out`).
-    #[inline]
-    pub fn read_index(&mut self, key: &[u8]) -> Option<usize> {
-        self.store
-            .live_index(self.client.db, key, self.now, true, true)
-    }
-
-    /// The live entry for a write (no hit/miss counting).
-    #[inline]
-    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let db = self.client.db;
-        self.store
-            .live_index(db, key, self.now, false, true)
-            .map(|i| self.store.dbs[db].entry_at_mut(i))
-    }
-
-    /// A read that does not count as an access for OBJECT IDLETIME (Redis's LOOKUP_NOTOUCH: TYPE, EXISTS,
-    /// TTL, OBJECT); still counts keyspace hits/misses.
-    pub fn peek_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let db = self.client.db;
-        self.store
-            .live_index(db, key, self.now, true, false)
-            .map(|i| self.store.dbs[db].entry_at_mut(i))
-    }
-
-    /// Whether a live key exists.
-    pub fn exists(&mut self, key: &[u8]) -> bool {
-        self.expire_if_needed(key);
-        self.db().contains(key)
-    }
-
-    /// Records a modification of `key` in the client's database: dirty counter, WATCH, blocked clients.
-    #[inline]
-    pub fn modified(&mut self, key: &[u8]) {
-        let db = self.client.db;
-        self.store.modified(db, key);
-    }
-
-    /// Emits a keyspace notification for `key` in the client's database (when enabled for `class`).
-    #[inline]
-    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
-        let db = self.client.db;
-        self.store.notify(class, event, key, db);
-    }
-
-    /// Propagate `parts` instead of the command as sent (rewriteClientCommandVector). Nothing is built while
-    /// no replica (or AOF) consumes the stream.
-    pub fn rewrite(&mut self, parts: &[&[u8]]) {
-        if self.store.journal.is_active() {
-            self.prop.rewrite = Some(crate::engine::journal::argv(parts));
-        }
-    }
-
-    /// Propagate a deletion of `key` instead of the command (a key set to an expire time already past).
-    pub fn propagate_deletion(&mut self, key: &[u8]) {
-        let del = self.store.expired_deletion_command();
-        self.rewrite(&[del, key]);
-    }
-
-    /// Removes a key from the client's database and records it; true if it existed.
-    pub fn delete(&mut self, key: &[u8]) -> bool {
-        if self.expire_if_needed(key) {
-            return false;
-        }
-        if self.db().remove(key).is_some() {
-            self.modified(key);
-            true
-        } else {
-            false
-        }
-    }
-}
-
 /// Reads a live string value for a command: `Ok(None)` if absent, WRONGTYPE for other types.
 pub fn get_string<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<Cow<'c, [u8]>>, CmdError> {
     match ctx.lookup_read(key) {
@@ -601,7 +497,7 @@ fn try_serve(store: &mut Store, id: u64, key: &Bytes) {
     let now = now_ms();
     let dirty = store.dirty;
     let mut ctx = Ctx {
-        store,
+        keys: crate::engine::keys::Keys::new(store, w.db, now),
         client: &mut client,
         out: &mut out,
         now,
@@ -714,11 +610,12 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         crate::util::cerrno::set_range(store.errno_range);
     }
     store.call_depth += 1;
+    let now = now_ms();
     let mut ctx = Ctx {
-        store,
+        keys: crate::engine::keys::Keys::new(store, client.db, now),
         client,
         out,
-        now: now_ms(),
+        now,
         prop: Default::default(),
     };
     // A bug in one command must not take the connection (or the server) down: answer an error instead.

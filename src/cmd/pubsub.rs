@@ -47,7 +47,7 @@ fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let ch = Bytes::copy_from_slice(ch);
         if ctx.client.channels.insert(ch.clone()) {
             let s = subscriber(ctx);
-            ctx.store.pubsub.subscribe(ch.clone(), s);
+            ctx.keys.engine().pubsub.subscribe(ch.clone(), s);
         }
         confirm(ctx, b"subscribe", Some(&ch));
     }
@@ -59,7 +59,7 @@ fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let p = Bytes::copy_from_slice(p);
         if ctx.client.patterns.insert(p.clone()) {
             let s = subscriber(ctx);
-            ctx.store.pubsub.psubscribe(p.clone(), s);
+            ctx.keys.engine().pubsub.psubscribe(p.clone(), s);
         }
         confirm(ctx, b"psubscribe", Some(&p));
     }
@@ -78,7 +78,7 @@ fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     for ch in names {
         if ctx.client.channels.remove(&ch) {
-            ctx.store.pubsub.unsubscribe(&ch, ctx.client.id);
+            ctx.keys.engine().pubsub.unsubscribe(&ch, ctx.client.id);
         }
         confirm(ctx, b"unsubscribe", Some(&ch));
     }
@@ -97,7 +97,7 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     for p in names {
         if ctx.client.patterns.remove(&p) {
-            ctx.store.pubsub.punsubscribe(&p, ctx.client.id);
+            ctx.keys.engine().pubsub.punsubscribe(&p, ctx.client.id);
         }
         confirm(ctx, b"punsubscribe", Some(&p));
     }
@@ -107,17 +107,21 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// Leaves every channel and pattern silently (RESET, disconnect).
 pub fn unsubscribe_all(ctx: &mut Ctx) {
     for ch in ctx.client.channels.drain() {
-        ctx.store.pubsub.unsubscribe(&ch, ctx.client.id);
+        ctx.keys.engine().pubsub.unsubscribe(&ch, ctx.client.id);
     }
     for p in ctx.client.patterns.drain() {
-        ctx.store.pubsub.punsubscribe(&p, ctx.client.id);
+        ctx.keys.engine().pubsub.punsubscribe(&p, ctx.client.id);
     }
 }
 
 fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let limit = ctx.store.config.pubsub_limit;
-    let n = ctx.store.pubsub.publish(&args[1], &args[2], limit, ctx.now);
-    ctx.store.stats.pubsub_messages += 1;
+    let limit = ctx.keys.engine().config.pubsub_limit;
+    let n = ctx
+        .keys
+        .engine()
+        .pubsub
+        .publish(&args[1], &args[2], limit, ctx.now);
+    ctx.keys.engine().stats.pubsub_messages += 1;
     // Replicas' subscribers get the message too (forceCommandPropagation).
     ctx.prop.force = true;
     ctx.out.int(n as i64);
@@ -138,7 +142,8 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     at_most_one_pattern(args, &String::from_utf8_lossy(&args[1]))?;
     let pat = args.get(2);
     let names: Vec<Bytes> = ctx
-        .store
+        .keys
+        .engine()
         .pubsub
         .channels
         .iter()
@@ -157,7 +162,7 @@ fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.array((args.len() - 2) * 2);
     for ch in &args[2..] {
-        let n = ctx.store.pubsub.numsub(ch);
+        let n = ctx.keys.engine().pubsub.numsub(ch);
         ctx.out.bulk(ch);
         ctx.out.int(n as i64);
     }
@@ -165,7 +170,7 @@ fn pubsub_numsub(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn pubsub_numpat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out.int(ctx.store.pubsub.numpat() as i64);
+    ctx.out.int(ctx.keys.engine().pubsub.numpat() as i64);
     Ok(())
 }
 

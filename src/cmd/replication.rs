@@ -29,21 +29,21 @@ fn full_resync(ctx: &mut Ctx, psync: bool) -> CmdResult {
     let me = ctx.client.id;
     let addr = ctx.client.addr.clone();
     tracing::info!("Replica {addr} asks for synchronization");
-    if !ctx.store.journal.is_active() {
+    if !ctx.keys.engine().journal.is_active() {
         // A stream starting from scratch gets a new replication ID, as Redis's first backlog does.
-        ctx.store.repl_id = new_repl_id(ctx);
+        ctx.keys.engine().repl_id = new_repl_id(ctx);
         tracing::info!(
             "Replication backlog created, my new replication IDs are '{}' and '{}'",
-            ctx.store.repl_id,
+            ctx.keys.engine().repl_id,
             "0".repeat(40)
         );
     }
-    let offset = ctx.store.journal.offset;
+    let offset = ctx.keys.engine().journal.offset;
     if psync {
-        let line = format!("FULLRESYNC {} {offset}", ctx.store.repl_id);
+        let line = format!("FULLRESYNC {} {offset}", ctx.keys.engine().repl_id);
         ctx.out.simple(&line);
     }
-    let id = ctx.store.repl_id.clone();
+    let id = ctx.keys.engine().repl_id.clone();
     let rdb = super::dump::rdb_snapshot(ctx, &id, offset);
     tracing::info!("Starting BGSAVE for SYNC with target: replicas sockets");
     ctx.out.raw(format!("${}\r\n", rdb.len()).as_bytes());
@@ -51,7 +51,7 @@ fn full_resync(ctx: &mut Ctx, psync: bool) -> CmdResult {
     ctx.client.replica = true;
     let handle = ctx.client.handle.clone();
     let port = ctx.client.repl_listening_port;
-    ctx.store.journal.add_replica(Replica {
+    ctx.keys.engine().journal.add_replica(Replica {
         id: me,
         handle,
         addr,
@@ -66,7 +66,7 @@ fn full_resync(ctx: &mut Ctx, psync: bool) -> CmdResult {
 fn new_repl_id(ctx: &mut Ctx) -> String {
     use rand::Rng;
     (0..40)
-        .map(|_| char::from_digit(ctx.store.rng.gen_range(0..16), 16).unwrap_or('0'))
+        .map(|_| char::from_digit(ctx.keys.engine().rng.gen_range(0..16), 16).unwrap_or('0'))
         .collect()
 }
 
@@ -80,7 +80,7 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let port = arg_i64(v)?;
             ctx.client.repl_listening_port = port.clamp(0, 65535) as u16;
             let id = ctx.client.id;
-            if let Some(r) = ctx.store.journal.replica_mut(id) {
+            if let Some(r) = ctx.keys.engine().journal.replica_mut(id) {
                 r.listening_port = ctx.client.repl_listening_port;
             }
         } else if eq_ic(opt, "ip-address") {
@@ -97,7 +97,7 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let id = ctx.client.id;
             if let (Some(off), Some(r)) = (
                 crate::util::num::parse_i64(v),
-                ctx.store.journal.replica_mut(id),
+                ctx.keys.engine().journal.replica_mut(id),
             ) {
                 r.ack_offset = r.ack_offset.max(off.max(0) as u64);
             }

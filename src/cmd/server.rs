@@ -49,9 +49,9 @@ fn flush_mode(args: &[Bytes]) -> CmdResult {
 fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
     let db = ctx.client.db;
-    ctx.store.dirty += ctx.store.dbs[db].len() as u64;
-    ctx.store.flushing_watched(Some(db));
-    ctx.store.dbs[db].clear();
+    ctx.keys.engine().dirty += ctx.keys.engine().dbs[db].len() as u64;
+    ctx.keys.engine().flushing_watched(Some(db));
+    ctx.keys.engine().dbs[db].clear();
     // Propagated even when the database was already empty (forceCommandPropagation).
     ctx.prop.force = true;
     ctx.out.ok();
@@ -60,12 +60,12 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
-    ctx.store.flushing_watched(None);
-    for db in ctx.store.dbs.iter_mut() {
+    ctx.keys.engine().flushing_watched(None);
+    for db in ctx.keys.engine().dbs.iter_mut() {
         db.clear();
     }
     ctx.prop.force = true;
-    ctx.store.dirty += 1;
+    ctx.keys.engine().dirty += 1;
     ctx.out.ok();
     Ok(())
 }
@@ -81,7 +81,7 @@ fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out.int(ctx.store.last_save);
+    ctx.out.int(ctx.keys.engine().last_save);
     Ok(())
 }
 
@@ -105,7 +105,7 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR Command not allowed inside a transaction",
         ));
     }
-    ctx.store.shutdown = Some(req);
+    ctx.keys.engine().shutdown = Some(req);
     Ok(())
 }
 
@@ -151,7 +151,7 @@ fn cpu_times() -> (f64, f64) {
 /// The text of one INFO section, or None for an unknown name.
 fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
     use std::fmt::Write;
-    let s = &*ctx.store;
+    let s = &*ctx.keys.engine();
     let mut o = String::new();
     let now_us = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -409,7 +409,7 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut pairs: Vec<(&'static str, String)> = Vec::new();
     for pat in &args[2..] {
-        for (k, v) in ctx.store.config.matching(pat) {
+        for (k, v) in ctx.keys.engine().config.matching(pat) {
             if !pairs.iter().any(|(n, _)| *n == k) {
                 pairs.push((k, v));
             }
@@ -460,7 +460,7 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     // All or nothing: apply to a copy, then commit.
-    let mut cfg = ctx.store.config.clone();
+    let mut cfg = ctx.keys.engine().config.clone();
     for (name, value) in &pairs {
         if let Err(e) = cfg.set(name, value) {
             let why = match e {
@@ -475,32 +475,32 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             )));
         }
     }
-    ctx.store.config = cfg;
-    ctx.store.config_changed();
+    ctx.keys.engine().config = cfg;
+    ctx.keys.engine().config_changed();
     ctx.out.ok();
     Ok(())
 }
 
 fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let n = ctx.store.stats.commands.len();
-    ctx.store.stats = crate::engine::Stats {
+    let n = ctx.keys.engine().stats.commands.len();
+    ctx.keys.engine().stats = crate::engine::Stats {
         commands: vec![Default::default(); n],
         ..Default::default()
     };
     // instantaneous_ops_per_sec starts over too (resetServerStats resets the instantaneous metrics).
-    ctx.store.ops_samples.clear();
-    ctx.store.ops_per_sec = 0;
+    ctx.keys.engine().ops_samples.clear();
+    ctx.keys.engine().ops_per_sec = 0;
     ctx.out.ok();
     Ok(())
 }
 
 fn config_rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let Some(path) = ctx.store.config.config_file.clone() else {
+    let Some(path) = ctx.keys.engine().config.config_file.clone() else {
         return Err(CmdError::new(
             "ERR The server is running without a config file",
         ));
     };
-    let text = ctx.store.config.render();
+    let text = ctx.keys.engine().config.render();
     std::fs::write(&path, text)
         .map_err(|e| CmdError::from(format!("ERR Rewriting config file: {e}")))?;
     ctx.out.ok();
@@ -703,7 +703,12 @@ fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 // ---- DEBUG, MEMORY, misc ----
 
 fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mode = ctx.store.config.get("enable-debug-command").unwrap_or("no");
+    let mode = ctx
+        .keys
+        .engine()
+        .config
+        .get("enable-debug-command")
+        .unwrap_or("no");
     let local = ctx.client.addr.starts_with("127.") || ctx.client.addr.starts_with("[::1]");
     if !(mode == "yes" || mode == "local" && local) {
         return Err(CmdError::new("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."));
@@ -727,7 +732,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ));
             }
             // Redis empties the data set before loading: watches break where their keys existed.
-            ctx.store.flushing_watched(None);
+            ctx.keys.engine().flushing_watched(None);
             if !super::dump::reload_dataset(ctx) {
                 return Err(CmdError::new("ERR Error trying to load the RDB dump"));
             }
@@ -739,7 +744,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         ("set-active-expire", 3) => {
-            ctx.store.active_expire_enabled = arg_i64(&args[2])? != 0;
+            ctx.keys.engine().active_expire_enabled = arg_i64(&args[2])? != 0;
             ctx.out.ok();
         }
         ("object", 3) => {
@@ -756,7 +761,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ));
         }
         ("digest", 2) => {
-            let d = crate::db::digest::of_dataset(&ctx.store.dbs);
+            let d = crate::db::digest::of_dataset(&ctx.keys.engine().dbs);
             ctx.out.simple(&crate::db::digest::hex(&d));
         }
         ("digest-value", _) => {
@@ -764,7 +769,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let db = ctx.client.db;
             ctx.out.array(args.len() - 2);
             for k in &args[2..] {
-                let d = crate::db::digest::of_value(ctx.store.dbs[db].get(k));
+                let d = crate::db::digest::of_value(ctx.keys.engine().dbs[db].get(k));
                 ctx.out.simple(&crate::db::digest::hex(&d));
             }
         }

@@ -66,8 +66,8 @@ fn put_elem(out: &mut Out, e: Elem) {
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let max = max_ints(ctx.store);
-    let s = match set_at(ctx.store, db, key, ctx.now, false)? {
+    let max = max_ints(ctx.keys.engine());
+    let s = match set_at(ctx.keys.engine(), db, key, ctx.now, false)? {
         Some(s) => s,
         None => {
             ctx.db().insert_entry(
@@ -97,7 +97,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let Some(s) = set_at(ctx.store, db, key, ctx.now, false)? else {
+    let Some(s) = set_at(ctx.keys.engine(), db, key, ctx.now, false)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -126,7 +126,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match set_at(ctx.store, db, &args[1], ctx.now, true)? {
+    match set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
         None => out.set(0),
         Some(s) => {
             out.set(s.len());
@@ -140,8 +140,8 @@ fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let found =
-        set_at(ctx.store, db, &args[1], ctx.now, true)?.is_some_and(|s| s.contains(&args[2]));
+    let found = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+        .is_some_and(|s| s.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
@@ -149,7 +149,7 @@ fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let s = set_at(ctx.store, db, &args[1], ctx.now, true)?;
+    let s = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?;
     out.array(args.len() - 2);
     for m in &args[2..] {
         out.int(s.as_ref().is_some_and(|s| s.contains(m)) as i64);
@@ -159,7 +159,7 @@ fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn scard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.client.db;
-    let n = set_at(ctx.store, db, &args[1], ctx.now, true)?
+    let n = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
         .map(|s| s.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -176,8 +176,8 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let key = &args[1];
     let db = ctx.client.db;
-    ctx.store.expire_if_needed(db, key, ctx.now);
-    let Store { dbs, rng, .. } = &mut *ctx.store;
+    ctx.keys.engine().expire_if_needed(db, key, ctx.now);
+    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
     let s = match dbs[db].get_mut(key).map(|e| &mut e.value) {
         None => {
@@ -234,7 +234,7 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
     let found = ctx.read_index(key);
-    let Store { dbs, rng, .. } = &mut *ctx.store;
+    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
     let s = match found.map(|i| &dbs[db].entry_at(i).value) {
         None => {
@@ -292,10 +292,10 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, m) = (&args[1], &args[2], &args[3]);
     let db = ctx.client.db;
     let now = ctx.now;
-    let max = max_ints(ctx.store);
+    let max = max_ints(ctx.keys.engine());
     // Both keys' types are checked before anything changes; a missing source answers 0 first.
-    ctx.store.expire_if_needed(db, dst, now);
-    let src_exists = set_at(ctx.store, db, src, now, false).map(|s| s.is_some());
+    ctx.keys.engine().expire_if_needed(db, dst, now);
+    let src_exists = set_at(ctx.keys.engine(), db, src, now, false).map(|s| s.is_some());
     match src_exists {
         Ok(false) => {
             ctx.out.int(0);
@@ -304,13 +304,13 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Err(e) => return Err(e),
         Ok(true) => {}
     }
-    set_at(ctx.store, db, dst, now, false)?;
+    set_at(ctx.keys.engine(), db, dst, now, false)?;
     if src == dst {
-        let found = set_at(ctx.store, db, src, now, false)?.is_some_and(|s| s.contains(m));
+        let found = set_at(ctx.keys.engine(), db, src, now, false)?.is_some_and(|s| s.contains(m));
         ctx.out.int(found as i64);
         return Ok(());
     }
-    let Some(s) = set_at(ctx.store, db, src, now, false)? else {
+    let Some(s) = set_at(ctx.keys.engine(), db, src, now, false)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -325,7 +325,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.notify(notify::GENERIC, "del", src);
     }
     ctx.modified(src);
-    let added = match set_at(ctx.store, db, dst, now, false)? {
+    let added = match set_at(ctx.keys.engine(), db, dst, now, false)? {
         Some(d) => d.add(m, max),
         None => {
             let mut d = Set::for_member(m);
@@ -358,12 +358,12 @@ fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Set, C
     let mut any_missing = false;
     for k in keys {
         // Every source is a read (lookupKeyRead), also for the STORE forms.
-        if set_at(ctx.store, db, k, now, true)?.is_none() {
+        if set_at(ctx.keys.engine(), db, k, now, true)?.is_none() {
             any_missing = true;
         }
     }
-    let max = max_ints(ctx.store);
-    let dbr = &ctx.store.dbs[db];
+    let max = max_ints(ctx.keys.engine());
+    let dbr = &ctx.keys.engine().dbs[db];
     let get = |k: &[u8]| match dbr.get(k).map(|e| &e.value) {
         Some(Value::Set(s)) => Some(&**s),
         _ => None,
@@ -494,7 +494,7 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
     let db = ctx.client.db;
-    let Some(s) = set_at(ctx.store, db, &args[1], ctx.now, true)? else {
+    let Some(s) = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);

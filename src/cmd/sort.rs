@@ -138,7 +138,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
 
     let db = ctx.client.db;
     let idx = ctx.read_index(&args[1]);
-    let kind = match idx.map(|i| &ctx.store.dbs[db].entry_at(i).value) {
+    let kind = match idx.map(|i| &ctx.keys.engine().dbs[db].entry_at(i).value) {
         None | Some(Value::List(_)) => 'l',
         Some(Value::Set(_)) => 's',
         Some(Value::ZSet(_)) => 'z',
@@ -151,7 +151,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         alpha = true;
         sortby = None;
     }
-    let len = match idx.map(|i| &mut ctx.store.dbs[db].entry_at_mut(i).value) {
+    let len = match idx.map(|i| &mut ctx.keys.engine().dbs[db].entry_at_mut(i).value) {
         Some(Value::List(l)) => l.len(),
         Some(Value::Set(s)) => s.len(),
         Some(Value::ZSet(z)) => {
@@ -184,7 +184,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         score: 0.0,
         cmp: None,
     };
-    match idx.map(|i| &ctx.store.dbs[db].entry_at(i).value) {
+    match idx.map(|i| &ctx.keys.engine().dbs[db].entry_at(i).value) {
         Some(Value::List(l)) if ranged && end >= start => {
             let (s, e) = (start as usize, end as usize);
             let n = e - s + 1;
@@ -331,7 +331,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                     .set(dst, Value::List(Box::new(List::from_vec(out))));
                 ctx.modified(dst);
                 // Redis counts every stored element as a change.
-                ctx.store.dirty += outputlen as u64 - 1;
+                ctx.keys.engine().dirty += outputlen as u64 - 1;
                 ctx.notify(notify::LIST, "sortstore", dst);
             } else if ctx.db().remove(dst).is_some() {
                 ctx.modified(dst);

@@ -35,7 +35,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 /// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
 fn check_size(ctx: &Ctx, base: usize, append: usize) -> CmdResult {
     let total = (base as u64).saturating_add(append as u64);
-    if total > ctx.store.config.proto_max_bulk_len.max(0) as u64 {
+    if total > ctx.keys.engine_ref().config.proto_max_bulk_len.max(0) as u64 {
         return Err(CmdError::new(
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
         ));
@@ -49,7 +49,7 @@ fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.null();
         return Ok(());
     };
-    match &ctx.store.dbs[ctx.client.db].entry_at(i).value {
+    match &ctx.keys.engine().dbs[ctx.client.db].entry_at(i).value {
         Value::Str(s) => ctx.out.bulk(s),
         Value::Raw(s) => ctx.out.bulk(s),
         Value::Int(n) => ctx.out.bulk_int(*n),
@@ -177,7 +177,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.notify(notify::GENERIC, "expire", key);
         // Propagated as exactly SET key value PXAT ms (setGenericCommand), whatever the options were.
         propagate_set_pxat(ctx, key, &args[2], at);
-    } else if o.get && ctx.store.journal.is_active() {
+    } else if o.get && ctx.keys.engine().journal.is_active() {
         // Without an expire, propagated as sent less every GET (compared as a C string).
         let kept: Vec<&[u8]> = args
             .iter()

@@ -28,7 +28,7 @@ fn multi(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 pub fn discard_state(ctx: &mut Ctx) {
     ctx.client.multi = None;
     ctx.client.multi_error = false;
-    unwatch_all(ctx.store, ctx.client);
+    unwatch_all(ctx.keys.engine(), ctx.client);
 }
 
 /// Forgets the client's WATCHed keys.
@@ -38,13 +38,8 @@ pub fn unwatch_all(store: &mut Store, client: &mut Client) {
 
 /// True when EXEC must fail: a watched key changed, or expired since it was watched.
 fn watch_broken(ctx: &mut Ctx) -> bool {
-    if ctx.store.watch.is_dirty(ctx.client.id) {
-        return true;
-    }
-    let (now, dbs) = (ctx.now, &ctx.store.dbs);
-    ctx.store.watch.any_expired(ctx.client.id, |db, key| {
-        dbs[db].get(key).is_some_and(|e| e.is_expired(now))
-    })
+    let (id, now) = (ctx.client.id, ctx.now);
+    ctx.engine().watch_broken(id, now)
 }
 
 fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
@@ -62,12 +57,12 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         ctx.out.null_array();
         return Ok(());
     }
-    unwatch_all(ctx.store, ctx.client);
+    unwatch_all(ctx.keys.engine(), ctx.client);
     ctx.out.array(queue.len());
     ctx.client.in_exec = true;
     for args in &queue {
         match super::resolve(args) {
-            Ok(cmd) => super::call(ctx.store, ctx.client, ctx.out, cmd, args),
+            Ok(cmd) => super::call(ctx.keys.engine(), ctx.client, ctx.out, cmd, args),
             Err(e) => ctx.out.error_bytes(&e.0),
         }
         // A command inside EXEC may switch protocol (HELLO): later replies follow it.
@@ -93,12 +88,12 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let (db, id) = (ctx.client.db, ctx.client.id);
     // A dirty client's EXEC fails anyway: Redis adds no watches then.
-    if !ctx.store.watch.is_dirty(id) {
+    if !ctx.keys.engine().watch.is_dirty(id) {
         for key in &args[1..] {
-            let expired = ctx.store.dbs[db]
+            let expired = ctx.keys.engine().dbs[db]
                 .get(key)
                 .is_some_and(|e| e.is_expired(ctx.now));
-            ctx.store.watch.watch(id, db, key, expired);
+            ctx.keys.engine().watch.watch(id, db, key, expired);
         }
     }
     ctx.out.ok();
@@ -106,7 +101,7 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn unwatch(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    unwatch_all(ctx.store, ctx.client);
+    unwatch_all(ctx.keys.engine(), ctx.client);
     ctx.out.ok();
     Ok(())
 }

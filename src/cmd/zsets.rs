@@ -63,7 +63,7 @@ const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
 ));
 
 fn limits(ctx: &Ctx) -> Limits {
-    limits_of(ctx.store)
+    limits_of(ctx.keys.engine_ref())
 }
 
 /// zset-max-listpack-entries / -value from the configuration.
@@ -92,7 +92,9 @@ fn read_zset_out<'c>(
     key: &[u8],
 ) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
     let db = ctx.client.db;
-    let e = ctx.read_index(key).map(|i| ctx.store.dbs[db].entry_at(i));
+    let e = ctx
+        .read_index(key)
+        .map(|i| ctx.keys.engine().dbs[db].entry_at(i));
     match e {
         None => Ok((None, &mut *ctx.out)),
         Some(Entry {
@@ -1084,7 +1086,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         let db = ctx.client.db;
         let found = ctx.read_index(&args[1]);
-        let store = &mut *ctx.store;
+        let store = ctx.keys.engine();
         let z = match found.map(|i| store.dbs[db].entry_at(i)) {
             None => {
                 ctx.out.array(0);
@@ -1165,7 +1167,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.client.db;
     let found = ctx.read_index(&args[1]);
-    let store = &mut *ctx.store;
+    let store = ctx.keys.engine();
     match found.map(|i| store.dbs[db].entry_at(i)) {
         None => ctx.out.null(),
         Some(Entry {
@@ -1259,8 +1261,8 @@ fn set_members(s: &crate::db::set::Set) -> Vec<Box<[u8]>> {
 fn load_source(ctx: &mut Ctx, key: &[u8], need_map: bool) -> Result<Source, CmdError> {
     let db = ctx.client.db;
     // Not counted as a hit or miss: the type-check pass already made the one read Redis makes per key.
-    let found = ctx.store.live_index(db, key, ctx.now, false, false);
-    let items: Vec<(f64, Box<[u8]>)> = match found.map(|i| ctx.store.dbs[db].entry_at(i)) {
+    let found = ctx.keys.engine().live_index(db, key, ctx.now, false, false);
+    let items: Vec<(f64, Box<[u8]>)> = match found.map(|i| ctx.keys.engine().dbs[db].entry_at(i)) {
         None => return Ok(Source::Empty),
         Some(e) => match &e.value {
             Value::ZSet(z) => {

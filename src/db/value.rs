@@ -78,3 +78,58 @@ impl Value {
         }
     }
 }
+
+/// A collection type a key can hold, as the keyspace's typed reads and writes name it (`read::<List>`).
+pub trait Kind: Default + Sized {
+    fn of(v: &Value) -> Option<&Self>;
+    fn of_mut(v: &mut Value) -> Option<&mut Self>;
+    fn into_value(self) -> Value;
+    /// An empty collection is deleted with its key once a write leaves it so.
+    fn is_empty(&self) -> bool;
+}
+
+macro_rules! kind {
+    ($t:ty, $variant:ident) => {
+        impl Kind for $t {
+            #[inline]
+            fn of(v: &Value) -> Option<&Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            #[inline]
+            fn of_mut(v: &mut Value) -> Option<&mut Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::$variant(Box::new(self))
+            }
+            #[inline]
+            fn is_empty(&self) -> bool {
+                <$t>::is_empty(self)
+            }
+        }
+    };
+}
+kind!(List, List);
+kind!(Hash, Hash);
+kind!(Set, Set);
+kind!(ZSet, ZSet);
+
+impl Value {
+    /// An empty collection (a key holding one is deleted by the write that emptied it).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+            _ => false,
+        }
+    }
+}

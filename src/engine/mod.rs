@@ -10,6 +10,7 @@ use rand::SeedableRng;
 
 pub mod client;
 pub mod journal;
+pub mod keys;
 pub mod notify;
 pub mod pubsub;
 pub mod watch;
@@ -302,6 +303,17 @@ impl Store {
         }
         let exists = self.dbs[db].get(key).is_some();
         self.watch.touch(db, key, exists);
+    }
+
+    /// True when a client's EXEC must fail: a key it watches changed, or expired since it was watched.
+    pub fn watch_broken(&self, client: u64, now: i64) -> bool {
+        if self.watch.is_dirty(client) {
+            return true;
+        }
+        let dbs = &self.dbs;
+        self.watch.any_expired(client, |db, key| {
+            dbs[db].get(key).is_some_and(|e| e.is_expired(now))
+        })
     }
 
     /// WATCHes on a database about to be emptied (FLUSHDB, FLUSHALL, a reload), or on all of them: called
