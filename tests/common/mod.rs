@@ -2,6 +2,8 @@
 //! connection that returns each reply's exact bytes (for byte-for-byte comparisons).
 #![allow(dead_code)]
 
+pub mod stream;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
