@@ -217,6 +217,7 @@ fn trim_zeros(s: &str) -> &str {
 
 /// Minimal integer formatting without allocation.
 pub mod itoa_buf {
+    #[derive(Default)]
     pub struct Buffer {
         bytes: [u8; 20],
     }
