@@ -62,7 +62,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
         RdbValue::Str(s) => Value::string(&s),
         RdbValue::List(items) => Value::List(Box::new(crate::db::list::List::from_vec(items))),
         RdbValue::Set(members) => {
-            let max = super::sets::max_ints(ctx.keys.engine_ref());
+            let max = ctx.keys.engine_ref().set_max_intset();
             let mut set = members
                 .first()
                 .map(|m| crate::db::set::Set::for_member(m))
@@ -73,7 +73,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
             Value::Set(Box::new(set))
         }
         RdbValue::Hash(pairs) => {
-            let lim = super::hashes::limits(ctx.keys.engine_ref());
+            let lim = ctx.keys.engine_ref().hash_limits();
             let mut h = crate::db::hash::Hash::default();
             for (f, v) in &pairs {
                 h.set(f, v, lim);
@@ -87,7 +87,7 @@ fn from_rdb(ctx: &Ctx, v: RdbValue) -> Value {
                 .map(|(m, s)| (s, m.into_boxed_slice()))
                 .collect();
             v.sort_by(|a, b| crate::db::zset::cmp_entry(a.0, &a.1, b.0, &b.1));
-            let lim = super::zsets::limits_of(ctx.keys.engine_ref());
+            let lim = ctx.keys.engine_ref().zset_limits();
             Value::ZSet(Box::new(crate::db::zset::ZSet::from_sorted(v, lim)))
         }
     }

@@ -8,7 +8,7 @@ use super::lists::live_index;
 use super::{
     arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
 };
-use crate::db::hash::{Hash, Limits};
+use crate::db::hash::Hash;
 use crate::db::{Entry, Value};
 use crate::engine::Store;
 use crate::resp::Out;
@@ -32,13 +32,6 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("hrandfield", hrandfield),
     ("hscan", hscan),
 ];
-
-pub(crate) fn limits(store: &Store) -> Limits {
-    Limits {
-        entries: store.config.hash_max_listpack_entries,
-        value: store.config.hash_max_listpack_value,
-    }
-}
 
 /// The hash at `key` (passive expiry applied), `Ok(None)` if absent, WRONGTYPE for other types. `read`
 /// counts keyspace hits/misses as lookupKeyRead does.
@@ -85,7 +78,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<i64, CmdErr
     }
     let key = &args[1];
     let db = ctx.client.db;
-    let lim = limits(ctx.keys.engine());
+    let lim = ctx.keys.engine().hash_limits();
     let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
     let mut created = 0;
     for pair in args[2..].chunks_exact(2) {
@@ -113,7 +106,7 @@ fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let lim = limits(ctx.keys.engine());
+    let lim = ctx.keys.engine().hash_limits();
     let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
     if h.contains(&args[2]) {
         ctx.out.int(0);
@@ -257,7 +250,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let Some(new) = cur.checked_add(incr) else {
         return Err(super::OVERFLOW);
     };
-    let lim = limits(ctx.keys.engine());
+    let lim = ctx.keys.engine().hash_limits();
     hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(
         field,
         &crate::util::num::fmt_i64(new),
@@ -295,7 +288,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         },
     };
     let new = ldouble::format_human(ldouble::add(cur, incr).ok_or_else(nan_inf)?).into_bytes();
-    let lim = limits(ctx.keys.engine());
+    let lim = ctx.keys.engine().hash_limits();
     hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(field, &new, lim);
     ctx.out.bulk(&new);
     ctx.modified(key);

@@ -32,10 +32,6 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("sscan", sscan),
 ];
 
-pub(crate) fn max_ints(store: &Store) -> usize {
-    store.config.set_max_intset_entries
-}
-
 /// The set at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. `read` counts
 /// keyspace hits/misses as lookupKeyRead does.
 #[inline]
@@ -66,7 +62,7 @@ fn put_elem(out: &mut Out, e: Elem) {
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
-    let max = max_ints(ctx.keys.engine());
+    let max = ctx.keys.engine().set_max_intset();
     let s = match set_at(ctx.keys.engine(), db, key, ctx.now, false)? {
         Some(s) => s,
         None => {
@@ -292,7 +288,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, m) = (&args[1], &args[2], &args[3]);
     let db = ctx.client.db;
     let now = ctx.now;
-    let max = max_ints(ctx.keys.engine());
+    let max = ctx.keys.engine().set_max_intset();
     // Both keys' types are checked before anything changes; a missing source answers 0 first.
     ctx.keys.engine().expire_if_needed(db, dst, now);
     let src_exists = set_at(ctx.keys.engine(), db, src, now, false).map(|s| s.is_some());
@@ -362,7 +358,7 @@ fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Set, C
             any_missing = true;
         }
     }
-    let max = max_ints(ctx.keys.engine());
+    let max = ctx.keys.engine().set_max_intset();
     let dbr = &ctx.keys.engine().dbs[db];
     let get = |k: &[u8]| match dbr.get(k).map(|e| &e.value) {
         Some(Value::Set(s)) => Some(&**s),

@@ -63,15 +63,7 @@ const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
 ));
 
 fn limits(ctx: &Ctx) -> Limits {
-    limits_of(ctx.keys.engine_ref())
-}
-
-/// zset-max-listpack-entries / -value from the configuration.
-pub fn limits_of(store: &crate::engine::Store) -> Limits {
-    Limits {
-        entries: store.config.zset_max_listpack_entries,
-        value: store.config.zset_max_listpack_value,
-    }
+    ctx.keys.engine_ref().zset_limits()
 }
 
 /// The sorted set at `key` for reading: `Ok(None)` if absent, WRONGTYPE for other types.

@@ -196,6 +196,27 @@ impl Store {
         }
     }
 
+    /// hash-max-listpack-entries / -value: when a hash leaves its packed encoding.
+    pub fn hash_limits(&self) -> crate::db::hash::Limits {
+        crate::db::hash::Limits {
+            entries: self.config.hash_max_listpack_entries,
+            value: self.config.hash_max_listpack_value,
+        }
+    }
+
+    /// set-max-intset-entries: when a set of integers leaves its intset encoding.
+    pub fn set_max_intset(&self) -> usize {
+        self.config.set_max_intset_entries
+    }
+
+    /// zset-max-listpack-entries / -value: when a sorted set leaves its packed encoding.
+    pub fn zset_limits(&self) -> crate::db::zset::Limits {
+        crate::db::zset::Limits {
+            entries: self.config.zset_max_listpack_entries,
+            value: self.config.zset_max_listpack_value,
+        }
+    }
+
     /// Call after CONFIG SET: refreshes derived state.
     pub fn config_changed(&mut self) {
         self.notify_flags = notify::parse(&self.config.notify_keyspace_events);
