@@ -112,13 +112,14 @@ fn db_number(a: &[u8], msg: Option<&'static str>) -> Result<i64, CmdError> {
 fn db_in_range(ctx: &Ctx, n: i64) -> Result<usize, CmdError> {
     usize::try_from(n)
         .ok()
-        .filter(|&i| i < ctx.keys.engine_ref().dbs.len())
+        .filter(|&i| i < ctx.keys.engine_ref().db_count())
         .ok_or(CmdError::new("ERR DB index is out of range"))
 }
 
 fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = db_index(ctx, &args[1], None)?;
     ctx.client.db = db;
+    ctx.keys.select(db);
     ctx.out.ok();
     Ok(())
 }
@@ -128,24 +129,8 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let a = db_number(&args[1], Some("ERR invalid first DB index"))?;
     let b = db_number(&args[2], Some("ERR invalid second DB index"))?;
     let (a, b) = (db_in_range(ctx, a)?, db_in_range(ctx, b)?);
-    if a != b {
-        let (lo, hi) = (a.min(b), a.max(b));
-        ctx.keys.engine().swapping_watched(a, b, ctx.now);
-        let (left, right) = ctx.keys.engine().dbs.split_at_mut(hi);
-        left[lo].swap(&mut right[0]);
-        ctx.keys.engine().dirty += 1;
-        // Clients blocked on keys of either database may be served by what moved in.
-        let keys: Vec<(usize, Bytes)> = ctx
-            .keys
-            .engine()
-            .blocking
-            .by_key
-            .keys()
-            .filter(|(d, _)| *d == a || *d == b)
-            .cloned()
-            .collect();
-        ctx.keys.engine().blocking.ready.extend(keys);
-    }
+    let now = ctx.now;
+    ctx.engine().swap_dbs(a, b, now);
     ctx.out.ok();
     Ok(())
 }
@@ -555,7 +540,7 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     let id = arg_i64(&args[2])?;
-    let Some(w) = ctx.keys.engine().blocking.waiters.get(&(id as u64)) else {
+    let Some(w) = ctx.keys.engine().waiter(id as u64) else {
         ctx.out.int(0);
         return Ok(());
     };

@@ -2,7 +2,7 @@
 use bytes::Bytes;
 
 use super::args::{parse_cursor, parse_scan_opts};
-use super::{eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX};
+use super::{eq_ic, notify, CmdError, CmdResult, Ctx, Event, Handler, NO_SUCH_KEY, SYNTAX};
 use crate::db::Entry;
 use crate::util::glob::glob_match;
 
@@ -29,8 +29,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for key in &args[1..] {
-        if ctx.delete(key) {
-            ctx.notify(notify::GENERIC, "del", key);
+        if ctx.keys.delete(key, Event::DEL) {
             n += 1;
         }
     }
@@ -41,7 +40,7 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for key in &args[1..] {
-        if ctx.peek_read(key).is_some() {
+        if ctx.keys.peek_entry(key).is_some() {
             n += 1;
         }
     }
@@ -52,7 +51,7 @@ fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for key in &args[1..] {
-        if ctx.lookup_read(key).is_some() {
+        if ctx.keys.read_entry(key).is_some() {
             n += 1;
         }
     }
@@ -62,7 +61,8 @@ fn touch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let t = ctx
-        .peek_read(&args[1])
+        .keys
+        .peek_entry(&args[1])
         .map(|e| e.value.type_name())
         .unwrap_or("none");
     ctx.out.simple(t);
@@ -74,7 +74,8 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let all = pat.as_ref() == b"*";
     let now = ctx.now;
     let found: Vec<Box<[u8]>> = ctx
-        .db()
+        .keys
+        .view()
         .iter()
         .filter(|(k, e)| !e.is_expired(now) && (all || glob_match(pat, k, false)))
         .map(|(k, _)| k.clone())
@@ -92,7 +93,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now;
     let mut found: Vec<Box<[u8]>> = Vec::new();
     let mut expired: Vec<Box<[u8]>> = Vec::new();
-    let next = ctx.db().scan(cursor, o.count, |k, e| {
+    let next = ctx.keys.view().scan(cursor, o.count, |k, e| {
         if e.is_expired(now) {
             expired.push(k.clone());
             return;
@@ -110,7 +111,7 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         found.push(k.clone());
     });
     for k in expired {
-        ctx.expire_if_needed(&k);
+        ctx.keys.expire_if_needed(&k);
     }
     ctx.out.array(2);
     ctx.out.bulk(next.to_string().as_bytes());
@@ -122,18 +123,11 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     for _ in 0..100 {
-        let pick = {
-            let store = ctx.keys.engine();
-            store.dbs[db]
-                .random_key(&mut store.rng)
-                .map(|(k, e)| (k.clone(), e.is_expired(ctx.now)))
-        };
-        match pick {
+        match ctx.keys.random_key() {
             None => break,
             Some((k, true)) => {
-                ctx.expire_if_needed(&k);
+                ctx.keys.expire_if_needed(&k);
             }
             Some((k, false)) => {
                 ctx.out.bulk(&k);
@@ -147,7 +141,7 @@ fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
-    if ctx.lookup_write(src).is_none() {
+    if ctx.keys.write_entry(src).is_none() {
         return Err(NO_SUCH_KEY);
     }
     if src == dst {
@@ -158,19 +152,17 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         }
         return Ok(());
     }
-    let dst_exists = ctx.exists(dst);
+    let dst_exists = ctx.keys.exists(dst);
     if nx && dst_exists {
         ctx.out.int(0);
         return Ok(());
     }
-    let Some(entry) = ctx.db().remove(src) else {
+    let Some(entry) = ctx.keys.take(src, Event::NONE) else {
         return Err(NO_SUCH_KEY);
     };
-    ctx.db().insert_entry(dst, entry);
-    ctx.modified(src);
-    ctx.modified(dst);
-    ctx.notify(notify::GENERIC, "rename_from", src);
-    ctx.notify(notify::GENERIC, "rename_to", dst);
+    ctx.keys.set_entry(dst, entry, Event::NONE);
+    ctx.keys.notify(Event(notify::GENERIC, "rename_from"), src);
+    ctx.keys.notify(Event(notify::GENERIC, "rename_to"), dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -208,23 +200,19 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    let Some(e) = ctx.lookup_read(src) else {
+    let Some(e) = ctx.keys.read_entry(src) else {
         ctx.out.int(0);
         return Ok(());
     };
     let copy = Entry::with_expire(e.value.clone(), e.expire_at);
-    let now = ctx.now;
-    ctx.keys.engine().expire_if_needed(dbid, dst, now);
-    if ctx.keys.engine().dbs[dbid].contains(dst) && !replace {
-        ctx.out.int(0);
-        return Ok(());
-    }
-    ctx.keys.engine().dbs[dbid].insert_entry(dst, copy);
-    ctx.keys.engine().modified(dbid, dst);
-    ctx.keys
-        .engine()
-        .notify(notify::GENERIC, "copy_to", dst, dbid);
-    ctx.out.int(1);
+    let copied = ctx.keys.with_db(dbid, |keys| {
+        if keys.exists(dst) && !replace {
+            return false;
+        }
+        keys.set_entry(dst, copy, Event(notify::GENERIC, "copy_to"));
+        true
+    });
+    ctx.out.int(copied as i64);
     Ok(())
 }
 
@@ -236,33 +224,30 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR source and destination objects are the same",
         ));
     }
-    if ctx.lookup_write(key).is_none() {
+    if ctx.keys.write_entry(key).is_none() {
         ctx.out.int(0);
         return Ok(());
     }
-    let now = ctx.now;
-    ctx.keys.engine().expire_if_needed(dbid, key, now);
-    if ctx.keys.engine().dbs[dbid].contains(key) {
+    if ctx.keys.with_db(dbid, |keys| keys.exists(key)) {
         ctx.out.int(0);
         return Ok(());
     }
-    let Some(e) = ctx.db().remove(key) else {
+    let Some(e) = ctx.keys.take(key, Event::NONE) else {
         ctx.out.int(0);
         return Ok(());
     };
-    ctx.keys.engine().dbs[dbid].insert_entry(key, e);
-    ctx.modified(key);
-    ctx.keys.engine().modified(dbid, key);
-    ctx.notify(notify::GENERIC, "move_from", key);
     ctx.keys
-        .engine()
-        .notify(notify::GENERIC, "move_to", key, dbid);
+        .with_db(dbid, |keys| keys.set_entry(key, e, Event::NONE));
+    ctx.keys.notify(Event(notify::GENERIC, "move_from"), key);
+    ctx.keys.with_db(dbid, |keys| {
+        keys.notify(Event(notify::GENERIC, "move_to"), key)
+    });
     ctx.out.int(1);
     Ok(())
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match ctx.peek_read(&args[2]) {
+    match ctx.keys.peek_entry(&args[2]) {
         Some(e) => {
             let enc = e.value.encoding();
             ctx.out.bulk(enc.as_bytes());
@@ -273,7 +258,7 @@ fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match ctx.peek_read(&args[2]) {
+    match ctx.keys.peek_entry(&args[2]) {
         Some(e) => {
             // Redis shares the objects of small integers (0..9999), reporting them as immortal.
             let shared = matches!(e.value, crate::db::Value::Int(n) if (0..10000).contains(&n));
@@ -285,7 +270,7 @@ fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match ctx.peek_read(&args[2]) {
+    match ctx.keys.peek_entry(&args[2]) {
         Some(e) => {
             let idle = e.idle_secs();
             ctx.out.int(idle as i64);
@@ -296,7 +281,7 @@ fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if ctx.peek_read(&args[2]).is_none() {
+    if ctx.keys.peek_entry(&args[2]).is_none() {
         ctx.out.null();
         return Ok(());
     }

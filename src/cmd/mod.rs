@@ -32,6 +32,7 @@ use crate::engine::{HashSet, Store};
 use crate::resp::Out;
 
 pub use crate::engine::client::BlockRequest;
+pub use crate::engine::keys::{Event, Keys};
 pub use crate::engine::notify;
 pub use crate::util::error::*;
 pub use crate::util::num::{c_string, eq_ic, now_ms, parse_f64};
@@ -453,21 +454,17 @@ pub fn serve_blocked(store: &mut Store) {
 
 fn serve_blocked_keys(store: &mut Store) {
     let mut rounds = 0;
-    while !store.blocking.ready.is_empty() && rounds < 1000 {
+    while store.has_ready_keys() && rounds < 1000 {
         rounds += 1;
-        let ready = std::mem::take(&mut store.blocking.ready);
+        let ready = store.take_ready_keys();
         let mut seen = HashSet::default();
         for k in ready {
             if !seen.insert(k.clone()) {
                 continue;
             }
-            let ids: Vec<u64> = match store.blocking.by_key.get(&k) {
-                Some(q) => q.iter().copied().collect(),
-                None => continue,
-            };
-            for id in ids {
+            for id in store.waiting_on(&k) {
                 // Stop once the key is gone: nothing more to serve from it.
-                if !store.dbs[k.0].contains(&k.1) {
+                if !store.contains_key(k.0, &k.1) {
                     break;
                 }
                 try_serve(store, id, &k.1);
@@ -476,8 +473,10 @@ fn serve_blocked_keys(store: &mut Store) {
     }
 }
 
+/// Re-runs a blocked client's command through `call` because `key` was written: served, it gets its reply
+/// (and is unblocked); a command that would still block leaves the client waiting.
 fn try_serve(store: &mut Store, id: u64, key: &Bytes) {
-    let Some(w) = store.blocking.waiters.get(&id) else {
+    let Some(w) = store.waiter(id) else {
         return;
     };
     let handle = w.handle.clone();
@@ -491,34 +490,12 @@ fn try_serve(store: &mut Store, id: u64, key: &Bytes) {
     let Ok(command) = resolve(&args) else {
         return;
     };
-    let Some(handler) = command.handler else {
-        return;
-    };
-    let now = now_ms();
-    let dirty = store.dirty;
-    let mut ctx = Ctx {
-        keys: crate::engine::keys::Keys::new(store, w.db, now),
-        client: &mut client,
-        out: &mut out,
-        now,
-        prop: Default::default(),
-    };
-    // A handler that cannot serve yet asks to block again: the client then simply keeps waiting.
-    let r = handler(&mut ctx, &args);
-    let prop = std::mem::take(&mut ctx.prop);
+    call(store, &mut client, &mut out, command, &args);
     if client.block.is_some() {
         return;
     }
-    // Served: propagated as the handler rewrote itself (a blocking pop as its non-blocking form).
-    if (store.dirty != dirty || prop.force) && !prop.prevent {
-        let argv = prop.rewrite.unwrap_or(args);
-        store.journal.propagate(client.db, argv);
-    }
-    if let Err(e) = r {
-        out.error(&e.0);
-    }
     store.unblock(id);
-    handle.send(out.buf.freeze(), None, now);
+    handle.send(out.buf.freeze(), None, now_ms());
 }
 
 fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
@@ -594,7 +571,8 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
     call(store, client, out, cmd, args);
 }
 
-/// Calls a resolved command's handler (also used by EXEC for queued commands).
+/// Runs a resolved command's handler: the one place a handler is called (a client's request, EXEC's queued
+/// commands, a blocked client being served), with the panic guard, statistics, propagation and MONITOR.
 pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command, args: &[Bytes]) {
     let Some(handler) = cmd.handler else {
         return;
@@ -604,8 +582,11 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         client.last_cmd.clear();
         client.last_cmd.push_str(&cmd.name);
     }
+    // A blocked client being served: Redis 7.0 counted the call when it blocked, and adds only the time
+    // (and a failure) when it is served (updateStatsOnUnblock); MONITOR saw it then too.
+    let serving = client.serving_key.is_some();
     let t0 = std::time::Instant::now();
-    let dirty = store.dirty;
+    let dirty = store.dirty();
     if store.call_depth == 0 {
         crate::util::cerrno::set_range(store.errno_range);
     }
@@ -634,7 +615,7 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     // never propagated itself: its commands are, wrapped in MULTI/EXEC when more than one.
     // Nothing is built while no replica (or AOF) takes the stream.
     if store.journal.is_active()
-        && (store.dirty != dirty || prop.force)
+        && (store.dirty() != dirty || prop.force)
         && !prop.prevent
         && cmd.name != "exec"
     {
@@ -649,12 +630,15 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
             store.journal.flush_unit(now_ms(), arbitrary);
         }
     }
+    // A command that blocked has its latency recorded when it is unblocked.
+    let blocked = client.block.is_some();
     let st = &mut store.stats;
-    st.total_commands_processed += 1;
-    let cs = &mut st.commands[cmd.id];
-    cs.calls += 1;
-    cs.usec += elapsed;
-    if store.config.latency_tracking {
+    if !serving {
+        st.total_commands_processed += 1;
+        st.commands[cmd.id].calls += 1;
+    }
+    st.commands[cmd.id].usec += elapsed;
+    if store.config.latency_tracking && !blocked {
         store.stats.record_latency(cmd.id, elapsed);
     }
     if let Err(e) = r {
@@ -663,7 +647,7 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     // After the command, as Redis 7.0's call(): inside EXEC the queued commands come before EXEC itself.
     // Administrative commands are considered too dangerous to be shown.
-    if !store.monitors.is_empty() && !cmd.has(flags::ADMIN) {
+    if !serving && !store.monitors.is_empty() && !cmd.has(flags::ADMIN) {
         feed_monitors(store, client, args);
     }
 }

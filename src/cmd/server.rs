@@ -33,7 +33,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let n = ctx.db().len();
+    let n = ctx.keys.len();
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -48,10 +48,9 @@ fn flush_mode(args: &[Bytes]) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
-    let db = ctx.client.db;
-    ctx.keys.engine().dirty += ctx.keys.engine().dbs[db].len() as u64;
-    ctx.keys.engine().flushing_watched(Some(db));
-    ctx.keys.engine().dbs[db].clear();
+    let db = ctx.keys.db_index();
+    let removed = ctx.engine().flush(Some(db));
+    ctx.keys.add_dirty(removed as i64);
     // Propagated even when the database was already empty (forceCommandPropagation).
     ctx.prop.force = true;
     ctx.out.ok();
@@ -60,12 +59,9 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
-    ctx.keys.engine().flushing_watched(None);
-    for db in ctx.keys.engine().dbs.iter_mut() {
-        db.clear();
-    }
+    ctx.engine().flush(None);
     ctx.prop.force = true;
-    ctx.keys.engine().dirty += 1;
+    ctx.keys.add_dirty(1);
     ctx.out.ok();
     Ok(())
 }
@@ -187,8 +183,8 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                 // Replicas are not counted as clients, as in Redis.
                 s.clients.len() - s.journal.replicas.len(),
                 s.config.maxclients,
-                s.blocking.waiters.len(),
-                s.blocking.waiters.len(),
+                s.blocked_count(),
+                s.blocked_count(),
             );
         }
         "memory" => {
@@ -220,7 +216,7 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             let _ = write!(
                 o,
                 "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-                s.dirty,
+                s.dirty(),
                 s.last_save,
                 (s.config.get("appendonly") == Some("yes")) as u8,
             );
@@ -292,15 +288,9 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
         "cluster" => o.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
         "keyspace" => {
             o.push_str("# Keyspace\r\n");
-            for (i, db) in s.dbs.iter().enumerate() {
-                if !db.is_empty() {
-                    let _ = write!(
-                        o,
-                        "db{}:keys={},expires={},avg_ttl=0\r\n",
-                        i,
-                        db.len(),
-                        db.volatile_len()
-                    );
+            for (i, (keys, expires)) in s.db_sizes().enumerate() {
+                if keys > 0 {
+                    let _ = write!(o, "db{i}:keys={keys},expires={expires},avg_ttl=0\r\n");
                 }
             }
         }
@@ -732,8 +722,9 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 ));
             }
             // Redis empties the data set before loading: watches break where their keys existed.
-            ctx.keys.engine().flushing_watched(None);
-            if !super::dump::reload_dataset(ctx) {
+            let now = ctx.now;
+            ctx.engine().flushing_watched(None);
+            if !ctx.engine().reload_dataset(now) {
                 return Err(CmdError::new("ERR Error trying to load the RDB dump"));
             }
             tracing::info!("DB reloaded by DEBUG RELOAD");
@@ -749,27 +740,26 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("object", 3) => {
             let key = args[2].clone();
-            let opts = super::dump::current_save_options(ctx);
-            let Some(e) = ctx.peek_read(&key) else {
+            let opts = ctx.engine().save_options();
+            let Some(e) = ctx.keys.peek_entry(&key) else {
                 return Err(super::NO_SUCH_KEY);
             };
             let enc = e.value.encoding();
-            let ser = super::dump::serialized_length(&e.value, &opts);
+            let ser = crate::persist::convert::serialized_length(&e.value, &opts);
             let (lru, idle) = (e.lru, e.idle_secs());
             ctx.out.simple(&format!(
                 "Value at:0x7f0000000000 refcount:1 encoding:{enc} serializedlength:{ser} lru:{lru} lru_seconds_idle:{idle}"
             ));
         }
         ("digest", 2) => {
-            let d = crate::db::digest::of_dataset(&ctx.keys.engine().dbs);
+            let d = ctx.engine().digest();
             ctx.out.simple(&crate::db::digest::hex(&d));
         }
         ("digest-value", _) => {
             // Like Redis: no lookup, so logically expired keys still count.
-            let db = ctx.client.db;
             ctx.out.array(args.len() - 2);
             for k in &args[2..] {
-                let d = crate::db::digest::of_value(ctx.keys.engine().dbs[db].get(k));
+                let d = crate::db::digest::of_value(ctx.keys.view().get(k));
                 ctx.out.simple(&crate::db::digest::hex(&d));
             }
         }
@@ -793,7 +783,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("listpack", 3) => {
             let key = args[2].clone();
-            if ctx.peek_read(&key).is_none() {
+            if ctx.keys.peek_entry(&key).is_none() {
                 return Err(super::NO_SUCH_KEY);
             }
             ctx.out.simple("Listpack structure printed on stdout");
@@ -898,7 +888,7 @@ fn memory_usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         arg_i64(&args[4])?;
     }
     let key = args[2].clone();
-    match ctx.lookup_read(&key) {
+    match ctx.keys.read_entry(&key) {
         Some(e) => {
             let n = e.value.mem_usage() + key.len() + 56;
             ctx.out.int(n as i64);

@@ -90,9 +90,7 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // A dirty client's EXEC fails anyway: Redis adds no watches then.
     if !ctx.keys.engine().watch.is_dirty(id) {
         for key in &args[1..] {
-            let expired = ctx.keys.engine().dbs[db]
-                .get(key)
-                .is_some_and(|e| e.is_expired(ctx.now));
+            let expired = ctx.keys.engine_ref().is_expired_key(db, key, ctx.now);
             ctx.keys.engine().watch.watch(id, db, key, expired);
         }
     }

@@ -175,6 +175,23 @@ impl<'a> Keys<'a> {
         &self.store.dbs[db]
     }
 
+    /// Runs `f` on database `db` (MOVE and COPY reach their destination so), then comes back.
+    pub fn with_db<R>(&mut self, db: usize, f: impl FnOnce(&mut Keys) -> R) -> R {
+        let cur = std::mem::replace(&mut self.db, db);
+        let r = f(self);
+        self.db = cur;
+        r
+    }
+
+    /// A key at a random position (RANDOMKEY), and whether it has expired; `None` when empty.
+    pub fn random_key(&mut self) -> Option<(crate::db::Key, bool)> {
+        let now = self.now;
+        let store = &mut *self.store;
+        store.dbs[self.db]
+            .random_key(&mut store.rng)
+            .map(|(k, e)| (k.clone(), e.is_expired(now)))
+    }
+
     // ---- writes
 
     /// Runs before anything in the keyspace changes: where a snapshot in progress would save the old

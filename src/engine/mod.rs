@@ -93,6 +93,8 @@ pub struct Waiter {
     pub resp: u8,
     pub handle: Arc<ClientHandle>,
     pub authenticated: bool,
+    /// Its command's id in the command table (statistics when it is unblocked).
+    pub command_id: Option<usize>,
 }
 
 #[derive(Default)]
@@ -119,7 +121,7 @@ pub struct Store {
     /// Changes since the last save (INFO rdb_changes_since_last_save).
     pub dirty: u64,
     pub clients: HashMap<u64, ClientInfo>,
-    pub blocking: Blocking,
+    blocking: Blocking,
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
     /// What commands propagate, and the replicas it goes to.
@@ -215,6 +217,106 @@ impl Store {
             entries: self.config.zset_max_listpack_entries,
             value: self.config.zset_max_listpack_value,
         }
+    }
+
+    /// Number of databases (`databases`).
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Keys and keys with a TTL of each database (INFO keyspace), expired or not.
+    pub fn db_sizes(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.dbs.iter().map(|d| (d.len(), d.volatile_len()))
+    }
+
+    /// Changes since the last save (INFO rdb_changes_since_last_save).
+    pub fn dirty(&self) -> u64 {
+        self.dirty
+    }
+
+    /// DEBUG DIGEST of the whole data set.
+    pub fn digest(&self) -> [u8; 20] {
+        crate::db::digest::of_dataset(&self.dbs)
+    }
+
+    /// Empties one database, or all of them (FLUSHDB, FLUSHALL): WATCHes on their keys break first.
+    /// Returns how many keys were removed.
+    pub fn flush(&mut self, db: Option<usize>) -> u64 {
+        self.flushing_watched(db);
+        let mut n = 0;
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            if db.is_none_or(|x| x == i) {
+                n += d.len() as u64;
+                d.clear();
+            }
+        }
+        n
+    }
+
+    /// SWAPDB: exchanges two databases' contents, breaking WATCHes as Redis does and waking clients blocked
+    /// on keys of either (what moved in may serve them). Counts one change.
+    pub fn swap_dbs(&mut self, a: usize, b: usize, now: i64) {
+        if a == b {
+            return;
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        self.swapping_watched(a, b, now);
+        let (left, right) = self.dbs.split_at_mut(hi);
+        left[lo].swap(&mut right[0]);
+        self.dirty += 1;
+        let keys: Vec<(usize, Bytes)> = self
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == a || *d == b)
+            .cloned()
+            .collect();
+        self.blocking.ready.extend(keys);
+    }
+
+    /// Whether `key` of database `db` exists and has expired at `now` (WATCH records that), without
+    /// expiring it.
+    pub fn is_expired_key(&self, db: usize, key: &[u8], now: i64) -> bool {
+        self.dbs[db].get(key).is_some_and(|e| e.is_expired(now))
+    }
+
+    /// The save settings in force (rdbcompression, list-max-listpack-size).
+    pub fn save_options(&self) -> crate::persist::rdb::SaveOptions {
+        let cfg = &self.config;
+        crate::persist::rdb::SaveOptions {
+            compression: cfg.get("rdbcompression").map(|v| v != "no").unwrap_or(true),
+            list_max_listpack_size: cfg
+                .get("list-max-listpack-size")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-2),
+        }
+    }
+
+    /// The encodings a loaded value gets under the settings in force.
+    pub fn load_limits(&self) -> crate::persist::convert::LoadLimits {
+        crate::persist::convert::LoadLimits {
+            max_intset: self.set_max_intset(),
+            hash: self.hash_limits(),
+            zset: self.zset_limits(),
+        }
+    }
+
+    /// DEBUG RELOAD's round trip through the RDB object form (see persist::convert::reload). False, with
+    /// nothing changed, if a value would not load back.
+    pub fn reload_dataset(&mut self, now: i64) -> bool {
+        let (opts, lim) = (self.save_options(), self.load_limits());
+        match crate::persist::convert::reload(&self.dbs, now, &opts, &lim) {
+            Some(dbs) => {
+                self.dbs = dbs;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The whole data set as an RDB file after the `aux` fields (what SYNC sends a replica).
+    pub fn rdb_file(&self, now: i64, aux: &[(&str, &[u8])]) -> Vec<u8> {
+        crate::persist::convert::rdb_file(&self.dbs, now, self.save_options(), aux)
     }
 
     /// Call after CONFIG SET: refreshes derived state.
@@ -384,6 +486,52 @@ impl Store {
             self.stats.pubsub_messages += 1;
             self.pubsub.publish(ch.as_bytes(), key, limit, now);
         }
+    }
+
+    /// Keys written since the last serve pass that have clients waiting on them.
+    pub fn has_ready_keys(&self) -> bool {
+        !self.blocking.ready.is_empty()
+    }
+
+    pub fn take_ready_keys(&mut self) -> Vec<(usize, Bytes)> {
+        std::mem::take(&mut self.blocking.ready)
+    }
+
+    /// Ids of the clients waiting on a key, longest-waiting first.
+    pub fn waiting_on(&self, key: &(usize, Bytes)) -> Vec<u64> {
+        self.blocking
+            .by_key
+            .get(key)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// A blocked client, if it is still waiting.
+    pub fn waiter(&self, id: u64) -> Option<&Waiter> {
+        self.blocking.waiters.get(&id)
+    }
+
+    /// Number of blocked clients (INFO blocked_clients).
+    pub fn blocked_count(&self) -> usize {
+        self.blocking.waiters.len()
+    }
+
+    /// Whether `key` is in database `db`, expired or not.
+    pub fn contains_key(&self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].contains(key)
+    }
+
+    /// A blocked client timed out (its reply is the timeout's): Redis adds its latency then.
+    pub fn unblocked_by_timeout(&mut self, id: u64) -> bool {
+        let Some(w) = self.blocking.waiters.get(&id) else {
+            return false;
+        };
+        if let Some(cmd) = w.command_id {
+            if self.config.latency_tracking {
+                self.stats.record_latency(cmd, 0);
+            }
+        }
+        self.unblock(id)
     }
 
     /// Registers a blocked client.

@@ -234,6 +234,7 @@ fn process(
                         resp: client.resp,
                         handle: client.handle.clone(),
                         authenticated: client.authenticated,
+                        command_id: crate::cmd::resolve(args).ok().map(|c| c.id),
                     };
                     store.block(client.id, waiter);
                     next = Next::Block;
@@ -358,14 +359,14 @@ async fn wait_blocked(
                 let Some(Some(msg)) = msg else { break false };
                 handle.pending.fetch_sub(msg.len(), Ordering::Relaxed);
                 out.raw(&msg);
-                let still = shared.store.lock().blocking.waiters.contains_key(&client.id);
+                let still = shared.store.lock().waiter(client.id).is_some();
                 if !still {
                     break true;
                 }
             }
             _ = &mut timer => {
                 let mut store = shared.store.lock();
-                if store.unblock(client.id) {
+                if store.unblocked_by_timeout(client.id) {
                     out.resp = client.resp;
                     out.null_array();
                 }
