@@ -3,9 +3,11 @@
 use bytes::Bytes;
 
 use super::{
-    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE,
+    arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Event, Handler, Keys, SYNTAX, WRONGTYPE,
 };
-use crate::db::{Entry, Value};
+use crate::db::Value;
+
+const SETBIT: Event = Event(notify::STRING, "setbit");
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("setbit", setbit),
@@ -44,21 +46,12 @@ fn bit_offset(ctx: &Ctx, a: &[u8], hash_bits: Option<i64>) -> Result<u64, CmdErr
 /// The string at `key` grown with zero bytes to hold `bytes` bytes, created if absent
 /// (lookupStringForBitCommand). The flag says whether it was created or grew (Redis's `dirty`): a write that
 /// changes nothing else is then still a modification.
-fn string_for_write<'c>(
-    ctx: &'c mut Ctx,
+fn string_for_write<'k>(
+    keys: &'k mut Keys,
     key: &[u8],
     bytes: usize,
-) -> Result<(&'c mut Vec<u8>, bool), CmdError> {
-    let mut dirty = false;
-    match ctx.lookup_write(key) {
-        Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
-        Some(_) => {}
-        None => {
-            ctx.db().set(key, Value::Raw(Vec::new()));
-            dirty = true;
-        }
-    }
-    let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
+) -> Result<(&'k mut Vec<u8>, bool), CmdError> {
+    let (e, mut dirty) = keys.write_entry_or_insert(key, || Value::Raw(Vec::new()));
     let b = super::strings::raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
     if b.len() < bytes {
         super::strings::grow_zeroed(b, bytes);
@@ -76,13 +69,12 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let byte = (off >> 3) as usize;
     let shift = 7 - (off & 7) as u32;
-    let (b, dirty) = string_for_write(ctx, key, byte + 1)?;
+    let (b, dirty) = string_for_write(&mut ctx.keys, key, byte + 1)?;
     let old = (b[byte] >> shift) & 1;
     b[byte] = (b[byte] & !(1 << shift)) | ((on as u8) << shift);
     // Redis 7.0 signals only real changes: a new or grown string, or a flipped bit.
     if dirty || old as i64 != on {
-        ctx.modified(key);
-        ctx.notify(notify::STRING, "setbit", key);
+        ctx.keys.changed_string(key, SETBIT);
     }
     ctx.out.int(old as i64);
     Ok(())
@@ -90,7 +82,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn getbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let off = bit_offset(ctx, &args[2], None)?;
-    let v = get_string(ctx, &args[1])?;
+    let v = ctx.keys.read_string(&args[1])?;
     let byte = (off >> 3) as usize;
     let bit = v
         .as_deref()
@@ -169,7 +161,7 @@ fn bit_unit(a: &[u8]) -> Result<bool, CmdError> {
 
 fn bitcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Redis looks the key up before parsing the range: a missing key answers 0 whatever follows.
-    let Some(v) = get_string(ctx, &args[1])? else {
+    let Some(v) = ctx.keys.read_string(&args[1])? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -216,7 +208,7 @@ fn bitpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let bit = bit == 1;
     // A missing key is an infinite run of zeros, whatever the range.
-    let Some(v) = get_string(ctx, &args[1])? else {
+    let Some(v) = ctx.keys.read_string(&args[1])? else {
         ctx.out.int(if bit { -1 } else { 0 });
         return Ok(());
     };
@@ -320,7 +312,8 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut srcs: Vec<Vec<u8>> = Vec::with_capacity(args.len() - 3);
     for key in &args[3..] {
         srcs.push(
-            get_string(ctx, key)?
+            ctx.keys
+                .read_string(key)?
                 .map(|v| v.into_owned())
                 .unwrap_or_default(),
         );
@@ -339,12 +332,9 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 Op::Xor => srcs[1..].iter().fold(first, |a, s| a ^ byte(s)),
             };
         }
-        ctx.expire_if_needed(dest);
-        ctx.db().insert_entry(dest, Entry::new(Value::Raw(res)));
-        ctx.modified(dest);
-        ctx.notify(notify::STRING, "set", dest);
-    } else if ctx.delete(dest) {
-        ctx.notify(notify::GENERIC, "del", dest);
+        ctx.keys.set(dest, Value::Raw(res), Event::SET);
+    } else {
+        ctx.keys.delete(dest, Event::DEL);
     }
     ctx.out.int(maxlen as i64);
     Ok(())
@@ -547,7 +537,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
     let key = &args[1];
     if !has_write {
         // Read-only: a missing key reads as zeros; WRONGTYPE only for other types.
-        let p = get_string(ctx, key)?
+        let p = ctx
+            .keys
+            .read_string(key)?
             .map(|v| v.into_owned())
             .unwrap_or_default();
         ctx.out.array(ops.len());
@@ -570,7 +562,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     let mut changes = 0;
     {
-        let (p, dirty) = string_for_write(ctx, key, max_byte + 1)?;
+        let (p, dirty) = string_for_write(&mut ctx.keys, key, max_byte + 1)?;
         for f in &ops {
             match f.op {
                 FieldOp::Get => {
@@ -617,8 +609,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult 
         }
     }
     if changes > 0 {
-        ctx.modified(key);
-        ctx.notify(notify::STRING, "setbit", key);
+        ctx.keys.changed_string(key, SETBIT);
     }
     ctx.out.array(replies.len());
     for r in replies {

@@ -1,7 +1,7 @@
 //! Expiry commands: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT), TTL PTTL EXPIRETIME PEXPIRETIME PERSIST.
 use bytes::Bytes;
 
-use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler};
+use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Event, Handler};
 use crate::db::NO_EXPIRE;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -79,7 +79,7 @@ fn expire_generic(
     };
     let base = if relative { ctx.now } else { 0 };
     let when = when.checked_add(base).ok_or_else(invalid)?;
-    let Some(e) = ctx.lookup_write(key) else {
+    let Some(e) = ctx.keys.write_entry(key) else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -94,14 +94,10 @@ fn expire_generic(
         return Ok(());
     }
     if when <= ctx.now {
-        ctx.db().remove(key);
-        ctx.modified(key);
-        ctx.notify(notify::GENERIC, "del", key);
+        ctx.keys.delete(key, Event::DEL);
         ctx.propagate_deletion(key);
     } else {
-        ctx.db().set_expire(key, when);
-        ctx.modified(key);
-        ctx.notify(notify::GENERIC, "expire", key);
+        ctx.keys.set_expire(key, when, Event::EXPIRE);
         // Replicas and the AOF get the absolute time, whatever form came in.
         if name != "pexpireat" {
             let at = when.to_string();
@@ -128,7 +124,7 @@ fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// -2 missing, -1 persistent, else the value computed from the absolute expiry.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(i64, i64) -> i64) -> CmdResult {
     let now = ctx.now;
-    let r = match ctx.peek_read(key) {
+    let r = match ctx.keys.peek_entry(key) {
         None => -2,
         Some(e) if e.expire_at == NO_EXPIRE => -1,
         Some(e) => f(e.expire_at, now),
@@ -156,12 +152,11 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let has = ctx
-        .lookup_write(key)
+        .keys
+        .write_entry(key)
         .is_some_and(|e| e.expire_at != NO_EXPIRE);
     if has {
-        ctx.db().set_expire(key, NO_EXPIRE);
-        ctx.modified(key);
-        ctx.notify(notify::GENERIC, "persist", key);
+        ctx.keys.set_expire(key, NO_EXPIRE, Event::PERSIST);
     }
     ctx.out.int(has as i64);
     Ok(())

@@ -4,13 +4,8 @@ use bytes::Bytes;
 
 use super::args::{parse_cursor, parse_scan_opts};
 use super::args::{range_long, MAX_RANDOM_PICKS};
-use super::lists::live_index;
-use super::{
-    arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, NOT_FLOAT, SYNTAX, WRONGTYPE,
-};
+use super::{arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Event, Handler, NOT_FLOAT, SYNTAX};
 use crate::db::hash::Hash;
-use crate::db::{Entry, Value};
-use crate::engine::Store;
 use crate::resp::Out;
 use crate::util::glob::glob_match;
 
@@ -33,61 +28,22 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("hscan", hscan),
 ];
 
-/// The hash at `key` (passive expiry applied), `Ok(None)` if absent, WRONGTYPE for other types. `read`
-/// counts keyspace hits/misses as lookupKeyRead does.
-#[inline]
-fn hash_at<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-    read: bool,
-) -> Result<Option<&'a mut Hash>, CmdError> {
-    let Some(i) = live_index(store, db, key, now, read) else {
-        return Ok(None);
-    };
-    match &mut store.dbs[db].entry_at_mut(i).value {
-        Value::Hash(h) => Ok(Some(h)),
-        _ => Err(WRONGTYPE),
-    }
-}
-
-/// The hash at `key`, created empty if absent (Redis's hashTypeLookupWriteOrCreate).
-fn hash_or_create<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-) -> Result<&'a mut Hash, CmdError> {
-    let i = match live_index(store, db, key, now, false) {
-        Some(i) => i,
-        None => {
-            store.dbs[db].insert_entry(key, Entry::new(Value::Hash(Box::default())));
-            store.dbs[db].index_of(key).ok_or(WRONGTYPE)?
-        }
-    };
-    match &mut store.dbs[db].entry_at_mut(i).value {
-        Value::Hash(h) => Ok(h),
-        _ => Err(WRONGTYPE),
-    }
-}
+const HSET: Event = Event(notify::HASH, "hset");
 
 fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<i64, CmdError> {
     if args.len() % 2 == 1 {
         return Err(super::arity_error(name));
     }
     let key = &args[1];
-    let db = ctx.client.db;
     let lim = ctx.keys.engine().hash_limits();
-    let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
+    let h = ctx.keys.write_or_create::<Hash>(key)?;
     let mut created = 0;
     for pair in args[2..].chunks_exact(2) {
         if h.set(&pair[0], &pair[1], lim) {
             created += 1;
         }
     }
-    ctx.modified(key);
-    ctx.notify(notify::HASH, "hset", key);
+    ctx.keys.changed(key, HSET);
     Ok(created)
 }
 
@@ -105,24 +61,25 @@ fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
     let lim = ctx.keys.engine().hash_limits();
-    let h = hash_or_create(ctx.keys.engine(), db, key, ctx.now)?;
+    let h = ctx.keys.write_or_create::<Hash>(key)?;
     if h.contains(&args[2]) {
         ctx.out.int(0);
         return Ok(());
     }
     h.set(&args[2], &args[3], lim);
     ctx.out.int(1);
-    ctx.modified(key);
-    ctx.notify(notify::HASH, "hset", key);
+    ctx.keys.changed(key, HSET);
     Ok(())
 }
 
 fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?.and_then(|h| h.get(&args[2])) {
+    match ctx
+        .keys
+        .read::<Hash>(&args[1])?
+        .and_then(|h| h.get(&args[2]))
+    {
         Some(v) => out.bulk(v),
         None => out.null(),
     }
@@ -130,9 +87,8 @@ fn hget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let h = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?;
+    let h = ctx.keys.read::<Hash>(&args[1])?;
     out.array(args.len() - 2);
     for f in &args[2..] {
         match h.as_ref().and_then(|h| h.get(f)) {
@@ -144,9 +100,8 @@ fn hmget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
+    match ctx.keys.read::<Hash>(&args[1])? {
         None => out.map(0),
         Some(h) => {
             out.map(h.len());
@@ -160,9 +115,8 @@ fn hgetall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hkeys_vals(ctx: &mut Ctx, args: &[Bytes], keys: bool) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
+    match ctx.keys.read::<Hash>(&args[1])? {
         None => out.array(0),
         Some(h) => {
             out.array(h.len());
@@ -183,8 +137,7 @@ fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
-    let Some(h) = hash_at(ctx.keys.engine(), db, key, ctx.now, false)? else {
+    let Some(h) = ctx.keys.write::<Hash>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -197,22 +150,17 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    let empty = h.is_empty();
     ctx.out.int(deleted);
     if deleted > 0 {
-        ctx.modified(key);
-        ctx.notify(notify::HASH, "hdel", key);
-        if empty {
-            ctx.db().remove(key);
-            ctx.notify(notify::GENERIC, "del", key);
-        }
+        ctx.keys.changed(key, Event(notify::HASH, "hdel"));
     }
     Ok(())
 }
 
 fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let n = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+    let n = ctx
+        .keys
+        .read::<Hash>(&args[1])?
         .map(|h| h.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -220,16 +168,18 @@ fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hexists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let found = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+    let found = ctx
+        .keys
+        .read::<Hash>(&args[1])?
         .is_some_and(|h| h.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
 
 fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let n = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+    let n = ctx
+        .keys
+        .read::<Hash>(&args[1])?
         .and_then(|h| h.get(&args[2]).map(|v| v.len()))
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -239,10 +189,8 @@ fn hstrlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let incr = arg_i64(&args[3])?;
     let (key, field) = (&args[1], &args[2]);
-    let db = ctx.client.db;
     // The new value is computed before the hash is created, so a failure never leaves an empty hash behind.
-    let cur = match hash_at(ctx.keys.engine(), db, key, ctx.now, false)?.and_then(|h| h.get(field))
-    {
+    let cur = match ctx.keys.read_quiet::<Hash>(key)?.and_then(|h| h.get(field)) {
         Some(v) => crate::util::num::parse_i64(v)
             .ok_or(CmdError::new("ERR hash value is not an integer"))?,
         None => 0,
@@ -251,14 +199,11 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(super::OVERFLOW);
     };
     let lim = ctx.keys.engine().hash_limits();
-    hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(
-        field,
-        &crate::util::num::fmt_i64(new),
-        lim,
-    );
+    ctx.keys
+        .write_or_create::<Hash>(key)?
+        .set(field, &crate::util::num::fmt_i64(new), lim);
     ctx.out.int(new);
-    ctx.modified(key);
-    ctx.notify(notify::HASH, "hincrby", key);
+    ctx.keys.changed(key, Event(notify::HASH, "hincrby"));
     Ok(())
 }
 
@@ -272,9 +217,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(Parsed::Finite(x)) => x,
     };
     let (key, field) = (&args[1], &args[2]);
-    let db = ctx.client.db;
-    let cur = match hash_at(ctx.keys.engine(), db, key, ctx.now, false)?.and_then(|h| h.get(field))
-    {
+    let cur = match ctx.keys.read_quiet::<Hash>(key)?.and_then(|h| h.get(field)) {
         Some(v) => match ldouble::parse_ld(v) {
             None => return Err(CmdError::new("ERR hash value is not a float")),
             // A stored "inf" parses; the sum is then infinite.
@@ -289,10 +232,9 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let new = ldouble::format_human(ldouble::add(cur, incr).ok_or_else(nan_inf)?).into_bytes();
     let lim = ctx.keys.engine().hash_limits();
-    hash_or_create(ctx.keys.engine(), db, key, ctx.now)?.set(field, &new, lim);
+    ctx.keys.write_or_create::<Hash>(key)?.set(field, &new, lim);
     ctx.out.bulk(&new);
-    ctx.modified(key);
-    ctx.notify(notify::HASH, "hincrbyfloat", key);
+    ctx.keys.changed(key, Event(notify::HASH, "hincrbyfloat"));
     Ok(())
 }
 
@@ -308,19 +250,15 @@ fn put_pair(out: &mut Out, f: &[u8], v: &[u8], withvalues: bool) {
 }
 
 fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     if args.len() == 2 {
-        let Some(len) = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?.map(|h| h.len())
-        else {
+        let Some((h, rng)) = ctx.keys.read_with_rng::<Hash>(&args[1])? else {
             ctx.out.null();
             return Ok(());
         };
-        let i = rand::Rng::gen_range(&mut ctx.keys.engine().rng, 0..len.max(1));
-        let out = &mut *ctx.out;
-        match hash_at(ctx.keys.engine(), db, &args[1], ctx.now, false)?.and_then(|h| h.get_index(i))
-        {
-            Some((f, _)) => out.bulk(f),
-            None => out.null(),
+        let i = rand::Rng::gen_range(rng, 0..h.len().max(1));
+        match h.get_index(i) {
+            Some((f, _)) => ctx.out.bulk(f),
+            None => ctx.out.null(),
         }
         return Ok(());
     }
@@ -334,18 +272,12 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::new("ERR value is out of range"));
         }
     }
-    // Borrow the rng and the hash separately: both live in the store.
-    let found = ctx.read_index(&args[1]);
-    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
-    let h = match found.map(|i| &dbs[db].entry_at(i).value) {
-        None => {
-            out.array(0);
-            return Ok(());
-        }
-        Some(Value::Hash(h)) => h,
-        Some(_) => return Err(WRONGTYPE),
+    let Some((h, rng)) = ctx.keys.read_with_rng::<Hash>(&args[1])? else {
+        out.array(0);
+        return Ok(());
     };
+    let h = &*h;
     let size = h.len();
     if count == 0 || size == 0 {
         out.array(0);
@@ -359,7 +291,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count < 0 || count == 1 {
         // A packed hash has no O(1) positions: index its pairs once.
         let packed: Option<Vec<(&[u8], &[u8])>> =
-            matches!(**h, Hash::Packed { .. }).then(|| h.iter().collect());
+            matches!(*h, Hash::Packed { .. }).then(|| h.iter().collect());
         out.array(if flat { n * 2 } else { n });
         for _ in 0..n {
             let i = rand::Rng::gen_range(rng, 0..size);
@@ -391,8 +323,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
-    let db = ctx.client.db;
-    let Some(h) = hash_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? else {
+    let Some(h) = ctx.keys.read::<Hash>(&args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);

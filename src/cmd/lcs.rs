@@ -9,7 +9,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[("lcs", lcs)];
 
 /// The key's string bytes ("" when absent); an error for any other type.
 fn string_or_empty(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, ()> {
-    match ctx.lookup_read(key) {
+    match ctx.keys.read_entry(key) {
         None => Ok(None),
         Some(e) => match &e.value {
             Value::Str(_) | Value::Int(_) | Value::Raw(_) => {

@@ -8,12 +8,10 @@ use bytes::Bytes;
 
 use super::args::{positive_long, range_long};
 use super::{
-    arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, NO_SUCH_KEY, SYNTAX,
-    WRONGTYPE,
+    arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Event, Handler, NO_SUCH_KEY,
+    SYNTAX,
 };
 use crate::db::list::List;
-use crate::db::{Entry, Value};
-use crate::engine::Store;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("lpush", lpush),
@@ -40,61 +38,25 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("blmpop", blmpop),
 ];
 
-/// Position of a live key (passive expiry applied, access recorded). Shared by the three families.
-#[inline]
-pub fn live_index(store: &mut Store, db: usize, key: &[u8], now: i64, read: bool) -> Option<usize> {
-    store.live_index(db, key, now, read, true)
-}
+const LPUSH: Event = Event(notify::LIST, "lpush");
+const RPUSH: Event = Event(notify::LIST, "rpush");
+const LPOP: Event = Event(notify::LIST, "lpop");
+const RPOP: Event = Event(notify::LIST, "rpop");
 
-/// The list at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. A free
-/// function over the store so the caller can write to `ctx.out` while holding the list.
-#[inline]
-fn list_at<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-    read: bool,
-) -> Result<Option<&'a mut List>, CmdError> {
-    let Some(i) = live_index(store, db, key, now, read) else {
-        return Ok(None);
-    };
-    match &mut store.dbs[db].entry_at_mut(i).value {
-        Value::List(l) => Ok(Some(l)),
-        _ => Err(WRONGTYPE),
+fn push_event(left: bool) -> Event {
+    if left {
+        LPUSH
+    } else {
+        RPUSH
     }
 }
 
-/// The list for a write (no hit/miss counting).
-#[inline]
-fn list_mut<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-) -> Result<Option<&'a mut List>, CmdError> {
-    list_at(store, db, key, now, false)
-}
-
-/// The list for a read (hits and misses counted).
-#[inline]
-fn list_read<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-) -> Result<Option<&'a mut List>, CmdError> {
-    list_at(store, db, key, now, true)
-}
-
-/// After elements were removed from a list: deletes it if empty (with the `del` event), records the change.
-fn after_remove(ctx: &mut Ctx, key: &[u8], event: &str, now_empty: bool) {
-    ctx.notify(notify::LIST, event, key);
-    if now_empty {
-        ctx.db().remove(key);
-        ctx.notify(notify::GENERIC, "del", key);
+fn pop_event(left: bool) -> Event {
+    if left {
+        LPOP
+    } else {
+        RPOP
     }
-    ctx.modified(key);
 }
 
 /// LEFT / RIGHT -> true for the head.
@@ -110,28 +72,20 @@ fn parse_where(a: &[u8]) -> Result<bool, CmdError> {
 
 fn push_generic(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
-    let len = match list_mut(ctx.keys.engine(), db, key, ctx.now)? {
-        Some(l) => {
-            push_all(l, &args[2..], left);
-            l.len()
-        }
-        None => {
-            if only_existing {
+    let l = if only_existing {
+        match ctx.keys.write::<List>(key)? {
+            Some(l) => l,
+            None => {
                 ctx.out.int(0);
                 return Ok(());
             }
-            let mut l = List::default();
-            push_all(&mut l, &args[2..], left);
-            let n = l.len();
-            ctx.db()
-                .insert_entry(key, Entry::new(Value::List(Box::new(l))));
-            n
         }
+    } else {
+        ctx.keys.write_or_create::<List>(key)?
     };
-    ctx.out.int(len as i64);
-    ctx.modified(key);
-    ctx.notify(notify::LIST, if left { "lpush" } else { "rpush" }, key);
+    push_all(l, &args[2..], left);
+    ctx.out.int(l.len() as i64);
+    ctx.keys.changed(key, push_event(left));
     Ok(())
 }
 
@@ -162,9 +116,8 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
         None => None,
     };
     let key = &args[1];
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
+    let Some(l) = ctx.keys.write::<List>(key)? else {
         if count.is_some() {
             out.null_array();
         } else {
@@ -190,8 +143,7 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {
             }
         }
     }
-    let empty = l.is_empty();
-    after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
+    ctx.keys.changed(key, pop_event(left));
     Ok(())
 }
 
@@ -232,9 +184,8 @@ fn norm_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let start = arg_i64(&args[2])?;
     let end = arg_i64(&args[3])?;
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match list_read(ctx.keys.engine(), db, &args[1], ctx.now)? {
+    match ctx.keys.read::<List>(&args[1])? {
         None => out.array(0),
         Some(l) => match norm_range(start, end, l.len()) {
             None => out.array(0),
@@ -250,8 +201,9 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn llen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let n = list_read(ctx.keys.engine(), db, &args[1], ctx.now)?
+    let n = ctx
+        .keys
+        .read::<List>(&args[1])?
         .map(|l| l.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -269,9 +221,8 @@ fn index_of(i: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_read(ctx.keys.engine(), db, &args[1], ctx.now)? else {
+    let Some(l) = ctx.keys.read::<List>(&args[1])? else {
         out.null();
         return Ok(());
     };
@@ -285,8 +236,7 @@ fn lindex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
+    let Some(l) = ctx.keys.write::<List>(key)? else {
         return Err(NO_SUCH_KEY);
     };
     let i = arg_i64(&args[2])?;
@@ -295,8 +245,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     l.set(p, &args[3]);
     ctx.out.ok();
-    ctx.modified(key);
-    ctx.notify(notify::LIST, "lset", key);
+    ctx.keys.changed(key, Event(notify::LIST, "lset"));
     Ok(())
 }
 
@@ -304,16 +253,14 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let count = arg_i64(&args[2])?;
     let key = &args[1];
     let elem = &args[3][..];
-    let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
+    let Some(l) = ctx.keys.write::<List>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
     let removed = l.remove(elem, count);
-    let empty = l.is_empty();
     ctx.out.int(removed as i64);
     if removed > 0 {
-        after_remove(ctx, key, "lrem", empty);
+        ctx.keys.changed(key, Event(notify::LIST, "lrem"));
     }
     Ok(())
 }
@@ -322,8 +269,7 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let start = arg_i64(&args[2])?;
     let end = arg_i64(&args[3])?;
     let key = &args[1];
-    let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
+    let Some(l) = ctx.keys.write::<List>(key)? else {
         ctx.out.ok();
         return Ok(());
     };
@@ -332,12 +278,12 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => l.clear(),
         Some((s, e)) => l.trim(s, e),
     }
-    let (empty, trimmed) = (l.is_empty(), before - l.len());
+    let trimmed = before - l.len();
     ctx.out.ok();
-    after_remove(ctx, key, "ltrim", empty);
+    ctx.keys.changed(key, Event(notify::LIST, "ltrim"));
     // The key is signalled either way, but only removed elements count as changes (and get propagated).
     if trimmed == 0 {
-        ctx.keys.engine().dirty -= 1;
+        ctx.keys.add_dirty(-1);
     }
     Ok(())
 }
@@ -351,8 +297,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(SYNTAX);
     };
     let key = &args[1];
-    let db = ctx.client.db;
-    let Some(l) = list_mut(ctx.keys.engine(), db, key, ctx.now)? else {
+    let Some(l) = ctx.keys.write::<List>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -363,8 +308,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     l.insert_at(if after { p + 1 } else { p }, &args[4]);
     let n = l.len();
     ctx.out.int(n as i64);
-    ctx.modified(key);
-    ctx.notify(notify::LIST, "linsert", key);
+    ctx.keys.changed(key, Event(notify::LIST, "linsert"));
     Ok(())
 }
 
@@ -402,9 +346,8 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         j += 1;
     }
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let Some(l) = list_read(ctx.keys.engine(), db, &args[1], ctx.now)? else {
+    let Some(l) = ctx.keys.read::<List>(&args[1])? else {
         if count.is_some() {
             out.array(0);
         } else {
@@ -469,15 +412,13 @@ fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// Pops from `src` and pushes onto `dst` (LMOVE and friends). The source must exist and be a non-empty list;
 /// the destination is checked for type before anything changes.
 fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> CmdResult {
-    let db = ctx.client.db;
-    let now = ctx.now;
-    if list_mut(ctx.keys.engine(), db, src, now)?.is_none_or(|l| l.is_empty()) {
+    if ctx.keys.write::<List>(src)?.is_none_or(|l| l.is_empty()) {
         ctx.out.null();
         return Ok(());
     }
     // Type check of the destination before popping, as Redis does.
-    list_mut(ctx.keys.engine(), db, dst, now)?;
-    let Some(l) = list_mut(ctx.keys.engine(), db, src, now)? else {
+    ctx.keys.write::<List>(dst)?;
+    let Some(l) = ctx.keys.write::<List>(src)? else {
         ctx.out.null();
         return Ok(());
     };
@@ -491,25 +432,14 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: boo
         return Ok(());
     };
     ctx.out.bulk(&v);
-    match list_mut(ctx.keys.engine(), db, dst, now)? {
-        Some(d) => {
-            if to_left {
-                d.push_front(&v)
-            } else {
-                d.push_back(&v)
-            }
-        }
-        None => {
-            let mut d = List::default();
-            d.push_back(&v);
-            ctx.db()
-                .insert_entry(dst, Entry::new(Value::List(Box::new(d))));
-        }
+    let d = ctx.keys.write_or_create::<List>(dst)?;
+    if to_left {
+        d.push_front(&v)
+    } else {
+        d.push_back(&v)
     }
-    ctx.modified(dst);
-    ctx.notify(notify::LIST, if to_left { "lpush" } else { "rpush" }, dst);
-    let empty = list_mut(ctx.keys.engine(), db, src, now)?.is_some_and(|l| l.is_empty());
-    after_remove(ctx, src, if from_left { "lpop" } else { "rpop" }, empty);
+    ctx.keys.changed(dst, push_event(to_left));
+    ctx.keys.changed(src, pop_event(from_left));
     Ok(())
 }
 
@@ -577,11 +507,10 @@ fn mpop_try(
     left: bool,
     count: Option<usize>,
 ) -> Result<bool, CmdError> {
-    let db = ctx.client.db;
     let skip_wrongtype = reprocessing(ctx);
     for key in candidate_keys(ctx, keys) {
         let out = &mut *ctx.out;
-        let l = match list_mut(ctx.keys.engine(), db, key, ctx.now) {
+        let l = match ctx.keys.write::<List>(key) {
             Ok(Some(l)) => l,
             Ok(None) => continue,
             Err(_) if skip_wrongtype => continue,
@@ -604,8 +533,7 @@ fn mpop_try(
                 pop_into(l, left, out);
             }
         }
-        let empty = l.is_empty();
-        after_remove(ctx, key, if left { "lpop" } else { "rpop" }, empty);
+        ctx.keys.changed(key, pop_event(left));
         return Ok(true);
     }
     Ok(false)
@@ -673,10 +601,9 @@ fn blmove_generic(
     timeout: &[u8],
 ) -> CmdResult {
     let deadline = super::args::parse_timeout(ctx.now, timeout)?;
-    let db = ctx.client.db;
     let (src, dst) = (&args[1], &args[2]);
     let skip_wrongtype = reprocessing(ctx);
-    let src_list = match list_mut(ctx.keys.engine(), db, src, ctx.now) {
+    let src_list = match ctx.keys.write::<List>(src) {
         Err(_) if skip_wrongtype => None,
         r => r?,
     };

@@ -20,13 +20,11 @@ pub mod strings;
 pub mod transaction;
 pub mod zsets;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::db::Value;
 use crate::engine::client::Client;
 use crate::engine::{HashSet, Store};
 use crate::resp::Out;
@@ -346,17 +344,6 @@ pub fn key_positions_checked(cmd: &Command, args: &[Bytes]) -> Option<Vec<usize>
                 .collect()
         }
     })
-}
-
-/// Reads a live string value for a command: `Ok(None)` if absent, WRONGTYPE for other types.
-pub fn get_string<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<Cow<'c, [u8]>>, CmdError> {
-    match ctx.lookup_read(key) {
-        None => Ok(None),
-        Some(e) => match &e.value {
-            Value::Str(_) | Value::Int(_) | Value::Raw(_) => Ok(e.value.as_bytes()),
-            _ => Err(WRONGTYPE),
-        },
-    }
 }
 
 /// Parses an integer argument with Redis's rules and error text.

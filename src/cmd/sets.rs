@@ -4,12 +4,13 @@ use bytes::Bytes;
 
 use super::args::{parse_cursor, parse_scan_opts};
 use super::args::{positive_long, range_long, MAX_RANDOM_PICKS};
-use super::lists::live_index;
-use super::{notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE};
+use super::{notify, CmdError, CmdResult, Ctx, Event, Handler, SYNTAX};
 use crate::db::set::{Elem, Set};
-use crate::db::{Entry, Value};
-use crate::engine::Store;
+use crate::db::Value;
 use crate::resp::Out;
+
+const SADD: Event = Event(notify::SET, "sadd");
+const SREM: Event = Event(notify::SET, "srem");
 use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -32,25 +33,6 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("sscan", sscan),
 ];
 
-/// The set at `key` (passive expiry applied): `Ok(None)` if absent, WRONGTYPE for other types. `read` counts
-/// keyspace hits/misses as lookupKeyRead does.
-#[inline]
-fn set_at<'a>(
-    store: &'a mut Store,
-    db: usize,
-    key: &[u8],
-    now: i64,
-    read: bool,
-) -> Result<Option<&'a mut Set>, CmdError> {
-    let Some(i) = live_index(store, db, key, now, read) else {
-        return Ok(None);
-    };
-    match &mut store.dbs[db].entry_at_mut(i).value {
-        Value::Set(s) => Ok(Some(s)),
-        _ => Err(WRONGTYPE),
-    }
-}
-
 #[inline]
 fn put_elem(out: &mut Out, e: Elem) {
     match e {
@@ -61,21 +43,10 @@ fn put_elem(out: &mut Out, e: Elem) {
 
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
     let max = ctx.keys.engine().set_max_intset();
-    let s = match set_at(ctx.keys.engine(), db, key, ctx.now, false)? {
-        Some(s) => s,
-        None => {
-            ctx.db().insert_entry(
-                key,
-                Entry::new(Value::Set(Box::new(Set::for_member(&args[2])))),
-            );
-            match ctx.db().get_mut(key).map(|e| &mut e.value) {
-                Some(Value::Set(s)) => s,
-                _ => return Err(WRONGTYPE),
-            }
-        }
-    };
+    let s = ctx
+        .keys
+        .write_or_create_with(key, || Set::for_member(&args[2]))?;
     let mut added = 0;
     for m in &args[2..] {
         if s.add(m, max) {
@@ -84,16 +55,14 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     ctx.out.int(added);
     if added > 0 {
-        ctx.modified(key);
-        ctx.notify(notify::SET, "sadd", key);
+        ctx.keys.changed(key, SADD);
     }
     Ok(())
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let db = ctx.client.db;
-    let Some(s) = set_at(ctx.keys.engine(), db, key, ctx.now, false)? else {
+    let Some(s) = ctx.keys.write::<Set>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -106,23 +75,16 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    let empty = s.is_empty();
     ctx.out.int(removed);
     if removed > 0 {
-        ctx.notify(notify::SET, "srem", key);
-        if empty {
-            ctx.db().remove(key);
-            ctx.notify(notify::GENERIC, "del", key);
-        }
-        ctx.modified(key);
+        ctx.keys.changed(key, SREM);
     }
     Ok(())
 }
 
 fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    match set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? {
+    match ctx.keys.read::<Set>(&args[1])? {
         None => out.set(0),
         Some(s) => {
             out.set(s.len());
@@ -135,17 +97,17 @@ fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn sismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let found = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+    let found = ctx
+        .keys
+        .read::<Set>(&args[1])?
         .is_some_and(|s| s.contains(&args[2]));
     ctx.out.int(found as i64);
     Ok(())
 }
 
 fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
     let out = &mut *ctx.out;
-    let s = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?;
+    let s = ctx.keys.read::<Set>(&args[1])?;
     out.array(args.len() - 2);
     for m in &args[2..] {
         out.int(s.as_ref().is_some_and(|s| s.contains(m)) as i64);
@@ -154,8 +116,9 @@ fn smismember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn scard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = ctx.client.db;
-    let n = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)?
+    let n = ctx
+        .keys
+        .read::<Set>(&args[1])?
         .map(|s| s.len())
         .unwrap_or(0);
     ctx.out.int(n as i64);
@@ -171,20 +134,13 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => None,
     };
     let key = &args[1];
-    let db = ctx.client.db;
-    ctx.keys.engine().expire_if_needed(db, key, ctx.now);
-    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
-    let s = match dbs[db].get_mut(key).map(|e| &mut e.value) {
-        None => {
-            match count {
-                Some(_) => out.set(0),
-                None => out.null(),
-            }
-            return Ok(());
+    let Some((s, rng)) = ctx.keys.write_with_rng::<Set>(key)? else {
+        match count {
+            Some(_) => out.set(0),
+            None => out.null(),
         }
-        Some(Value::Set(s)) => s,
-        Some(_) => return Err(WRONGTYPE),
+        return Ok(());
     };
     match count {
         None => {
@@ -209,13 +165,7 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
-    let empty = s.is_empty();
-    ctx.notify(notify::SET, "spop", key);
-    if empty {
-        ctx.db().remove(key);
-        ctx.notify(notify::GENERIC, "del", key);
-    }
-    ctx.modified(key);
+    ctx.keys.changed(key, Event(notify::SET, "spop"));
     Ok(())
 }
 
@@ -228,21 +178,15 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => None,
     };
     let key = &args[1];
-    let db = ctx.client.db;
-    let found = ctx.read_index(key);
-    let Store { dbs, rng, .. } = ctx.keys.engine();
     let out = &mut *ctx.out;
-    let s = match found.map(|i| &dbs[db].entry_at(i).value) {
-        None => {
-            match count {
-                Some(_) => out.array(0),
-                None => out.null(),
-            }
-            return Ok(());
+    let Some((s, rng)) = ctx.keys.read_with_rng::<Set>(key)? else {
+        match count {
+            Some(_) => out.array(0),
+            None => out.null(),
         }
-        Some(Value::Set(s)) => s,
-        Some(_) => return Err(WRONGTYPE),
+        return Ok(());
     };
+    let s = &*s;
     let size = s.len();
     let Some(count) = count else {
         match s.get_index(rand::Rng::gen_range(rng, 0..size.max(1))) {
@@ -286,27 +230,25 @@ fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (src, dst, m) = (&args[1], &args[2], &args[3]);
-    let db = ctx.client.db;
-    let now = ctx.now;
     let max = ctx.keys.engine().set_max_intset();
-    // Both keys' types are checked before anything changes; a missing source answers 0 first.
-    ctx.keys.engine().expire_if_needed(db, dst, now);
-    let src_exists = set_at(ctx.keys.engine(), db, src, now, false).map(|s| s.is_some());
-    match src_exists {
-        Ok(false) => {
-            ctx.out.int(0);
-            return Ok(());
-        }
-        Err(e) => return Err(e),
-        Ok(true) => {}
+    // Both keys are looked up, then their types checked, before anything changes (smoveCommand); a missing
+    // source answers 0 before any type is looked at.
+    let src_found = ctx.keys.read_quiet::<Set>(src).map(|s| s.is_some());
+    let dst_type = ctx.keys.read_quiet::<Set>(dst).map(|_| ());
+    if !src_found? {
+        ctx.out.int(0);
+        return Ok(());
     }
-    set_at(ctx.keys.engine(), db, dst, now, false)?;
+    dst_type?;
     if src == dst {
-        let found = set_at(ctx.keys.engine(), db, src, now, false)?.is_some_and(|s| s.contains(m));
+        let found = ctx
+            .keys
+            .read_quiet::<Set>(src)?
+            .is_some_and(|s| s.contains(m));
         ctx.out.int(found as i64);
         return Ok(());
     }
-    let Some(s) = set_at(ctx.keys.engine(), db, src, now, false)? else {
+    let Some(s) = ctx.keys.write::<Set>(src)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -314,26 +256,13 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    let empty = s.is_empty();
-    ctx.notify(notify::SET, "srem", src);
-    if empty {
-        ctx.db().remove(src);
-        ctx.notify(notify::GENERIC, "del", src);
-    }
-    ctx.modified(src);
-    let added = match set_at(ctx.keys.engine(), db, dst, now, false)? {
-        Some(d) => d.add(m, max),
-        None => {
-            let mut d = Set::for_member(m);
-            d.add(m, max);
-            ctx.db()
-                .insert_entry(dst, Entry::new(Value::Set(Box::new(d))));
-            true
-        }
-    };
-    if added {
-        ctx.modified(dst);
-        ctx.notify(notify::SET, "sadd", dst);
+    ctx.keys.changed(src, SREM);
+    if ctx
+        .keys
+        .write_or_create_with(dst, || Set::for_member(m))?
+        .add(m, max)
+    {
+        ctx.keys.changed(dst, SADD);
     }
     ctx.out.int(1);
     Ok(())
@@ -349,17 +278,16 @@ enum Op {
 /// Computes an intersection, union or difference of the sets at `keys` (missing keys are empty sets).
 /// WRONGTYPE if any key holds another type. `limit` (SINTERCARD) stops an intersection early; 0 = none.
 fn compute(ctx: &mut Ctx, keys: &[Bytes], op: Op, limit: usize) -> Result<Set, CmdError> {
-    let db = ctx.client.db;
-    let now = ctx.now;
     let mut any_missing = false;
     for k in keys {
         // Every source is a read (lookupKeyRead), also for the STORE forms.
-        if set_at(ctx.keys.engine(), db, k, now, true)?.is_none() {
+        if ctx.keys.read::<Set>(k)?.is_none() {
             any_missing = true;
         }
     }
     let max = ctx.keys.engine().set_max_intset();
-    let dbr = &ctx.keys.engine().dbs[db];
+    // Every key was looked up above (expiry and statistics applied): the sets are read side by side.
+    let dbr = ctx.keys.view();
     let get = |k: &[u8]| match dbr.get(k).map(|e| &e.value) {
         Some(Value::Set(s)) => Some(&**s),
         _ => None,
@@ -422,18 +350,15 @@ fn set_op(ctx: &mut Ctx, keys: &[Bytes], op: Op) -> CmdResult {
     Ok(())
 }
 
-fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &str) -> CmdResult {
+fn set_op_store(ctx: &mut Ctx, args: &[Bytes], op: Op, event: &'static str) -> CmdResult {
     let dst = &args[1];
     let r = compute(ctx, &args[2..], op, 0)?;
     let n = r.len();
-    ctx.expire_if_needed(dst);
     if n > 0 {
-        ctx.db().set(dst, Value::Set(Box::new(r)));
-        ctx.modified(dst);
-        ctx.notify(notify::SET, event, dst);
-    } else if ctx.db().remove(dst).is_some() {
-        ctx.modified(dst);
-        ctx.notify(notify::GENERIC, "del", dst);
+        ctx.keys
+            .set(dst, Value::Set(Box::new(r)), Event(notify::SET, event));
+    } else {
+        ctx.keys.delete(dst, Event::DEL);
     }
     ctx.out.int(n as i64);
     Ok(())
@@ -489,8 +414,7 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
-    let db = ctx.client.db;
-    let Some(s) = set_at(ctx.keys.engine(), db, &args[1], ctx.now, true)? else {
+    let Some(s) = ctx.keys.read::<Set>(&args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use bytes::Bytes;
 
 use super::{
-    arg_i64, c_string, eq_ic, notify, CmdError, CmdResult, Ctx, Handler, SYNTAX, WRONGTYPE,
+    arg_i64, c_string, eq_ic, notify, CmdError, CmdResult, Ctx, Event, Handler, SYNTAX, WRONGTYPE,
 };
 use crate::db::list::List;
 use crate::db::Value;
@@ -62,7 +62,7 @@ fn lookup_by_pattern_enc(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<
     key.extend_from_slice(&pattern[..star]);
     key.extend_from_slice(subst);
     key.extend_from_slice(&pattern[star + 1..postfix_end]);
-    let e = ctx.lookup_read(&key)?;
+    let e = ctx.keys.read_entry(&key)?;
     match (field, &e.value) {
         (Some(f), Value::Hash(h)) => {
             let packed = h.encoding() == "listpack";
@@ -136,9 +136,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         j += 1;
     }
 
-    let db = ctx.client.db;
-    let idx = ctx.read_index(&args[1]);
-    let kind = match idx.map(|i| &ctx.keys.engine().dbs[db].entry_at(i).value) {
+    let kind = match ctx.keys.read_entry(&args[1]).map(|e| &e.value) {
         None | Some(Value::List(_)) => 'l',
         Some(Value::Set(_)) => 's',
         Some(Value::ZSet(_)) => 'z',
@@ -151,7 +149,8 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         alpha = true;
         sortby = None;
     }
-    let len = match idx.map(|i| &mut ctx.keys.engine().dbs[db].entry_at_mut(i).value) {
+    // Looked up again without statistics: the read above was SORT's one lookup.
+    let len = match ctx.keys.quiet_entry(&args[1]).map(|e| &mut e.value) {
         Some(Value::List(l)) => l.len(),
         Some(Value::Set(s)) => s.len(),
         Some(Value::ZSet(z)) => {
@@ -184,7 +183,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         score: 0.0,
         cmp: None,
     };
-    match idx.map(|i| &ctx.keys.engine().dbs[db].entry_at(i).value) {
+    match ctx.keys.quiet_entry(&args[1]).map(|e| &e.value) {
         Some(Value::List(l)) if ranged && end >= start => {
             let (s, e) = (start as usize, end as usize);
             let n = e - s + 1;
@@ -325,17 +324,13 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                     out.push(lookup_by_pattern(ctx, g, &it.obj).unwrap_or_default());
                 }
             }
-            ctx.expire_if_needed(dst);
             if outputlen > 0 {
-                ctx.db()
-                    .set(dst, Value::List(Box::new(List::from_vec(out))));
-                ctx.modified(dst);
+                let list = Value::List(Box::new(List::from_vec(out)));
+                ctx.keys.set(dst, list, Event(notify::LIST, "sortstore"));
                 // Redis counts every stored element as a change.
-                ctx.keys.engine().dirty += outputlen as u64 - 1;
-                ctx.notify(notify::LIST, "sortstore", dst);
-            } else if ctx.db().remove(dst).is_some() {
-                ctx.modified(dst);
-                ctx.notify(notify::GENERIC, "del", dst);
+                ctx.keys.add_dirty(outputlen as i64 - 1);
+            } else {
+                ctx.keys.delete(dst, Event::DEL);
             }
             ctx.out.int(outputlen as i64);
         }

@@ -3,10 +3,15 @@
 use bytes::Bytes;
 
 use super::{
-    arg_i64, eq_ic, get_string, notify, CmdError, CmdResult, Ctx, Handler, NOT_INTEGER, OVERFLOW,
+    arg_i64, eq_ic, notify, CmdError, CmdResult, Ctx, Event, Handler, NOT_INTEGER, OVERFLOW,
     SYNTAX, WRONGTYPE,
 };
 use crate::db::{Entry, Value, NO_EXPIRE};
+
+const APPEND: Event = Event(notify::STRING, "append");
+const SETRANGE: Event = Event(notify::STRING, "setrange");
+const INCRBY: Event = Event(notify::STRING, "incrby");
+const INCRBYFLOAT: Event = Event(notify::STRING, "incrbyfloat");
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("get", get),
@@ -33,9 +38,13 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 /// Largest string Redis lets APPEND / SETRANGE build (proto-max-bulk-len).
-fn check_size(ctx: &Ctx, base: usize, append: usize) -> CmdResult {
+fn max_string(ctx: &Ctx) -> u64 {
+    ctx.keys.engine_ref().config.proto_max_bulk_len.max(0) as u64
+}
+
+fn check_size(limit: u64, base: usize, append: usize) -> CmdResult {
     let total = (base as u64).saturating_add(append as u64);
-    if total > ctx.keys.engine_ref().config.proto_max_bulk_len.max(0) as u64 {
+    if total > limit {
         return Err(CmdError::new(
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
         ));
@@ -44,12 +53,12 @@ fn check_size(ctx: &Ctx, base: usize, append: usize) -> CmdResult {
 }
 
 fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    // Written out (rather than through get_string) because GET is the hottest path: one probe, no copy.
-    let Some(i) = ctx.read_index(&args[1]) else {
+    // Written out (rather than through read_string) because GET is the hottest path: one probe, no copy.
+    let Some(e) = ctx.keys.read_entry(&args[1]) else {
         ctx.out.null();
         return Ok(());
     };
-    match &ctx.keys.engine().dbs[ctx.client.db].entry_at(i).value {
+    match &e.value {
         Value::Str(s) => ctx.out.bulk(s),
         Value::Raw(s) => ctx.out.bulk(s),
         Value::Int(n) => ctx.out.bulk_int(*n),
@@ -146,35 +155,33 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let key = &args[1];
     if o.get {
-        match get_string(ctx, key)? {
-            Some(v) => {
-                let v = v.into_owned();
-                ctx.out.bulk(&v);
-            }
+        match ctx.keys.read_string(key)? {
+            Some(v) => ctx.out.bulk(&v),
             None => ctx.out.null(),
         }
     }
-    let found = ctx.lookup_write(key).is_some();
-    if (o.nx && found) || (o.xx && !found) {
-        if !o.get {
-            ctx.out.null();
+    if o.nx || o.xx {
+        let found = ctx.keys.exists(key);
+        if (o.nx && found) || (o.xx && !found) {
+            if !o.get {
+                ctx.out.null();
+            }
+            return Ok(());
         }
-        return Ok(());
     }
     let value = Value::string(&args[2]);
     match at {
         Some(at) => {
-            ctx.db().insert_entry(key, Entry::with_expire(value, at));
+            ctx.keys
+                .set_entry(key, Entry::with_expire(value, at), Event::SET);
         }
-        None if o.keepttl => ctx.db().set_keep_ttl(key, value),
+        None if o.keepttl => ctx.keys.set_keep_ttl(key, value, Event::SET),
         None => {
-            ctx.db().set(key, value);
+            ctx.keys.set(key, value, Event::SET);
         }
     }
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "set", key);
     if let Some(at) = at {
-        ctx.notify(notify::GENERIC, "expire", key);
+        ctx.keys.notify(Event::EXPIRE, key);
         // Propagated as exactly SET key value PXAT ms (setGenericCommand), whatever the options were.
         propagate_set_pxat(ctx, key, &args[2], at);
     } else if o.get && ctx.keys.engine().journal.is_active() {
@@ -200,13 +207,11 @@ fn propagate_set_pxat(ctx: &mut Ctx, key: &[u8], value: &[u8], at: i64) {
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if ctx.exists(&args[1]) {
+    if ctx.keys.exists(&args[1]) {
         ctx.out.int(0);
         return Ok(());
     }
-    ctx.db().set(&args[1], Value::string(&args[2]));
-    ctx.modified(&args[1]);
-    ctx.notify(notify::STRING, "set", &args[1]);
+    ctx.keys.set(&args[1], Value::string(&args[2]), Event::SET);
     ctx.out.int(1);
     Ok(())
 }
@@ -214,12 +219,9 @@ fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn setex_generic(ctx: &mut Ctx, args: &[Bytes], kind: ExpireKind, cmd: &str) -> CmdResult {
     let at = expire_ms(ctx.now, kind, &args[2], cmd)?;
     let key = &args[1];
-    ctx.expire_if_needed(key);
-    ctx.db()
-        .insert_entry(key, Entry::with_expire(Value::string(&args[3]), at));
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "set", key);
-    ctx.notify(notify::GENERIC, "expire", key);
+    let entry = Entry::with_expire(Value::string(&args[3]), at);
+    ctx.keys.set_entry(key, entry, Event::SET);
+    ctx.keys.notify(Event::EXPIRE, key);
     propagate_set_pxat(ctx, key, &args[3], at);
     ctx.out.ok();
     Ok(())
@@ -235,28 +237,20 @@ fn psetex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    match get_string(ctx, key)? {
-        Some(v) => {
-            let v = v.into_owned();
-            ctx.out.bulk(&v)
-        }
+    match ctx.keys.read_string(key)? {
+        Some(v) => ctx.out.bulk(&v),
         None => ctx.out.null(),
     }
-    ctx.db().set(key, Value::string(&args[2]));
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "set", key);
+    ctx.keys.set(key, Value::string(&args[2]), Event::SET);
     Ok(())
 }
 
 fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    match get_string(ctx, key)? {
+    match ctx.keys.read_string(key)? {
         Some(v) => {
-            let v = v.into_owned();
             ctx.out.bulk(&v);
-            ctx.db().remove(key);
-            ctx.modified(key);
-            ctx.notify(notify::GENERIC, "del", key);
+            ctx.keys.delete(key, Event::DEL);
             ctx.rewrite(&[b"DEL", key]);
         }
         None => ctx.out.null(),
@@ -268,35 +262,29 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let o = parse_string_opts(args, 2, false)?;
     // getexCommand looks the key up and checks its type before it reads the time.
-    let Some(v) = get_string(ctx, key)? else {
+    let now = ctx.now;
+    let Some(v) = ctx.keys.read_string(key)? else {
         ctx.out.null();
         return Ok(());
     };
-    let v = v.into_owned();
     let at = match o.expire {
-        Some((kind, i)) => Some((kind, expire_ms(ctx.now, kind, &args[i], "getex")?)),
+        Some((kind, i)) => Some((kind, expire_ms(now, kind, &args[i], "getex")?)),
         None => None,
     };
     ctx.out.bulk(&v);
     match at {
         // Only an absolute time can already be past (a relative one is at least now + 1).
         Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= ctx.now => {
-            ctx.db().remove(key);
-            ctx.modified(key);
-            ctx.notify(notify::GENERIC, "del", key);
+            ctx.keys.delete(key, Event::DEL);
             ctx.propagate_deletion(key);
         }
         Some((_, at)) => {
-            ctx.db().set_expire(key, at);
-            ctx.modified(key);
-            ctx.notify(notify::GENERIC, "expire", key);
+            ctx.keys.set_expire(key, at, Event::EXPIRE);
             let at = at.to_string();
             ctx.rewrite(&[b"PEXPIREAT", key, at.as_bytes()]);
         }
-        None if o.persist && ctx.db().get(key).is_some_and(|e| e.expire_at != NO_EXPIRE) => {
-            ctx.db().set_expire(key, NO_EXPIRE);
-            ctx.modified(key);
-            ctx.notify(notify::GENERIC, "persist", key);
+        None if o.persist && ctx.keys.has_ttl(key) => {
+            ctx.keys.set_expire(key, NO_EXPIRE, Event::PERSIST);
             ctx.rewrite(&[b"PERSIST", key]);
         }
         None => {}
@@ -307,11 +295,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn mget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.array(args.len() - 1);
     for key in &args[1..] {
-        let v = match ctx.lookup_read(key) {
-            Some(e) if e.value.is_string() => e.value.as_bytes().map(|c| c.into_owned()),
-            _ => None,
-        };
-        match v {
+        match ctx.keys.read_entry(key).and_then(|e| e.value.as_bytes()) {
             Some(v) => ctx.out.bulk(&v),
             None => ctx.out.null(),
         }
@@ -321,10 +305,7 @@ fn mget(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn mset_pairs(ctx: &mut Ctx, args: &[Bytes]) {
     for pair in args[1..].chunks(2) {
-        ctx.expire_if_needed(&pair[0]);
-        ctx.db().set(&pair[0], Value::string(&pair[1]));
-        ctx.modified(&pair[0]);
-        ctx.notify(notify::STRING, "set", &pair[0]);
+        ctx.keys.set(&pair[0], Value::string(&pair[1]), Event::SET);
     }
 }
 
@@ -342,7 +323,7 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(super::arity_error("msetnx"));
     }
     for pair in args[1..].chunks(2) {
-        if ctx.exists(&pair[0]) {
+        if ctx.keys.exists(&pair[0]) {
             ctx.out.int(0);
             return Ok(());
         }
@@ -383,33 +364,28 @@ pub(crate) fn grow_zeroed(b: &mut Vec<u8>, len: usize) {
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let cur_len = match ctx.lookup_write(key) {
-        Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
-        Some(e) => e.value.as_bytes().map(|b| b.len()).unwrap_or(0),
-        None => {
-            // Stored as SET would store it (tryObjectEncoding): an integer is int-encoded.
-            ctx.db().set(key, Value::string(&args[2]));
-            ctx.modified(key);
-            ctx.notify(notify::STRING, "append", key);
-            ctx.out.int(args[2].len() as i64);
-            return Ok(());
-        }
+    let limit = max_string(ctx);
+    let Some(e) = ctx.keys.write_entry(key) else {
+        // Stored as SET would store it (tryObjectEncoding): an integer is int-encoded.
+        ctx.keys.set(key, Value::string(&args[2]), APPEND);
+        ctx.out.int(args[2].len() as i64);
+        return Ok(());
     };
-    check_size(ctx, cur_len, args[2].len())?;
-    let new_len = {
-        let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
-        let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
-        b.extend_from_slice(&args[2]);
-        b.len()
-    };
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "append", key);
+    let cur_len = e.value.string_len().ok_or(WRONGTYPE)?;
+    check_size(limit, cur_len, args[2].len())?;
+    let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
+    b.extend_from_slice(&args[2]);
+    let new_len = b.len();
+    ctx.keys.changed_string(key, APPEND);
     ctx.out.int(new_len as i64);
     Ok(())
 }
 
 fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let n = get_string(ctx, &args[1])?.map(|v| v.len()).unwrap_or(0);
+    let n = match ctx.keys.read_entry(&args[1]) {
+        Some(e) => e.value.string_len().ok_or(WRONGTYPE)?,
+        None => 0,
+    };
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -417,7 +393,7 @@ fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let start = arg_i64(&args[2])?;
     let end = arg_i64(&args[3])?;
-    let Some(v) = get_string(ctx, &args[1])? else {
+    let Some(v) = ctx.keys.read_string(&args[1])? else {
         ctx.out.bulk(b"");
         return Ok(());
     };
@@ -442,8 +418,7 @@ fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.bulk(b"");
         return Ok(());
     }
-    let slice = v[s as usize..=e as usize].to_vec();
-    ctx.out.bulk(&slice);
+    ctx.out.bulk(&v[s as usize..=e as usize]);
     Ok(())
 }
 
@@ -455,64 +430,54 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let value = &args[3];
     let offset = offset as usize;
-    let exists = match ctx.lookup_write(key) {
-        Some(e) if !e.value.is_string() => return Err(WRONGTYPE),
-        Some(_) => true,
-        None => false,
-    };
-    if !exists {
+    let limit = max_string(ctx);
+    let Some(e) = ctx.keys.write_entry(key) else {
         if value.is_empty() {
             ctx.out.int(0);
             return Ok(());
         }
-        check_size(ctx, offset, value.len())?;
+        check_size(limit, offset, value.len())?;
         let mut b = vec![0u8; offset + value.len()];
         b[offset..].copy_from_slice(value);
         let n = b.len();
-        ctx.db().set(key, Value::Raw(b));
-        ctx.modified(key);
-        ctx.notify(notify::STRING, "setrange", key);
+        ctx.keys.set(key, Value::Raw(b), SETRANGE);
         ctx.out.int(n as i64);
         return Ok(());
-    }
-    if value.is_empty() {
-        let n = get_string(ctx, key)?.map(|v| v.len()).unwrap_or(0);
-        ctx.out.int(n as i64);
-        return Ok(());
-    }
-    check_size(ctx, offset, value.len())?;
-    let n = {
-        let e = ctx.db().get_mut(key).ok_or(WRONGTYPE)?;
-        let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
-        grow_zeroed(b, offset + value.len());
-        b[offset..offset + value.len()].copy_from_slice(value);
-        b.len()
     };
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "setrange", key);
+    let len = e.value.string_len().ok_or(WRONGTYPE)?;
+    if value.is_empty() {
+        ctx.out.int(len as i64);
+        return Ok(());
+    }
+    check_size(limit, offset, value.len())?;
+    let b = raw_mut(&mut e.value).ok_or(WRONGTYPE)?;
+    grow_zeroed(b, offset + value.len());
+    b[offset..offset + value.len()].copy_from_slice(value);
+    let n = b.len();
+    ctx.keys.changed_string(key, SETRANGE);
     ctx.out.int(n as i64);
     Ok(())
 }
 
 fn incr_by(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
-    let cur = match ctx.lookup_write(key) {
-        None => 0,
-        Some(e) => match &e.value {
-            Value::Int(n) => *n,
-            Value::Str(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
-            Value::Raw(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
-            _ => return Err(WRONGTYPE),
-        },
-    };
-    let n = cur.checked_add(by).ok_or(OVERFLOW)?;
-    match ctx.db().get_mut(key) {
-        Some(e) => e.value = Value::Int(n),
+    let n = match ctx.keys.write_entry(key) {
         None => {
-            ctx.db().set(key, Value::Int(n));
+            ctx.keys.set(key, Value::Int(by), INCRBY);
+            by
         }
-    }
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "incrby", key);
+        Some(e) => {
+            let cur = match &e.value {
+                Value::Int(n) => *n,
+                Value::Str(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
+                Value::Raw(s) => crate::util::num::parse_i64(s).ok_or(NOT_INTEGER)?,
+                _ => return Err(WRONGTYPE),
+            };
+            let n = cur.checked_add(by).ok_or(OVERFLOW)?;
+            e.value = Value::Int(n);
+            ctx.keys.changed_string(key, INCRBY);
+            n
+        }
+    };
     ctx.out.int(n);
     Ok(())
 }
@@ -540,21 +505,15 @@ fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let cur: Vec<u8> = match ctx.lookup_write(key) {
-        None => b"0".to_vec(),
-        Some(e) => match e.value.as_bytes() {
-            Some(b) => b.into_owned(),
-            None => return Err(WRONGTYPE),
-        },
+    let result = match ctx.keys.write_entry(key) {
+        None => crate::util::ldouble::incr_by_float(b"0", &args[2])?,
+        Some(e) => {
+            let cur = e.value.as_bytes().ok_or(WRONGTYPE)?;
+            crate::util::ldouble::incr_by_float(&cur, &args[2])?
+        }
     };
-    let result = crate::util::ldouble::incr_by_float(&cur, &args[2])?;
-    let keep = ctx.db().get(key).map(|e| e.expire_at).unwrap_or(NO_EXPIRE);
-    ctx.db().insert_entry(
-        key,
-        Entry::with_expire(Value::Str(result.as_slice().into()), keep),
-    );
-    ctx.modified(key);
-    ctx.notify(notify::STRING, "incrbyfloat", key);
+    ctx.keys
+        .set_keep_ttl(key, Value::Str(result.as_slice().into()), INCRBYFLOAT);
     ctx.out.bulk(&result);
     Ok(())
 }

@@ -8,11 +8,11 @@
 use bytes::Bytes;
 
 use super::{
-    arg_f64, arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Handler, SYNTAX,
-    WRONGTYPE,
+    arg_f64, arg_i64, eq_ic, notify, BlockRequest, CmdError, CmdResult, Ctx, Event, Handler,
+    SYNTAX, WRONGTYPE,
 };
 use crate::db::zset::{AddOutcome, Limits, ZSet};
-use crate::db::{Entry, Value};
+use crate::db::Value;
 use crate::util::glob::glob_match;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -64,60 +64,6 @@ const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
 
 fn limits(ctx: &Ctx) -> Limits {
     ctx.keys.engine_ref().zset_limits()
-}
-
-/// The sorted set at `key` for reading: `Ok(None)` if absent, WRONGTYPE for other types.
-fn read_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c ZSet>, CmdError> {
-    match ctx.lookup_read(key) {
-        None => Ok(None),
-        Some(Entry {
-            value: Value::ZSet(z),
-            ..
-        }) => Ok(Some(z)),
-        Some(_) => Err(WRONGTYPE),
-    }
-}
-
-/// Like `read_zset`, also handing out the reply buffer, so a reply can be written straight from the set.
-fn read_zset_out<'c>(
-    ctx: &'c mut Ctx,
-    key: &[u8],
-) -> Result<(Option<&'c ZSet>, &'c mut crate::resp::Out), CmdError> {
-    let db = ctx.client.db;
-    let e = ctx
-        .read_index(key)
-        .map(|i| ctx.keys.engine().dbs[db].entry_at(i));
-    match e {
-        None => Ok((None, &mut *ctx.out)),
-        Some(Entry {
-            value: Value::ZSet(z),
-            ..
-        }) => Ok((Some(z), &mut *ctx.out)),
-        Some(_) => Err(WRONGTYPE),
-    }
-}
-
-/// The sorted set at `key` for writing.
-fn write_zset<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c mut ZSet>, CmdError> {
-    match ctx.lookup_write(key) {
-        None => Ok(None),
-        Some(Entry {
-            value: Value::ZSet(z),
-            ..
-        }) => Ok(Some(z)),
-        Some(_) => Err(WRONGTYPE),
-    }
-}
-
-/// Deletes `key` if its set became empty (Redis never keeps empty aggregates). True if it did.
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) -> bool {
-    let empty =
-        matches!(ctx.db().get(key), Some(Entry { value: Value::ZSet(z), .. }) if z.is_empty());
-    if empty {
-        ctx.db().remove(key);
-        ctx.notify(notify::GENERIC, "del", key);
-    }
-    empty
 }
 
 /// A score written the way Redis prints it (RESP2 bulk string, RESP3 double).
@@ -402,22 +348,18 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
     }
     let key = &args[1];
     let lim = limits(ctx);
-    let exists = write_zset(ctx, key)?.is_some();
-    if !exists {
-        if xx {
-            if incr {
-                ctx.out.null();
-            } else {
-                ctx.out.int(0);
-            }
-            return Ok(());
+    // No key and XX: nothing to do.
+    if xx && ctx.keys.write::<ZSet>(key)?.is_none() {
+        if incr {
+            ctx.out.null();
+        } else {
+            ctx.out.int(0);
         }
-        let z = ZSet::for_first_member(rest[1].len(), lim);
-        ctx.db().set(key, Value::ZSet(Box::new(z)));
-    }
-    let Some(z) = write_zset(ctx, key)? else {
         return Ok(());
-    };
+    }
+    let z = ctx
+        .keys
+        .write_or_create_with(key, || ZSet::for_first_member(rest[1].len(), lim))?;
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0);
     let mut last_score = 0.0;
     let mut err = None;
@@ -456,11 +398,11 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
             }
         }
     }
+    // A set created here always takes its first member, so nothing changed means nothing to record.
     if added + updated > 0 {
-        ctx.modified(key);
-        ctx.notify(notify::ZSET, if incr { "zincr" } else { "zadd" }, key);
+        let event = if incr { "zincr" } else { "zadd" };
+        ctx.keys.changed(key, Event(notify::ZSET, event));
     }
-    drop_if_empty(ctx, key);
     if let Some(e) = err {
         return Err(e);
     }
@@ -478,7 +420,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], incr_cmd: bool) -> CmdResult {
 
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    let Some(z) = write_zset(ctx, key)? else {
+    let Some(z) = ctx.keys.write::<ZSet>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -492,16 +434,18 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     if deleted > 0 {
-        ctx.notify(notify::ZSET, "zrem", key);
-        drop_if_empty(ctx, key);
-        ctx.modified(key);
+        ctx.keys.changed(key, Event(notify::ZSET, "zrem"));
     }
     ctx.out.int(deleted);
     Ok(())
 }
 
 fn zscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match read_zset(ctx, &args[1])?.and_then(|z| z.score(&args[2])) {
+    match ctx
+        .keys
+        .read::<ZSet>(&args[1])?
+        .and_then(|z| z.score(&args[2]))
+    {
         Some(s) => ctx.out.double(s),
         None => ctx.out.null(),
     }
@@ -509,7 +453,7 @@ fn zscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn zmscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let scores: Vec<Option<f64>> = match read_zset(ctx, &args[1])? {
+    let scores: Vec<Option<f64>> = match ctx.keys.read::<ZSet>(&args[1])? {
         Some(z) => args[2..].iter().map(|m| z.score(m)).collect(),
         None => vec![None; args.len() - 2],
     };
@@ -524,14 +468,20 @@ fn zmscore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn zcard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let n = read_zset(ctx, &args[1])?.map(|z| z.len()).unwrap_or(0);
+    let n = ctx
+        .keys
+        .read::<ZSet>(&args[1])?
+        .map(|z| z.len())
+        .unwrap_or(0);
     ctx.out.int(n as i64);
     Ok(())
 }
 
 fn zcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let r = parse_score_range(&args[2], &args[3])?;
-    let n = read_zset(ctx, &args[1])?
+    let n = ctx
+        .keys
+        .read::<ZSet>(&args[1])?
         .map(|z| {
             let (a, b) = r.ranks(z);
             b - a
@@ -543,7 +493,9 @@ fn zcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let r = parse_lex_range(&args[2], &args[3])?;
-    let n = read_zset(ctx, &args[1])?
+    let n = ctx
+        .keys
+        .read::<ZSet>(&args[1])?
         .map(|z| {
             let (a, b) = r.ranks(z, LexMode::Count);
             b - a
@@ -554,7 +506,7 @@ fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn zrank_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
-    let r = read_zset(ctx, &args[1])?.and_then(|z| {
+    let r = ctx.keys.read::<ZSet>(&args[1])?.and_then(|z| {
         z.rank(&args[2])
             .map(|r| if rev { z.len() - 1 - r } else { r })
     });
@@ -656,7 +608,7 @@ fn zrange_generic(
         // scores went through the listpack, turning -0 into 0).
         let lim = limits(ctx);
         let mut dst = ZSet::default();
-        if let Some(z) = read_zset(ctx, src)? {
+        if let Some(z) = ctx.keys.read::<ZSet>(src)? {
             let (a, b) = spec_ranks(&spec, z, rev, offset, limit);
             z.for_range(a, b, rev, |m, s| {
                 dst.add(m, s, lim);
@@ -664,8 +616,8 @@ fn zrange_generic(
         }
         return store_set(ctx, &args[1], dst, "zrangestore");
     }
-    let (z, out) = read_zset_out(ctx, src)?;
-    let Some(z) = z else {
+    let out = &mut *ctx.out;
+    let Some(z) = ctx.keys.read::<ZSet>(src)? else {
         out.array(0);
         return Ok(());
     };
@@ -728,21 +680,24 @@ fn spec_ranks(spec: &Spec, z: &ZSet, rev: bool, offset: i64, limit: i64) -> (usi
 
 /// Stores a result set (sorted entries) at `dst` as Redis's STORE commands do: replaces any value (and TTL),
 /// or deletes `dst` when the result is empty; replies the cardinality.
-fn finish_store(ctx: &mut Ctx, dst: &[u8], items: Vec<(f64, Box<[u8]>)>, event: &str) -> CmdResult {
+fn finish_store(
+    ctx: &mut Ctx,
+    dst: &[u8],
+    items: Vec<(f64, Box<[u8]>)>,
+    event: &'static str,
+) -> CmdResult {
     let z = ZSet::from_sorted(items, limits(ctx));
     store_set(ctx, dst, z, event)
 }
 
 /// Stores `z` at `dst` (or deletes `dst` when `z` is empty) and replies its cardinality.
-fn store_set(ctx: &mut Ctx, dst: &[u8], z: ZSet, event: &str) -> CmdResult {
+fn store_set(ctx: &mut Ctx, dst: &[u8], z: ZSet, event: &'static str) -> CmdResult {
     let n = z.len();
     if n > 0 {
-        ctx.expire_if_needed(dst);
-        ctx.db().set(dst, Value::ZSet(Box::new(z)));
-        ctx.modified(dst);
-        ctx.notify(notify::ZSET, event, dst);
-    } else if ctx.delete(dst) {
-        ctx.notify(notify::GENERIC, "del", dst);
+        ctx.keys
+            .set(dst, Value::ZSet(Box::new(z)), Event(notify::ZSET, event));
+    } else {
+        ctx.keys.delete(dst, Event::DEL);
     }
     ctx.out.int(n as i64);
     Ok(())
@@ -780,7 +735,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rangetype: RangeType) -> Cmd
         _ => Spec::Rank(arg_i64(&args[2])?, arg_i64(&args[3])?),
     };
     let key = &args[1];
-    let Some(z) = write_zset(ctx, key)? else {
+    let Some(z) = ctx.keys.write::<ZSet>(key)? else {
         ctx.out.int(0);
         return Ok(());
     };
@@ -796,9 +751,7 @@ fn zremrange_generic(ctx: &mut Ctx, args: &[Bytes], rangetype: RangeType) -> Cmd
             RangeType::Lex => "zremrangebylex",
             _ => "zremrangebyrank",
         };
-        ctx.notify(notify::ZSET, event, key);
-        drop_if_empty(ctx, key);
-        ctx.modified(key);
+        ctx.keys.changed(key, Event(notify::ZSET, event));
     }
     ctx.out.int(deleted as i64);
     Ok(())
@@ -840,7 +793,7 @@ fn pop_generic(
 ) -> Result<bool, CmdError> {
     let mut found = None;
     for k in keys {
-        if write_zset(ctx, k)?.is_some() {
+        if ctx.keys.write::<ZSet>(k)?.is_some() {
             found = Some(k);
             break;
         }
@@ -861,7 +814,7 @@ fn pop_generic(
     }
     let count = if count == -1 { 1 } else { count };
     let mut popped = Vec::new();
-    if let Some(z) = write_zset(ctx, key)? {
+    if let Some(z) = ctx.keys.write::<ZSet>(key)? {
         let n = (count as u64).min(z.len() as u64) as usize;
         popped.reserve(n);
         for _ in 0..n {
@@ -894,9 +847,8 @@ fn pop_generic(
         ctx.out.double(*s);
     }
     if n > 0 {
-        ctx.notify(notify::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
-        drop_if_empty(ctx, key);
-        ctx.modified(key);
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        ctx.keys.changed(key, Event(notify::ZSET, event));
     }
     Ok(true)
 }
@@ -961,7 +913,7 @@ fn blocking_pop(
         None => keys.iter().collect(),
     };
     for k in candidates {
-        match write_zset(ctx, k) {
+        match ctx.keys.write::<ZSet>(k) {
             Ok(Some(_)) => {
                 pop_generic(ctx, std::slice::from_ref(k), max, count, shape, true)?;
                 return Ok(());
@@ -1076,21 +1028,11 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
             return Err(CmdError::new("ERR value is out of range"));
         }
-        let db = ctx.client.db;
-        let found = ctx.read_index(&args[1]);
-        let store = ctx.keys.engine();
-        let z = match found.map(|i| store.dbs[db].entry_at(i)) {
-            None => {
-                ctx.out.array(0);
-                return Ok(());
-            }
-            Some(Entry {
-                value: Value::ZSet(z),
-                ..
-            }) => z,
-            Some(_) => return Err(WRONGTYPE),
+        let Some((z, rng)) = ctx.keys.read_with_rng::<ZSet>(&args[1])? else {
+            ctx.out.array(0);
+            return Ok(());
         };
-        let rng = &mut store.rng;
+        let z = &*z;
         let size = z.len();
         let out = &mut *ctx.out;
         let resp3 = out.resp >= 3;
@@ -1157,30 +1099,23 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     }
-    let db = ctx.client.db;
-    let found = ctx.read_index(&args[1]);
-    let store = ctx.keys.engine();
-    match found.map(|i| store.dbs[db].entry_at(i)) {
+    match ctx.keys.read_with_rng::<ZSet>(&args[1])? {
         None => ctx.out.null(),
-        Some(Entry {
-            value: Value::ZSet(z),
-            ..
-        }) => {
+        Some((z, rng)) => {
             let size = z.len();
             if size == 0 {
                 ctx.out.null();
-            } else if let Some((m, _)) = z.get(store.rng.gen_range(0..size)) {
+            } else if let Some((m, _)) = z.get(rng.gen_range(0..size)) {
                 ctx.out.bulk(m);
             }
         }
-        Some(_) => return Err(WRONGTYPE),
     }
     Ok(())
 }
 
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let cursor = super::args::parse_cursor(&args[2])?;
-    let Some(z) = read_zset(ctx, &args[1])? else {
+    let Some(z) = ctx.keys.read::<ZSet>(&args[1])? else {
         ctx.out.array(2);
         ctx.out.bulk(b"0");
         ctx.out.array(0);
@@ -1251,10 +1186,8 @@ fn set_members(s: &crate::db::set::Set) -> Vec<Box<[u8]>> {
 }
 
 fn load_source(ctx: &mut Ctx, key: &[u8], need_map: bool) -> Result<Source, CmdError> {
-    let db = ctx.client.db;
     // Not counted as a hit or miss: the type-check pass already made the one read Redis makes per key.
-    let found = ctx.keys.engine().live_index(db, key, ctx.now, false, false);
-    let items: Vec<(f64, Box<[u8]>)> = match found.map(|i| ctx.keys.engine().dbs[db].entry_at(i)) {
+    let items: Vec<(f64, Box<[u8]>)> = match ctx.keys.quiet_entry(key) {
         None => return Ok(Source::Empty),
         Some(e) => match &e.value {
             Value::ZSet(z) => {
@@ -1325,7 +1258,7 @@ fn setop_generic(ctx: &mut Ctx, args: &[Bytes], store: bool, op: SetOp, card: bo
     let keys = &args[numkeys_idx + 1..numkeys_idx + 1 + setnum];
     // Type checks come before the options, as in Redis.
     for k in keys {
-        if let Some(e) = ctx.lookup_read(k) {
+        if let Some(e) = ctx.keys.read_entry(k) {
             if !matches!(e.value, Value::ZSet(_) | Value::Set(_)) {
                 return Err(WRONGTYPE);
             }

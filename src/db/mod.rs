@@ -108,6 +108,15 @@ impl Db {
         self.map.value_at_mut(i)
     }
 
+    /// The entry at position `i` if it belongs to `key` (a remembered position checked without hashing).
+    #[inline]
+    pub fn entry_at_if(&self, i: usize, key: &[u8]) -> Option<&Entry> {
+        match self.map.get_index(i) {
+            Some((k, e)) if k[..] == *key => Some(e),
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
         self.map.get(key)
@@ -135,21 +144,36 @@ impl Db {
 
     /// Inserts a whole entry (value and expiry), replacing an existing one.
     pub fn insert_entry(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
-        let has_ttl = entry.expire_at != NO_EXPIRE;
-        let old = match self.map.find_index(key) {
-            Some(i) => Some(std::mem::replace(self.map.value_at_mut(i), entry)),
+        match self.map.find_index(key) {
+            Some(i) => Some(self.replace_at(i, key, entry)),
             None => {
-                self.map.insert_new(key.into(), entry);
+                self.insert_absent(key, entry);
                 None
             }
-        };
-        let had_ttl = old.as_ref().is_some_and(|e| e.expire_at != NO_EXPIRE);
+        }
+    }
+
+    /// Replaces the entry at position `i` (found by `index_of(key)` since the last insert or removal), keeping
+    /// the TTL index in step. Returns the old entry.
+    pub fn replace_at(&mut self, i: usize, key: &[u8], entry: Entry) -> Entry {
+        let has_ttl = entry.expire_at != NO_EXPIRE;
+        let old = std::mem::replace(self.map.value_at_mut(i), entry);
+        let had_ttl = old.expire_at != NO_EXPIRE;
         if has_ttl && !had_ttl {
             self.volatile.insert(key.into(), ());
         } else if had_ttl && !has_ttl {
             self.volatile.swap_remove(key);
         }
         old
+    }
+
+    /// Inserts an entry for a key known to be absent; returns its position.
+    pub fn insert_absent(&mut self, key: &[u8], entry: Entry) -> usize {
+        if entry.expire_at != NO_EXPIRE {
+            self.volatile.insert(key.into(), ());
+        }
+        self.map.insert_new(key.into(), entry);
+        self.map.len() - 1
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {

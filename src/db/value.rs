@@ -55,6 +55,16 @@ impl Value {
         matches!(self, Value::Str(_) | Value::Int(_) | Value::Raw(_))
     }
 
+    /// The length of a string value (an integer's as formatted), `None` for other types.
+    pub fn string_len(&self) -> Option<usize> {
+        match self {
+            Value::Str(s) => Some(s.len()),
+            Value::Raw(s) => Some(s.len()),
+            Value::Int(n) => Some(crate::util::num::fmt_i64(*n).len()),
+            _ => None,
+        }
+    }
+
     /// The bytes of a string value (integers are formatted), `None` for other types.
     pub fn as_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
         match self {

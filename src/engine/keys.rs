@@ -27,16 +27,27 @@ impl Event {
     pub const SET: Event = Event(notify::STRING, "set");
 }
 
+/// A collection borrowed together with the engine's random generator.
+pub type WithRng<'k, T> = (&'k mut T, &'k mut rand::rngs::SmallRng);
+
 /// The keyspace of one database as a command sees it, with the engine behind it.
 pub struct Keys<'a> {
     store: &'a mut Store,
     db: usize,
     now: i64,
+    /// Position of the key last looked up for a write, so that recording the change finds it without a
+    /// second hash probe (checked against the key: positions move on removal).
+    last_write: usize,
 }
 
 impl<'a> Keys<'a> {
     pub fn new(store: &'a mut Store, db: usize, now: i64) -> Keys<'a> {
-        Keys { store, db, now }
+        Keys {
+            store,
+            db,
+            now,
+            last_write: usize::MAX,
+        }
     }
 
     /// The selected database's number.
@@ -88,6 +99,16 @@ impl<'a> Keys<'a> {
         self.store.live_index(self.db, key, self.now, read, touch)
     }
 
+    /// `live` for a write, remembering the position for `changed`.
+    #[inline]
+    fn live_for_write(&mut self, key: &[u8]) -> Option<usize> {
+        let i = self.live(key, false, true);
+        if let Some(i) = i {
+            self.last_write = i;
+        }
+        i
+    }
+
     /// The live entry for a read (lookupKeyRead: hits and misses, access time).
     #[inline]
     pub fn read_entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
@@ -130,6 +151,41 @@ impl<'a> Keys<'a> {
                 .map(Some)
                 .ok_or(WRONGTYPE),
         }
+    }
+
+    /// Like `read`, with the engine's random generator beside the collection (HRANDFIELD, SRANDMEMBER,
+    /// ZRANDMEMBER draw while they hold it).
+    #[inline]
+    pub fn read_with_rng<T: Kind>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<WithRng<'_, T>>, CmdError> {
+        let i = self.live(key, true, true);
+        self.with_rng(i)
+    }
+
+    /// Like `write`, with the engine's random generator beside the collection (SPOP). Record the change
+    /// with `changed`.
+    #[inline]
+    pub fn write_with_rng<T: Kind>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<WithRng<'_, T>>, CmdError> {
+        let i = self.live_for_write(key);
+        if i.is_some() {
+            self.before_write(key);
+        }
+        self.with_rng(i)
+    }
+
+    #[inline]
+    fn with_rng<T: Kind>(&mut self, i: Option<usize>) -> Result<Option<WithRng<'_, T>>, CmdError> {
+        let Some(i) = i else {
+            return Ok(None);
+        };
+        let store = &mut *self.store;
+        let v = T::of_mut(&mut store.dbs[self.db].entry_at_mut(i).value).ok_or(WRONGTYPE)?;
+        Ok(Some((v, &mut store.rng)))
     }
 
     /// A string value for a read: `Ok(None)` if absent, WRONGTYPE for other types.
@@ -203,7 +259,7 @@ impl<'a> Keys<'a> {
     /// `Ok(None)` if absent, WRONGTYPE for another type. Record the change with `changed`.
     #[inline]
     pub fn write<T: Kind>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
-        let Some(i) = self.live(key, false, true) else {
+        let Some(i) = self.live_for_write(key) else {
             return Ok(None);
         };
         if T::of(&self.db().entry_at(i).value).is_none() {
@@ -217,7 +273,17 @@ impl<'a> Keys<'a> {
     /// collection the write leaves empty is deleted by `changed`.
     #[inline]
     pub fn write_or_create<T: Kind>(&mut self, key: &[u8]) -> Result<&mut T, CmdError> {
-        let i = match self.live(key, false, true) {
+        self.write_or_create_with(key, T::default)
+    }
+
+    /// `write_or_create` with the new collection made by `make` (a set's encoding follows its first member).
+    #[inline]
+    pub fn write_or_create_with<T: Kind>(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> T,
+    ) -> Result<&mut T, CmdError> {
+        let i = match self.live_for_write(key) {
             Some(i) => {
                 if T::of(&self.db().entry_at(i).value).is_none() {
                     return Err(WRONGTYPE);
@@ -227,9 +293,11 @@ impl<'a> Keys<'a> {
             }
             None => {
                 self.before_write(key);
-                let db = self.db_mut();
-                db.insert_entry(key, Entry::new(T::default().into_value()));
-                db.index_of(key).ok_or(WRONGTYPE)?
+                let i = self
+                    .db_mut()
+                    .insert_absent(key, Entry::new(make().into_value()));
+                self.last_write = i;
+                i
             }
         };
         T::of_mut(&mut self.db_mut().entry_at_mut(i).value).ok_or(WRONGTYPE)
@@ -238,19 +306,37 @@ impl<'a> Keys<'a> {
     /// The live entry for a write of any type (strings changed in place: APPEND, SETRANGE, INCR...).
     #[inline]
     pub fn write_entry(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let i = self.live(key, false, true)?;
+        let i = self.live_for_write(key)?;
         self.before_write(key);
         Some(self.db_mut().entry_at_mut(i))
+    }
+
+    /// The live entry for a write, inserted from `make` if absent (without recording: the caller records the
+    /// change once done, or not at all if it changed nothing). True if it was inserted.
+    pub fn write_entry_or_insert(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> Value,
+    ) -> (&mut Entry, bool) {
+        let found = self.live(key, false, true);
+        self.before_write(key);
+        let (i, created) = match found {
+            Some(i) => (i, false),
+            None => (self.db_mut().insert_absent(key, Entry::new(make())), true),
+        };
+        (self.db_mut().entry_at_mut(i), created)
     }
 
     /// Records a change made through `write`/`write_entry`: the keyspace event, then deletion of a collection
     /// left empty (with its `del` event), then the dirty counter, WATCH and blocked clients.
     pub fn changed(&mut self, key: &[u8], event: Event) {
         self.notify(event, key);
-        let empty = self
-            .db()
-            .get(key)
-            .is_some_and(|e| e.value.is_empty_collection());
+        let db = self.db();
+        let entry = match db.entry_at_if(self.last_write, key) {
+            Some(e) => Some(e),
+            None => db.get(key),
+        };
+        let empty = entry.is_some_and(|e| e.value.is_empty_collection());
         if empty {
             self.db_mut().remove(key);
             self.notify(Event::DEL, key);
@@ -267,26 +353,44 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// Stores `value` at `key`, replacing any value and clearing its TTL (setKey), and records it.
+    /// Stores `value` at `key`, replacing any value and clearing its TTL (setKey), and records it. An
+    /// expired value is first deleted as expired (its event and propagated DEL come before this write's).
     pub fn set(&mut self, key: &[u8], value: Value, event: Event) -> Option<Entry> {
-        self.before_write(key);
-        let old = self.db_mut().set(key, value);
-        self.record(key, event);
-        old
+        self.set_entry(key, Entry::new(value), event)
     }
 
-    /// Stores a whole entry (value and expiry) and records it.
+    /// Stores a whole entry (value and expiry) and records it; passive expiry first, one probe when the key
+    /// is live.
     pub fn set_entry(&mut self, key: &[u8], entry: Entry, event: Event) -> Option<Entry> {
         self.before_write(key);
-        let old = self.db_mut().insert_entry(key, entry);
+        let old = match self.live(key, false, false) {
+            Some(i) => Some(self.store.dbs[self.db].replace_at(i, key, entry)),
+            None => {
+                self.db_mut().insert_absent(key, entry);
+                None
+            }
+        };
         self.record(key, event);
         old
     }
 
-    /// Stores `value` keeping the key's TTL (SET KEEPTTL, INCRBYFLOAT, SETRANGE...), and records it.
+    /// Stores `value` keeping the key's TTL (SET KEEPTTL, INCRBYFLOAT, SETRANGE...), and records it. An
+    /// expired key's TTL is not kept: it is deleted first, as any lookup for a write does.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, event: Event) {
         self.before_write(key);
-        self.db_mut().set_keep_ttl(key, value);
+        match self.live(key, false, false) {
+            Some(i) => self.db_mut().entry_at_mut(i).value = value,
+            None => {
+                self.db_mut().insert_absent(key, Entry::new(value));
+            }
+        }
+        self.record(key, event);
+    }
+
+    /// Records a change to a string made through `write_entry`: like `changed`, without looking for an
+    /// emptied collection (a string is never one).
+    #[inline]
+    pub fn changed_string(&mut self, key: &[u8], event: Event) {
         self.record(key, event);
     }
 

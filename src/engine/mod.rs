@@ -115,11 +115,11 @@ pub struct ShutdownRequest {
 }
 
 pub struct Store {
-    pub dbs: Vec<Db>,
+    dbs: Vec<Db>,
     pub config: Config,
     pub stats: Stats,
     /// Changes since the last save (INFO rdb_changes_since_last_save).
-    pub dirty: u64,
+    dirty: u64,
     pub clients: HashMap<u64, ClientInfo>,
     blocking: Blocking,
     /// Clients in MONITOR mode, in the order they entered it.
