@@ -293,6 +293,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.bulk(&new);
     ctx.modified(key);
     ctx.notify(notify::HASH, "hincrbyfloat", key);
+    // The resulting value, as INCRBYFLOAT: float formatting must not make replicas differ.
+    ctx.rewrite(&[b"HSET", key, field, &new]);
     Ok(())
 }
 

@@ -245,6 +245,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.db().set(key, Value::string(&args[2]));
     ctx.modified(key);
     ctx.notify(notify::STRING, "set", key);
+    ctx.rewrite(&[b"SET", key, &args[2]]);
     Ok(())
 }
 
@@ -257,7 +258,8 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.db().remove(key);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
-            ctx.rewrite(&[b"DEL", key]);
+            let del = ctx.engine().user_deletion_command();
+            ctx.rewrite(&[del, key]);
         }
         None => ctx.out.null(),
     }
@@ -555,6 +557,8 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     );
     ctx.modified(key);
     ctx.notify(notify::STRING, "incrbyfloat", key);
+    // The result, not the increment: float formatting must not make replicas or an AOF reload differ.
+    ctx.rewrite(&[b"SET", key, &result, b"KEEPTTL"]);
     ctx.out.bulk(&result);
     Ok(())
 }
