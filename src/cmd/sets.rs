@@ -173,7 +173,12 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let db = ctx.client.db;
     ctx.keys.engine().expire_if_needed(db, key, ctx.now);
-    let Store { dbs, rng, .. } = ctx.keys.engine();
+    let Store {
+        dbs, rng, journal, ..
+    } = ctx.keys.engine();
+    // The popped members, kept only while something consumes the stream (SPOP propagates as SREMs).
+    let mut popped = Vec::new();
+    let record = journal.is_active();
     let out = &mut *ctx.out;
     let s = match dbs[db].get_mut(key).map(|e| &mut e.value) {
         None => {
@@ -186,11 +191,17 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(Value::Set(s)) => s,
         Some(_) => return Err(WRONGTYPE),
     };
+    let whole = count.is_some_and(|n| n >= s.len());
     match count {
         None => {
             let i = rand::Rng::gen_range(rng, 0..s.len().max(1));
             match s.remove_index(i) {
-                Some(m) => out.bulk(&m),
+                Some(m) => {
+                    out.bulk(&m);
+                    if record {
+                        popped.push(m);
+                    }
+                }
                 None => out.null(),
             }
         }
@@ -205,11 +216,26 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let i = rand::Rng::gen_range(rng, 0..s.len());
                 if let Some(m) = s.remove_index(i) {
                     out.bulk(&m);
+                    if record && !whole {
+                        popped.push(m);
+                    }
                 }
             }
         }
     }
     let empty = s.is_empty();
+    // As Redis 7.0: SPOP key -> SREM key member; SPOP key count -> DEL key when it takes the whole set, else
+    // one SREM per member (wrapped in MULTI/EXEC when more than one) and not the SPOP itself.
+    if whole {
+        ctx.rewrite(&[b"DEL", key]);
+    } else if count.is_some() {
+        for m in &popped {
+            ctx.also(&[b"SREM", key, m]);
+        }
+        ctx.prop.prevent = true;
+    } else if let Some(m) = popped.first() {
+        ctx.rewrite(&[b"SREM", key, m]);
+    }
     ctx.notify(notify::SET, "spop", key);
     if empty {
         ctx.db().remove(key);
