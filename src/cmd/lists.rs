@@ -694,7 +694,13 @@ fn blmove_generic(
             move_one(ctx, src, dst, from, to)?;
             // BRPOPLPUSH -> RPOPLPUSH; BLMOVE -> LMOVE with the ends as sent, or as Redis names them when a
             // blocked client is served (serveClientBlockedOnList).
-            let side = |l: bool| -> &'static [u8] { if l { b"left" } else { b"right" } };
+            let side = |l: bool| -> &'static [u8] {
+                if l {
+                    b"left"
+                } else {
+                    b"right"
+                }
+            };
             if args.len() == 4 {
                 ctx.rewrite(&[b"RPOPLPUSH", src, dst]);
             } else if reprocessing(ctx) {
