@@ -340,10 +340,18 @@ impl Run {
     }
 }
 
+struct Normalized {
+    cmds: Vec<Vec<String>>,
+    /// The absolute times taken out, in order.
+    times: Vec<i64>,
+    /// The members of SREMs on `spop*` keys taken out, per key.
+    srem: BTreeMap<String, Vec<String>>,
+}
+
 /// Replaces what legitimately differs between the two servers: absolute times (returned separately, to be
 /// compared within a tolerance) and the members SPOP chose at random (returned per key, to be compared with
 /// what SPOP answered).
-fn normalize(cmds: &[Vec<String>]) -> (Vec<Vec<String>>, Vec<i64>, BTreeMap<String, Vec<String>>) {
+fn normalize(cmds: &[Vec<String>]) -> Normalized {
     let mut times = Vec::new();
     let mut srem = BTreeMap::<String, Vec<String>>::new();
     let mut out = Vec::new();
@@ -374,7 +382,11 @@ fn normalize(cmds: &[Vec<String>]) -> (Vec<Vec<String>>, Vec<i64>, BTreeMap<Stri
         }
         out.push(cmd);
     }
-    (out, times, srem)
+    Normalized {
+        cmds: out,
+        times,
+        srem,
+    }
 }
 
 fn show(cmds: &[Vec<String>]) -> String {
@@ -409,19 +421,19 @@ fn compare(script: &[Step]) -> [(Run, BTreeMap<String, Vec<String>>); 2] {
             show(&redis_cmds)
         );
     }
-    let (ours_n, ours_times, ours_srem) = normalize(&ours_cmds);
-    let (redis_n, redis_times, redis_srem) = normalize(&redis_cmds);
+    let x = normalize(&ours_cmds);
+    let y = normalize(&redis_cmds);
     assert!(
-        ours_n == redis_n,
+        x.cmds == y.cmds,
         "propagated commands differ\nours:\n{}\nredis (AOF):\n{}",
         show(&ours_cmds),
         show(&redis_cmds)
     );
-    assert_eq!(ours_times.len(), redis_times.len());
-    for (x, y) in ours_times.iter().zip(&redis_times) {
-        assert!((x - y).abs() <= TIME_TOLERANCE_MS, "times {x} and {y}");
+    assert_eq!(x.times.len(), y.times.len());
+    for (p, q) in x.times.iter().zip(&y.times) {
+        assert!((p - q).abs() <= TIME_TOLERANCE_MS, "times {p} and {q}");
     }
-    [(a, ours_srem), (b, redis_srem)]
+    [(a, x.srem), (b, y.srem)]
 }
 
 #[test]
