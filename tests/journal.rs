@@ -25,6 +25,8 @@ enum Step {
     Block(usize, Vec<Vec<u8>>),
     /// Reads the reply of the blocked connection `n` (served by an earlier step).
     Served(usize),
+    /// A command on extra connection `n`, before it blocks (SELECT).
+    On(usize, Vec<Vec<u8>>),
     /// Lets short TTLs lapse.
     Sleep(u64),
 }
@@ -160,6 +162,26 @@ fn script() -> Vec<Step> {
         d(&["RPUSH", "bl6", "a", "b", "c"]),
         Served(0),
         Served(1),
+        // A client blocked in another database: served there.
+        On(0, c(&["SELECT", "4"])),
+        Block(0, c(&["BLPOP", "bl7", "0"])),
+        d(&["SELECT", "4"]),
+        d(&["RPUSH", "bl7", "a"]),
+        d(&["SELECT", "0"]),
+        Served(0),
+        On(0, c(&["SELECT", "0"])),
+        // Same-key forms that change nothing, or something.
+        d(&["RENAME", "s3", "s3"]),
+        d(&["LMOVE", "l3", "l3", "RIGHT", "LEFT"]),
+        d(&["COPY", "s4", "s5", "REPLACE"]),
+        d(&["COPY", "s4", "s4c", "DB", "5"]),
+        // A write to a key that expired: its deletion and the write, one unit (active expiry, which would
+        // delete it on its own, paused).
+        d(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
+        d(&["SET", "e2", "v", "PX", "1"]),
+        Sleep(30),
+        d(&["APPEND", "e2", "x"]),
+        d(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]),
         // Hashes.
         d(&["HSET", "h", "f1", "v1", "f2", "v2"]),
         d(&["HSETNX", "h", "f1", "x"]),
@@ -176,6 +198,7 @@ fn script() -> Vec<Step> {
         d(&["SADD", "st2", "b", "x"]),
         d(&["SMOVE", "st", "st2", "a"]),
         d(&["SMOVE", "st", "st2", "nosuch"]),
+        d(&["SMOVE", "st", "st", "b"]),
         d(&["SINTERSTORE", "sdst", "st", "st2"]),
         d(&["SUNIONSTORE", "sdst2", "st", "st2"]),
         d(&["SDIFFSTORE", "sdst3", "st", "nosuch"]),
@@ -239,6 +262,14 @@ fn script() -> Vec<Step> {
         d(&["SPOP", "spop5", "2"]),
         d(&["LPUSH", "tl", "a"]),
         d(&["EXEC"]),
+        d(&["MULTI"]),
+        d(&["SELECT", "1"]),
+        d(&["SET", "txd", "1"]),
+        d(&["SELECT", "0"]),
+        d(&["SET", "txd", "0"]),
+        d(&["EXEC"]),
+        d(&["FUNCTION", "FLUSH"]),
+        d(&["SCRIPT", "FLUSH"]),
         // Databases.
         d(&["SELECT", "1"]),
         d(&["SET", "d1", "v"]),
@@ -273,6 +304,13 @@ impl Run {
         }
     }
 
+    fn blocker(&mut self, n: usize) -> &mut RawConn {
+        while self.blockers.len() <= n {
+            self.blockers.push(RawConn::connect(self.port));
+        }
+        &mut self.blockers[n]
+    }
+
     fn blocked_clients(&mut self) -> usize {
         let info = String::from_utf8_lossy(&self.main.cmd(&["INFO", "clients"])).to_string();
         info.lines()
@@ -289,11 +327,11 @@ impl Run {
                     self.record_spop(&String::from_utf8_lossy(&cmd[1]), &reply);
                 }
             }
+            Step::On(n, cmd) => {
+                self.blocker(*n).cmd(cmd);
+            }
             Step::Block(n, cmd) => {
-                while self.blockers.len() <= *n {
-                    self.blockers.push(RawConn::connect(self.port));
-                }
-                self.blockers[*n].send_raw(&encode(cmd));
+                self.blocker(*n).send_raw(&encode(cmd));
                 self.blocked += 1;
                 let t0 = Instant::now();
                 while self.blocked_clients() != self.blocked {
