@@ -538,3 +538,75 @@ fn lazyfree_deletions_match_redis_aof() {
         ])),
     ]);
 }
+
+/// Less common paths: pushes that serve clients from inside MULTI/EXEC or through a chain of BLMOVEs, SWAPDB
+/// waking a client, options Redis keeps in its rewrites, and writes that change nothing.
+#[test]
+fn edge_cases_match_redis_aof() {
+    use Step::*;
+    let d = |a: &[&str]| Do(c(a));
+    compare(&[
+        // A push inside MULTI/EXEC: the transaction, then the served pop.
+        Block(0, c(&["BLPOP", "q1", "0"])),
+        d(&["MULTI"]),
+        d(&["RPUSH", "q1", "a"]),
+        d(&["INCR", "x"]),
+        d(&["EXEC"]),
+        Served(0),
+        // BLMOVE serving into a list another client waits on.
+        Block(0, c(&["BLMOVE", "q2", "q3", "LEFT", "RIGHT", "0"])),
+        Block(1, c(&["BLPOP", "q3", "0"])),
+        d(&["RPUSH", "q2", "a", "b"]),
+        Served(0),
+        Served(1),
+        // SWAPDB brings a list to a client blocked in the other database.
+        On(0, c(&["SELECT", "6"])),
+        Block(0, c(&["BLPOP", "sw", "0"])),
+        d(&["SELECT", "7"]),
+        d(&["RPUSH", "sw", "a", "b"]),
+        d(&["SWAPDB", "6", "7"]),
+        d(&["SELECT", "0"]),
+        Served(0),
+        On(0, c(&["SELECT", "0"])),
+        // Options kept by the rewrites, dropped by others.
+        d(&["SET", "k2", "v"]),
+        d(&["EXPIRE", "k2", "100", "NX"]),
+        d(&["PEXPIREAT", "k2", "99999999999999", "GT"]),
+        d(&["SET", "k3", "v", "EX", "100", "GET"]),
+        d(&["SET", "k3", "w", "get", "KEEPTTL", "GET"]),
+        d(&["GETEX", "k3", "PXAT", "99999999999999"]),
+        Do(raw(&[
+            b"RESTORE",
+            b"r5",
+            b"100000",
+            HELLO_DUMP,
+            b"IDLETIME",
+            b"10",
+        ])),
+        Do(raw(&[b"RESTORE", b"r6", b"0", HELLO_DUMP, b"FREQ", b"5"])),
+        // Writes that change nothing.
+        d(&["RPUSH", "l", "a"]),
+        d(&["LPOP", "l", "0"]),
+        d(&["SETRANGE", "k2", "0", ""]),
+        d(&["APPEND", "k2", ""]),
+        d(&["TOUCH", "k2"]),
+        d(&[
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300",
+        ]),
+        d(&["ZADD", "z", "1", "a"]),
+        d(&["ZADD", "z", "NX", "INCR", "1", "a"]),
+        d(&["ZADD", "z", "XX", "1", "nosuch"]),
+        d(&["HDEL", "nosuch", "f"]),
+        d(&["LREM", "l", "0", "nosuch"]),
+        d(&["LTRIM", "l", "0", "-1"]),
+        d(&["PERSIST", "l"]),
+        d(&["MOVE", "nosuch", "1"]),
+        d(&["RENAMENX", "l", "z"]),
+        // Deletions of the last element: the command as sent (the key goes with it).
+        d(&["HSET", "h", "f", "v"]),
+        d(&["HDEL", "h", "f"]),
+        d(&["LREM", "l", "0", "a"]),
+        d(&["ZREM", "z", "a"]),
+        d(&["SORT", "nosuch", "STORE", "k2"]),
+    ]);
+}
