@@ -27,6 +27,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether anything consumes the stream, for handlers whose rewrite needs formatting (counts, times) that
+    /// must not be done while nothing is propagated.
+    #[inline]
+    pub fn propagating(&mut self) -> bool {
+        self.keys.engine().journal.is_active()
+    }
+
+    /// Propagates `parts` as a command of its own, before the command itself (alsoPropagate).
+    pub fn also(&mut self, parts: &[&[u8]]) {
+        let db = self.client.db;
+        let journal = &mut self.keys.engine().journal;
+        if journal.is_active() {
+            journal.propagate(db, crate::engine::journal::argv(parts));
+        }
+    }
+
     /// Propagate a deletion of `key` instead of the command (a key set to an expire time already past).
     pub fn propagate_deletion(&mut self, key: &[u8]) {
         let del = self.keys.engine().expired_deletion_command();

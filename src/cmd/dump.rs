@@ -76,6 +76,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ttl != 0 && ttl <= ctx.now {
         if deleted {
             ctx.keys.notify(Event::DEL, key);
+            ctx.rewrite(&[b"DEL", key]);
         }
         ctx.out.ok();
         return Ok(());
@@ -88,6 +89,14 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Entry::with_expire(value, expire_at),
         Event(notify::GENERIC, "restore"),
     );
+    // A relative TTL goes out as the absolute time it became, with ABSTTL appended (restoreCommand).
+    if ttl != 0 && !absttl && ctx.propagating() {
+        let at = ttl.to_string();
+        let mut argv: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+        argv[2] = at.as_bytes();
+        argv.push(b"ABSTTL");
+        ctx.rewrite(&argv);
+    }
     ctx.out.ok();
     Ok(())
 }

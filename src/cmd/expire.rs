@@ -98,10 +98,13 @@ fn expire_generic(
         ctx.propagate_deletion(key);
     } else {
         ctx.keys.set_expire(key, when, Event::EXPIRE);
-        // Replicas and the AOF get the absolute time, whatever form came in.
-        if name != "pexpireat" {
+        // Replicas and the AOF get the absolute time, whatever form came in; Redis rewrites only the name and
+        // the time, so NX/XX/GT/LT go along as sent.
+        if name != "pexpireat" && ctx.propagating() {
             let at = when.to_string();
-            ctx.rewrite(&[b"PEXPIREAT", key, at.as_bytes()]);
+            let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key, at.as_bytes()];
+            argv.extend(args[3..].iter().map(|a| &a[..]));
+            ctx.rewrite(&argv);
         }
     }
     ctx.out.int(1);

@@ -235,6 +235,8 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.keys.write_or_create::<Hash>(key)?.set(field, &new, lim);
     ctx.out.bulk(&new);
     ctx.keys.changed(key, Event(notify::HASH, "hincrbyfloat"));
+    // The resulting value, as INCRBYFLOAT: float formatting must not make replicas differ.
+    ctx.rewrite(&[b"HSET", key, field, &new]);
     Ok(())
 }
 

@@ -521,11 +521,12 @@ fn mpop_try(
         }
         out.array(2);
         out.bulk(key);
+        let mut popped = 0;
         match count {
             Some(count) => {
-                let n = count.min(l.len());
-                out.array(n);
-                for _ in 0..n {
+                popped = count.min(l.len());
+                out.array(popped);
+                for _ in 0..popped {
                     pop_into(l, left, out);
                 }
             }
@@ -534,6 +535,14 @@ fn mpop_try(
             }
         }
         ctx.keys.changed(key, pop_event(left));
+        // Propagated as the plain pop from the key served: [LR]POP key for BLPOP/BRPOP, with the count popped
+        // for LMPOP/BLMPOP (mpopGenericCommand, blockingPopGenericCommand, serveClientBlockedOnList).
+        let pop: &[u8] = if left { b"LPOP" } else { b"RPOP" };
+        if count.is_none() {
+            ctx.rewrite(&[pop, key]);
+        } else if ctx.propagating() {
+            ctx.rewrite(&[pop, key, popped.to_string().as_bytes()]);
+        }
         return Ok(true);
     }
     Ok(false)
@@ -608,7 +617,26 @@ fn blmove_generic(
         r => r?,
     };
     match src_list {
-        Some(l) if !l.is_empty() => move_one(ctx, src, dst, from, to),
+        Some(l) if !l.is_empty() => {
+            move_one(ctx, src, dst, from, to)?;
+            // BRPOPLPUSH -> RPOPLPUSH; BLMOVE -> LMOVE with the ends as sent, or as Redis names them when a
+            // blocked client is served (serveClientBlockedOnList).
+            let side = |l: bool| -> &'static [u8] {
+                if l {
+                    b"left"
+                } else {
+                    b"right"
+                }
+            };
+            if args.len() == 4 {
+                ctx.rewrite(&[b"RPOPLPUSH", src, dst]);
+            } else if reprocessing(ctx) {
+                ctx.rewrite(&[b"LMOVE", src, dst, side(from), side(to)]);
+            } else {
+                ctx.rewrite(&[b"LMOVE", src, dst, &args[3], &args[4]]);
+            }
+            Ok(())
+        }
         _ => {
             if ctx.client.in_exec {
                 // Redis answers a null bulk here (not the null array of a timeout).

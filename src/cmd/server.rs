@@ -927,6 +927,8 @@ fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
         ));
     }
+    // A change of the data set (functionFlushCommand's dirty++): counted, and propagated as sent.
+    ctx.keys.add_dirty(1);
     ctx.out.ok();
     Ok(())
 }

@@ -134,6 +134,9 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => None,
     };
     let key = &args[1];
+    // The popped members, kept only while something consumes the stream (SPOP propagates as SREMs).
+    let mut popped = Vec::new();
+    let record = ctx.propagating();
     let out = &mut *ctx.out;
     let Some((s, rng)) = ctx.keys.write_with_rng::<Set>(key)? else {
         match count {
@@ -142,11 +145,17 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         return Ok(());
     };
+    let whole = count.is_some_and(|n| n >= s.len());
     match count {
         None => {
             let i = rand::Rng::gen_range(rng, 0..s.len().max(1));
             match s.remove_index(i) {
-                Some(m) => out.bulk(&m),
+                Some(m) => {
+                    out.bulk(&m);
+                    if record {
+                        popped.push(m);
+                    }
+                }
                 None => out.null(),
             }
         }
@@ -161,9 +170,24 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 let i = rand::Rng::gen_range(rng, 0..s.len());
                 if let Some(m) = s.remove_index(i) {
                     out.bulk(&m);
+                    if record && !whole {
+                        popped.push(m);
+                    }
                 }
             }
         }
+    }
+    // As Redis 7.0: SPOP key -> SREM key member; SPOP key count -> DEL key when it takes the whole set, else
+    // one SREM per member (wrapped in MULTI/EXEC when more than one) and not the SPOP itself.
+    if whole {
+        ctx.rewrite(&[b"DEL", key]);
+    } else if count.is_some() {
+        for m in &popped {
+            ctx.also(&[b"SREM", key, m]);
+        }
+        ctx.prop.prevent = true;
+    } else if let Some(m) = popped.first() {
+        ctx.rewrite(&[b"SREM", key, m]);
     }
     ctx.keys.changed(key, Event(notify::SET, "spop"));
     Ok(())

@@ -242,6 +242,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.out.null(),
     }
     ctx.keys.set(key, Value::string(&args[2]), Event::SET);
+    ctx.rewrite(&[b"SET", key, &args[2]]);
     Ok(())
 }
 
@@ -251,7 +252,8 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(v) => {
             ctx.out.bulk(&v);
             ctx.keys.delete(key, Event::DEL);
-            ctx.rewrite(&[b"DEL", key]);
+            let del = ctx.engine().user_deletion_command();
+            ctx.rewrite(&[del, key]);
         }
         None => ctx.out.null(),
     }
@@ -514,6 +516,8 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     ctx.keys
         .set_keep_ttl(key, Value::Str(result.as_slice().into()), INCRBYFLOAT);
+    // The result, not the increment: float formatting must not make replicas or an AOF reload differ.
+    ctx.rewrite(&[b"SET", key, &result, b"KEEPTTL"]);
     ctx.out.bulk(&result);
     Ok(())
 }

@@ -812,7 +812,8 @@ fn pop_generic(
         ctx.out.array(0);
         return Ok(true);
     }
-    let count = if count == -1 { 1 } else { count };
+    let single = count == -1;
+    let count = if single { 1 } else { count };
     let mut popped = Vec::new();
     if let Some(z) = ctx.keys.write::<ZSet>(key)? {
         let n = (count as u64).min(z.len() as u64) as usize;
@@ -849,6 +850,14 @@ fn pop_generic(
     if n > 0 {
         let event = if max { "zpopmax" } else { "zpopmin" };
         ctx.keys.changed(key, Event(notify::ZSET, event));
+        // The forms naming the key (BZPOPMIN/BZPOPMAX, ZMPOP, BZMPOP) propagate as ZPOPMIN/ZPOPMAX of the key
+        // popped, the M forms with the count popped; ZPOPMIN/ZPOPMAX go as sent.
+        let pop: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        if shape.emit_key && single {
+            ctx.rewrite(&[pop, key]);
+        } else if shape.emit_key && ctx.propagating() {
+            ctx.rewrite(&[pop, key, n.to_string().as_bytes()]);
+        }
     }
     Ok(true)
 }

@@ -386,6 +386,15 @@ impl Store {
         }
     }
 
+    /// The command a user deletion propagates as (GETDEL: lazyfree-lazy-user-del picks UNLINK).
+    pub fn user_deletion_command(&self) -> &'static [u8] {
+        if self.config.get("lazyfree-lazy-user-del") == Some("yes") {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        }
+    }
+
     /// A read found no key: the miss counter and the `keymiss` event, as Redis's lookupKeyRead.
     pub fn key_miss(&mut self, db: usize, key: &[u8]) {
         self.stats.keyspace_misses += 1;

@@ -35,6 +35,13 @@ pub struct RedisServer {
     dir: std::path::PathBuf,
 }
 
+impl RedisServer {
+    /// The server's own directory (its `--dir`): where it writes dump.rdb and appendonlydir/.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
