@@ -111,29 +111,39 @@ fn serve_blocked_keys(store: &mut Store) {
     }
 }
 
-/// Re-runs a blocked client's command through `call` because `key` was written: served, it gets its reply
-/// (and is unblocked); a command that would still block leaves the client waiting.
+/// Re-runs a blocked client's command through `call` because `key` was written, with the client's own state
+/// (db, protocol, name, auth): served, it gets its reply (and is unblocked); a command that would still block
+/// leaves the client waiting as it was.
 fn try_serve(store: &mut Store, id: u64, key: &Bytes) {
-    let Some(w) = store.waiter(id) else {
-        return;
-    };
-    let handle = w.handle.clone();
-    let args = w.args.clone();
-    let mut client = Client::new(handle.clone(), String::new(), String::new(), false);
-    client.db = w.db;
-    client.resp = w.resp;
-    client.authenticated = w.authenticated;
-    client.serving_key = Some(key.clone());
-    let mut out = Out::new(w.resp);
-    let Ok(command) = resolve(&args) else {
-        return;
-    };
-    call(store, &mut client, &mut out, command, &args);
-    if client.block.is_some() {
+    if !store.is_blocked(id) {
         return;
     }
-    store.unblock(id);
-    handle.send(out.buf.freeze(), None, now_ms());
+    let Some(mut client) = store.clients.take(id) else {
+        return;
+    };
+    // Out of the client while its command runs again: the handler sets a fresh one if it would still block.
+    let Some(req) = client.block.take() else {
+        store.clients.put_back(client);
+        return;
+    };
+    let mut out = Out::new(client.resp);
+    let served = match resolve(&req.args) {
+        Ok(command) => {
+            client.serving_key = Some(key.clone());
+            call(store, &mut client, &mut out, command, &req.args);
+            client.serving_key = None;
+            client.block.is_none()
+        }
+        Err(_) => false,
+    };
+    // Still waiting: on its first request, with its first deadline.
+    client.block = Some(req);
+    let handle = client.handle.clone();
+    store.clients.put_back(client);
+    if served {
+        store.unblock(id);
+        handle.send(out.buf.freeze(), None, now_ms());
+    }
 }
 
 fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
@@ -318,10 +328,16 @@ fn feed_monitors(store: &mut Store, client: &Client, args: &[Bytes]) {
     line.extend_from_slice(b"\r\n");
     let line = Bytes::from(line);
     let now_ms = now_ms();
-    for id in &store.monitors {
-        if let Some(c) = store.clients.get(id) {
+    for &id in &store.monitors {
+        // The client running the command is out of the registry: it may be a monitor too.
+        let handle = if id == client.id {
+            Some(&client.handle)
+        } else {
+            store.clients.get(id).map(|c| &c.handle)
+        };
+        if let Some(h) = handle {
             // Monitors are normal-class clients in Redis: no output buffer limit by default.
-            c.handle.send(line.clone(), None, now_ms);
+            h.send(line.clone(), None, now_ms);
         }
     }
 }
