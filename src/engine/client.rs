@@ -260,3 +260,36 @@ impl Clients {
         self.slots.values().filter_map(|s| s.as_deref())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(id: u64) -> Box<Client> {
+        let (handle, _rx) = ClientHandle::new(id);
+        Box::new(Client::new(handle, String::new(), String::new(), false))
+    }
+
+    #[test]
+    fn a_client_out_of_its_slot_still_counts() {
+        let mut clients = Clients::default();
+        clients.insert(client(1));
+        clients.insert(client(2));
+        let Some(one) = clients.take(1) else {
+            panic!("client 1 is in its slot");
+        };
+        assert!(clients.get(1).is_none() && clients.take(1).is_none());
+        assert_eq!(clients.len(), 2);
+        assert_eq!(clients.iter().count(), 1);
+        clients.put_back(one);
+        assert!(clients.get(1).is_some());
+        // Forgotten while out: putting it back does not bring it back.
+        let two = clients.take(2);
+        assert!(clients.remove(2).is_none());
+        if let Some(two) = two {
+            clients.put_back(two);
+        }
+        assert!(clients.get(2).is_none());
+        assert_eq!(clients.len(), 1);
+    }
+}
