@@ -2,7 +2,7 @@
 use bytes::Bytes;
 
 use super::{arg_i64, eq_ic, CmdError, CmdResult, Ctx, Handler, SYNTAX};
-use crate::engine::client::ReplyMode;
+use crate::engine::client::{Client, ReplyMode};
 
 pub static COMMANDS: &[(&str, Handler)] = &[
     ("ping", ping),
@@ -272,104 +272,84 @@ fn client_getname(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// One CLIENT LIST line for a client, with Redis's field names (memory figures are estimates).
-fn client_line(ctx: &Ctx, id: u64) -> String {
-    let Some(c) = ctx.keys.engine_ref().clients.get(&id) else {
-        return String::new();
-    };
-    // The calling client's own state is fresher than its registry entry.
-    let me = id == ctx.client.id;
-    let name = if me {
-        ctx.client.name.clone()
+/// A connected client by id. The caller is out of the registry while its commands run: it is `ctx.client`.
+fn client_by_id<'c>(ctx: &'c Ctx, id: u64) -> Option<&'c Client> {
+    if id == ctx.client.id {
+        Some(&*ctx.client)
     } else {
-        c.name.clone()
-    };
-    let db = if me { ctx.client.db } else { c.db };
-    let resp = if me { ctx.client.resp } else { c.resp };
-    let cmd = if me {
-        ctx.client.last_cmd.clone()
-    } else {
-        c.last_cmd.clone()
-    };
-    let multi = if me {
-        ctx.client
-            .multi
-            .as_ref()
-            .map(|q| q.len() as i64)
-            .unwrap_or(-1)
-    } else {
-        c.multi
-    };
-    let (sub, psub) = if me {
-        (ctx.client.channels.len(), ctx.client.patterns.len())
-    } else {
-        (c.sub, c.psub)
-    };
-    let mut flags = if me {
-        let mut f = String::new();
-        if sub + psub > 0 {
-            f.push('P');
-        }
-        if multi >= 0 {
-            f.push('x');
-        }
-        if ctx.client.no_evict {
-            f.push('e');
-        }
-        f
-    } else {
-        c.flags.clone()
-    };
-    if flags.is_empty() {
-        flags.push('N');
+        ctx.keys.engine_ref().clients.get(id)
     }
-    let age = c.created.elapsed().as_secs();
-    let idle = if me {
-        0
-    } else {
-        c.last_interaction.elapsed().as_secs()
-    };
+}
+
+/// Ids of every connected client, the caller included, ascending (CLIENT LIST's order).
+fn client_ids(ctx: &Ctx) -> Vec<u64> {
+    let mut ids: Vec<u64> = ctx.keys.engine_ref().clients.ids().collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// CLIENT LIST's flags, in the order of Redis's catClientInfoString. The caller sees its own line without the
+/// role and blocked flags (it is running a command, so neither applies).
+fn client_flags(c: &Client, me: bool) -> String {
+    let mut f = String::new();
+    if !me {
+        if c.monitor {
+            f.push('O');
+        } else if c.replica {
+            f.push('S');
+        }
+    }
+    if c.subscribed() {
+        f.push('P');
+    }
+    if c.multi.is_some() {
+        f.push('x');
+    }
+    if !me && c.block.is_some() {
+        f.push('b');
+    }
+    if c.no_evict {
+        f.push('e');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
+}
+
+/// One CLIENT LIST line for a client, with Redis's field names (memory figures are estimates). `me`: the
+/// calling client, idle 0 and the query buffer holding its command.
+fn client_line(c: &Client, me: bool) -> String {
     format!(
         "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=20448 argv-mem=10 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=37658 events=r cmd={} user=default redir=-1 resp={}",
-        id,
+        c.id,
         c.addr,
         c.laddr,
-        name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
-        age,
-        idle,
-        flags,
-        db,
-        sub,
-        psub,
-        multi,
+        c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
+        c.created.elapsed().as_secs(),
+        if me { 0 } else { c.last_interaction.elapsed().as_secs() },
+        client_flags(c, me),
+        c.db,
+        c.channels.len(),
+        c.patterns.len(),
+        c.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1),
         if me { 26 } else { c.qbuf },
-        cmd,
-        resp
+        c.last_cmd,
+        c.resp
     )
 }
 
 fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut ids: Vec<u64> = ctx.keys.engine().clients.keys().copied().collect();
-    ids.sort_unstable();
+    let mut ids = client_ids(ctx);
     let mut i = 2;
     while i < args.len() {
         if eq_ic(&args[i], "type") && i + 1 < args.len() {
             let t = String::from_utf8_lossy(&args[i + 1]).to_ascii_lowercase();
             match t.as_str() {
-                "normal" => ids.retain(|id| {
-                    ctx.keys
-                        .engine()
-                        .clients
-                        .get(id)
-                        .is_some_and(|c| c.sub + c.psub == 0)
-                }),
-                "pubsub" => ids.retain(|id| {
-                    ctx.keys
-                        .engine()
-                        .clients
-                        .get(id)
-                        .is_some_and(|c| c.sub + c.psub > 0)
-                }),
+                "normal" => {
+                    ids.retain(|&id| client_by_id(ctx, id).is_some_and(|c| !c.subscribed()))
+                }
+                "pubsub" => ids.retain(|&id| client_by_id(ctx, id).is_some_and(|c| c.subscribed())),
                 "master" | "replica" | "slave" => ids.clear(),
                 _ => {
                     return Err(CmdError::from(format!(
@@ -396,7 +376,9 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut text = String::new();
     for id in ids {
-        text.push_str(&client_line(ctx, id));
+        if let Some(c) = client_by_id(ctx, id) {
+            text.push_str(&client_line(c, id == ctx.client.id));
+        }
         text.push('\n');
     }
     ctx.out.verbatim(text.as_bytes());
@@ -404,7 +386,7 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn client_info(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let mut line = client_line(ctx, ctx.client.id);
+    let mut line = client_line(ctx.client, true);
     line.push('\n');
     ctx.out.verbatim(line.as_bytes());
     Ok(())
@@ -414,13 +396,9 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 3 {
         // Old form: CLIENT KILL addr:port
         let addr = String::from_utf8_lossy(&args[2]).to_string();
-        let target = ctx
-            .keys
-            .engine()
-            .clients
-            .iter()
-            .find(|(_, c)| c.addr == addr)
-            .map(|(id, _)| *id);
+        let target = client_ids(ctx)
+            .into_iter()
+            .find(|&id| client_by_id(ctx, id).is_some_and(|c| c.addr == addr));
         return match target {
             Some(id) => {
                 kill_client(ctx, id);
@@ -480,27 +458,30 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         filters.push((k, pair[1].clone()));
     }
     let mut victims = Vec::new();
-    for (id, c) in &ctx.keys.engine().clients {
-        if skipme && *id == ctx.client.id {
+    for id in ctx.keys.engine_ref().clients.ids() {
+        if skipme && id == ctx.client.id {
             continue;
         }
+        let Some(c) = client_by_id(ctx, id) else {
+            continue;
+        };
         let all = filters.iter().all(|(k, v)| {
             let v = String::from_utf8_lossy(v);
             match k.as_str() {
-                "id" => v.parse::<u64>().ok() == Some(*id),
+                "id" => v.parse::<u64>().ok() == Some(id),
                 "addr" => c.addr == v,
                 "laddr" => c.laddr == v,
                 "user" => true,
                 "type" => match v.to_ascii_lowercase().as_str() {
-                    "normal" => c.sub + c.psub == 0,
-                    "pubsub" => c.sub + c.psub > 0,
+                    "normal" => !c.subscribed(),
+                    "pubsub" => c.subscribed(),
                     _ => false,
                 },
                 _ => false,
             }
         });
         if all {
-            victims.push(*id);
+            victims.push(id);
         }
     }
     for id in &victims {
@@ -513,7 +494,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn kill_client(ctx: &mut Ctx, id: u64) {
     if id == ctx.client.id {
         ctx.client.close_after_reply = true;
-    } else if let Some(c) = ctx.keys.engine().clients.get(&id) {
+    } else if let Some(c) = ctx.keys.engine().clients.get(id) {
         // Gone at once, as Redis frees the client in the call: INFO, CLIENT LIST, BLPOP queues and WATCH
         // stop seeing it now, not when its connection task gets round to closing.
         c.handle.kill();
@@ -540,18 +521,20 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     let id = arg_i64(&args[2])?;
-    let Some(w) = ctx.keys.engine().waiter(id as u64) else {
+    let id = id as u64;
+    let blocked = ctx.keys.engine_ref().clients.get(id);
+    let Some(c) = blocked.filter(|c| c.block.is_some()) else {
         ctx.out.int(0);
         return Ok(());
     };
-    let mut reply = crate::resp::Out::new(w.resp);
+    let mut reply = crate::resp::Out::new(c.resp);
     if error {
         reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
     } else {
         reply.null_array();
     }
-    let handle = w.handle.clone();
-    ctx.keys.engine().unblock(id as u64);
+    let handle = c.handle.clone();
+    ctx.keys.engine().unblock(id);
     // The blocked connection takes this as its command's reply and goes back to reading.
     handle.send(reply.buf.freeze(), None, ctx.now);
     ctx.out.int(1);

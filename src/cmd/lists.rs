@@ -580,10 +580,7 @@ fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
         ctx.out.null_array();
         return;
     }
-    ctx.client.block = Some(BlockRequest {
-        keys: keys.to_vec(),
-        deadline,
-    });
+    ctx.client.block = Some(BlockRequest::new(keys.to_vec(), deadline));
 }
 
 fn bpop_generic(ctx: &mut Ctx, args: &[Bytes], left: bool) -> CmdResult {

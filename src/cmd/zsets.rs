@@ -936,10 +936,7 @@ fn blocking_pop(
         ctx.out.null_array();
         return Ok(());
     }
-    ctx.client.block = Some(BlockRequest {
-        keys: keys.to_vec(),
-        deadline,
-    });
+    ctx.client.block = Some(BlockRequest::new(keys.to_vec(), deadline));
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Per-client state: identity, selected database, protocol version, MULTI queue, WATCHed keys, subscriptions,
-//! and the shared handle through which other clients deliver messages (pub/sub, served blocking pops, kills).
+//! what it is blocked on, the shared handle through which other clients deliver messages (pub/sub, served
+//! blocking pops, kills), and the registry of every connected client, which the server owns.
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -7,6 +8,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, Notify};
+
+use crate::util::HashMap;
 
 /// CLIENT REPLY mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +99,8 @@ impl ClientHandle {
     }
 }
 
-/// State owned by the connection task.
+/// One client's state. It lives in the store's `Clients` registry; its connection task takes it out for the
+/// batch of commands it runs under the store lock.
 pub struct Client {
     pub id: u64,
     pub db: usize,
@@ -129,6 +133,10 @@ pub struct Client {
     pub replica: bool,
     /// REPLCONF listening-port, for INFO replication.
     pub repl_listening_port: u16,
+    /// Unparsed input left in the read buffer after the last batch (CLIENT LIST qbuf).
+    pub qbuf: usize,
+    /// The end of the last batch or wait (CLIENT LIST idle).
+    pub last_interaction: Instant,
 }
 
 impl Client {
@@ -157,6 +165,8 @@ impl Client {
             monitor: false,
             replica: false,
             repl_listening_port: 0,
+            qbuf: 0,
+            last_interaction: Instant::now(),
         }
     }
 
@@ -166,9 +176,120 @@ impl Client {
     }
 }
 
-/// A request to block the client until a key it waits on is served (BLPOP and friends).
+/// What a blocked client waits on (BLPOP and friends): its handler asks for keys and a deadline; the
+/// connection adds the command, to be run again when a key is written.
 pub struct BlockRequest {
     pub keys: Vec<Bytes>,
     /// Absolute deadline in Unix ms; 0 = forever.
     pub deadline: i64,
+    /// The blocked command, in its own copies (a long wait must not pin the read buffer it came in).
+    pub args: Vec<Bytes>,
+    /// Its command's id in the command table (statistics when it is unblocked).
+    pub command_id: Option<usize>,
+}
+
+impl BlockRequest {
+    /// A handler's request to wait on `keys` until `deadline` (Unix ms, 0 = forever).
+    pub fn new(keys: Vec<Bytes>, deadline: i64) -> BlockRequest {
+        BlockRequest {
+            keys,
+            deadline,
+            args: Vec::new(),
+            command_id: None,
+        }
+    }
+}
+
+/// Every connected client, owned by the server as Redis owns its clients. A connection takes its own client
+/// out of its slot for the batch it runs under the store lock, and puts it back at the end (a blocked client
+/// being served is out the same way): an empty slot is a client whose commands are running, so it still
+/// counts and its id still lists.
+#[derive(Default)]
+pub struct Clients {
+    slots: HashMap<u64, Option<Box<Client>>>,
+}
+
+impl Clients {
+    /// Registers a new connection's client.
+    pub fn insert(&mut self, client: Box<Client>) {
+        self.slots.insert(client.id, Some(client));
+    }
+
+    /// Forgets a client: its state, if it is in its slot.
+    pub fn remove(&mut self, id: u64) -> Option<Box<Client>> {
+        self.slots.remove(&id).flatten()
+    }
+
+    /// Takes a client out of its slot to run its commands; `None` if it is gone (killed) or already out.
+    pub fn take(&mut self, id: u64) -> Option<Box<Client>> {
+        self.slots.get_mut(&id).and_then(Option::take)
+    }
+
+    /// Puts a client taken out back in its slot. A slot forgotten meanwhile stays forgotten.
+    pub fn put_back(&mut self, client: Box<Client>) {
+        if let Some(slot) = self.slots.get_mut(&client.id) {
+            *slot = Some(client);
+        }
+    }
+
+    /// A client in its slot (not one whose commands are running).
+    pub fn get(&self, id: u64) -> Option<&Client> {
+        self.slots.get(&id).and_then(|s| s.as_deref())
+    }
+
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
+        self.slots.get_mut(&id).and_then(|s| s.as_deref_mut())
+    }
+
+    /// Connected clients, those running included.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Ids of every connected client, those running included, in no particular order.
+    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots.keys().copied()
+    }
+
+    /// The clients in their slots.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.slots.values().filter_map(|s| s.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(id: u64) -> Box<Client> {
+        let (handle, _rx) = ClientHandle::new(id);
+        Box::new(Client::new(handle, String::new(), String::new(), false))
+    }
+
+    #[test]
+    fn a_client_out_of_its_slot_still_counts() {
+        let mut clients = Clients::default();
+        clients.insert(client(1));
+        clients.insert(client(2));
+        let Some(one) = clients.take(1) else {
+            panic!("client 1 is in its slot");
+        };
+        assert!(clients.get(1).is_none() && clients.take(1).is_none());
+        assert_eq!(clients.len(), 2);
+        assert_eq!(clients.iter().count(), 1);
+        clients.put_back(one);
+        assert!(clients.get(1).is_some());
+        // Forgotten while out: putting it back does not bring it back.
+        let two = clients.take(2);
+        assert!(clients.remove(2).is_none());
+        if let Some(two) = two {
+            clients.put_back(two);
+        }
+        assert!(clients.get(2).is_none());
+        assert_eq!(clients.len(), 1);
+    }
 }

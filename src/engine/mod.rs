@@ -1,7 +1,6 @@
 //! Shared server state behind one lock: the databases, configuration, statistics, connected clients, blocked
 //! clients, pub/sub and WATCH registries. Every command runs with exclusive access to it.
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,7 +18,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::util::num::now_ms;
 pub use crate::util::{HashMap, HashSet};
-use client::ClientHandle;
+use client::{Client, Clients};
 
 /// Counters behind INFO stats.
 #[derive(Default, Debug, Clone)]
@@ -66,42 +65,12 @@ pub struct CmdStat {
     pub failed: u64,
 }
 
-/// What CLIENT LIST shows of a client, refreshed by its connection after each batch of commands.
-pub struct ClientInfo {
-    pub handle: Arc<ClientHandle>,
-    pub addr: String,
-    pub laddr: String,
-    pub name: Option<Bytes>,
-    pub db: usize,
-    pub created: Instant,
-    pub last_interaction: Instant,
-    pub last_cmd: String,
-    pub resp: u8,
-    pub sub: usize,
-    pub psub: usize,
-    pub multi: i64,
-    pub flags: String,
-    pub qbuf: usize,
-    pub no_evict: bool,
-}
-
-/// A client waiting in BLPOP (or another blocking command) for keys.
-pub struct Waiter {
-    pub db: usize,
-    pub args: Vec<Bytes>,
-    pub keys: Vec<Bytes>,
-    pub resp: u8,
-    pub handle: Arc<ClientHandle>,
-    pub authenticated: bool,
-    /// Its command's id in the command table (statistics when it is unblocked).
-    pub command_id: Option<usize>,
-}
-
 #[derive(Default)]
 pub struct Blocking {
-    /// (db, key) -> ids of waiting clients, longest-waiting first.
+    /// (db, key) -> ids of waiting clients, longest-waiting first. What each waits for is on the client.
     pub by_key: HashMap<(usize, Bytes), VecDeque<u64>>,
-    pub waiters: HashMap<u64, Waiter>,
+    /// Number of blocked clients (INFO blocked_clients).
+    pub count: usize,
     /// Keys written since the last serve pass that have waiters.
     pub ready: Vec<(usize, Bytes)>,
 }
@@ -120,7 +89,8 @@ pub struct Store {
     pub stats: Stats,
     /// Changes since the last save (INFO rdb_changes_since_last_save).
     dirty: u64,
-    pub clients: HashMap<u64, ClientInfo>,
+    /// Every connected client's state.
+    pub clients: Clients,
     blocking: Blocking,
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
@@ -160,7 +130,7 @@ impl Store {
             },
             config,
             dirty: 0,
-            clients: HashMap::default(),
+            clients: Clients::default(),
             blocking: Blocking::default(),
             monitors: Vec::new(),
             journal: Default::default(),
@@ -366,12 +336,18 @@ impl Store {
         found
     }
 
-    /// Forgets a client everywhere the store keeps it by id: the registry, blocked-client queues, WATCH,
-    /// MONITOR, replicas. True if it was a replica. Its subscriptions are the caller's (the client holds the
-    /// names); PUBLISH skips a killed client meanwhile.
+    /// Forgets a client everywhere the store keeps it: the registry (its state goes), blocked-client queues,
+    /// its subscriptions, WATCH, MONITOR, replicas. True if it was a replica.
     pub fn forget_client(&mut self, id: u64) -> bool {
-        self.clients.remove(&id);
         self.unblock(id);
+        if let Some(c) = self.clients.remove(id) {
+            for ch in &c.channels {
+                self.pubsub.unsubscribe(ch, id);
+            }
+            for p in &c.patterns {
+                self.pubsub.punsubscribe(p, id);
+            }
+        }
         self.watch.unwatch_all(id);
         self.monitors.retain(|&m| m != id);
         self.journal.remove_replica(id)
@@ -515,14 +491,14 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// A blocked client, if it is still waiting.
-    pub fn waiter(&self, id: u64) -> Option<&Waiter> {
-        self.blocking.waiters.get(&id)
+    /// Whether a client is waiting in a blocking command.
+    pub fn is_blocked(&self, id: u64) -> bool {
+        self.clients.get(id).is_some_and(|c| c.block.is_some())
     }
 
     /// Number of blocked clients (INFO blocked_clients).
     pub fn blocked_count(&self) -> usize {
-        self.blocking.waiters.len()
+        self.blocking.count
     }
 
     /// Whether `key` is in database `db`, expired or not.
@@ -532,36 +508,42 @@ impl Store {
 
     /// A blocked client timed out (its reply is the timeout's): Redis adds its latency then.
     pub fn unblocked_by_timeout(&mut self, id: u64) -> bool {
-        let Some(w) = self.blocking.waiters.get(&id) else {
+        let Some(req) = self.clients.get(id).and_then(|c| c.block.as_ref()) else {
             return false;
         };
-        if let Some(cmd) = w.command_id {
-            if self.config.latency_tracking {
-                self.stats.record_latency(cmd, 0);
-            }
+        if let (Some(cmd), true) = (req.command_id, self.config.latency_tracking) {
+            self.stats.record_latency(cmd, 0);
         }
         self.unblock(id)
     }
 
-    /// Registers a blocked client.
-    pub fn block(&mut self, id: u64, waiter: Waiter) {
-        for k in &waiter.keys {
+    /// Registers a client that just blocked (its `block` is set), out of its slot while its batch runs.
+    pub fn block(&mut self, client: &Client) {
+        let Some(b) = &client.block else {
+            return;
+        };
+        for k in &b.keys {
             self.blocking
                 .by_key
-                .entry((waiter.db, k.clone()))
+                .entry((client.db, k.clone()))
                 .or_default()
-                .push_back(id);
+                .push_back(client.id);
         }
-        self.blocking.waiters.insert(id, waiter);
+        self.blocking.count += 1;
     }
 
-    /// Forgets a blocked client (served, timed out or disconnected). False if it was not blocked.
+    /// Unblocks a client in its slot (served, timed out, unblocked or disconnected). False if it was not
+    /// blocked.
     pub fn unblock(&mut self, id: u64) -> bool {
-        let Some(w) = self.blocking.waiters.remove(&id) else {
+        let Some(c) = self.clients.get_mut(id) else {
             return false;
         };
-        for k in w.keys {
-            let key = (w.db, k);
+        let Some(b) = c.block.take() else {
+            return false;
+        };
+        let db = c.db;
+        for k in b.keys {
+            let key = (db, k);
             if let Some(q) = self.blocking.by_key.get_mut(&key) {
                 q.retain(|&x| x != id);
                 if q.is_empty() {
@@ -569,6 +551,7 @@ impl Store {
                 }
             }
         }
+        self.blocking.count = self.blocking.count.saturating_sub(1);
         true
     }
 

@@ -23,8 +23,8 @@ pub struct Registry {
     pub patterns: IndexMap<Bytes, IndexMap<u64, Subscriber>>,
 }
 
-/// The subscribers that still count: a killed client (CLIENT KILL, output buffer limit) is gone for Redis
-/// before the next command runs; here its connection task removes it a moment later.
+/// The subscribers that still count: a client killed for its output buffer limit is gone for Redis before the
+/// next command runs; here its connection task removes it a moment later (CLIENT KILL removes it at once).
 pub fn live(subs: &IndexMap<u64, Subscriber>) -> impl Iterator<Item = &Subscriber> {
     subs.values().filter(|s| !s.handle.is_killed())
 }

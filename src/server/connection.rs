@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::sock::Sock;
 use super::Shared;
 use crate::engine::client::{Client, ClientHandle};
-use crate::engine::{ClientInfo, Store, Waiter};
+use crate::engine::Store;
 use crate::resp::parse::Limits;
 use crate::resp::{Out, Parser};
 
@@ -19,7 +19,8 @@ use crate::resp::{Out, Parser};
 enum Next {
     Read,
     Close,
-    Block,
+    /// A command blocked, until this deadline (Unix ms, 0 = forever).
+    Block(i64),
     /// SHUTDOWN ran: close and stop the server.
     Shutdown,
 }
@@ -34,13 +35,13 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
         .map(|a| a.to_string())
         .unwrap_or_default();
     let (handle, mut rx) = ClientHandle::new(id);
-    let mut client;
+    let addr = peer.to_string();
     {
         let mut store = shared.store.lock();
         let needs_auth = store.config.requirepass.is_some();
-        client = Client::new(handle.clone(), peer.to_string(), laddr, needs_auth);
+        let client = Client::new(handle.clone(), addr.clone(), laddr, needs_auth);
         store.stats.total_connections_received += 1;
-        store.clients.insert(id, info_of(&client, 0));
+        store.clients.insert(Box::new(client));
     }
     if *shared.shutdown_tx.borrow() {
         // Accepted just as the server began shutting down.
@@ -54,14 +55,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
     'conn: loop {
         let mut next = Next::Read;
         if !rbuf.is_empty() {
-            next = process(
-                &shared,
-                &mut client,
-                &mut parser,
-                &mut rbuf,
-                &mut args,
-                &mut out,
-            );
+            next = process(&shared, id, &mut parser, &mut rbuf, &mut args, &mut out);
         }
         if !out.buf.is_empty() {
             if socket.write_all(&out.buf).await.is_err() {
@@ -78,10 +72,11 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
                 shared.request_shutdown();
                 break;
             }
-            Next::Block => {
+            Next::Block(deadline) => {
                 if !wait_blocked(
                     &shared,
-                    &mut client,
+                    &handle,
+                    deadline,
                     &mut socket,
                     &mut rx,
                     &mut rbuf,
@@ -101,7 +96,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             }
             Next::Read => {}
         }
-        if client.handle.killed.load(Ordering::Relaxed) {
+        if handle.is_killed() {
             break;
         }
         // Only wait for more input when the buffer holds no complete request.
@@ -137,7 +132,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             }
         }
     }
-    cleanup(&shared, &mut client);
+    cleanup(&shared, id, &addr);
 }
 
 /// Writes one queued message and everything else already queued, in one write.
@@ -196,27 +191,32 @@ fn limits(store: &Store, client: &Client) -> Limits {
     }
 }
 
-/// Runs every complete request in the read buffer under one acquisition of the store lock.
+/// Runs every complete request in the read buffer under one acquisition of the store lock, with the client
+/// taken out of the registry for the batch and put back at its end.
 fn process(
     shared: &Shared,
-    client: &mut Client,
+    id: u64,
     parser: &mut Parser,
     rbuf: &mut BytesMut,
     args: &mut Vec<Bytes>,
     out: &mut Out,
 ) -> Next {
     let mut store = shared.store.lock();
+    // Gone: killed by another client since the last batch.
+    let Some(mut client) = store.clients.take(id) else {
+        return Next::Close;
+    };
     let mut next = Next::Read;
     let before = rbuf.len();
     loop {
-        let lim = limits(&store, client);
+        let lim = limits(&store, &client);
         match parser.parse(rbuf, args, lim) {
             Ok(true) => {
                 if args.is_empty() {
                     continue;
                 }
                 out.resp = client.resp;
-                crate::cmd::execute(&mut store, client, out, args);
+                crate::cmd::execute(&mut store, &mut client, out, args);
                 if client.close_after_reply || client.handle.killed.load(Ordering::Relaxed) {
                     next = Next::Close;
                     break;
@@ -225,19 +225,15 @@ fn process(
                     next = Next::Shutdown;
                     break;
                 }
-                if let Some(b) = client.block.as_ref() {
-                    let waiter = Waiter {
-                        db: client.db,
-                        // Own copies, so a long wait does not pin the read buffer the command came in.
-                        args: args.iter().map(|a| Bytes::copy_from_slice(a)).collect(),
-                        keys: b.keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
-                        resp: client.resp,
-                        handle: client.handle.clone(),
-                        authenticated: client.authenticated,
-                        command_id: crate::cmd::resolve(args).ok().map(|c| c.id),
-                    };
-                    store.block(client.id, waiter);
-                    next = Next::Block;
+                if let Some(b) = client.block.as_mut() {
+                    // Own copies, so a long wait does not pin the read buffer the command came in.
+                    b.args = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+                    for k in b.keys.iter_mut() {
+                        *k = Bytes::copy_from_slice(k);
+                    }
+                    b.command_id = crate::cmd::resolve(args).ok().map(|c| c.id);
+                    next = Next::Block(b.deadline);
+                    store.block(&client);
                     break;
                 }
             }
@@ -250,101 +246,32 @@ fn process(
             }
         }
     }
+    if !matches!(next, Next::Block(_)) {
+        // A command that blocked as the connection was closing: never registered, so not blocked.
+        client.block = None;
+    }
     store.stats.total_net_input_bytes += (before - rbuf.len()) as u64;
     store.stats.total_net_output_bytes += out.buf.len() as u64;
     store.stats.total_reads_processed += 1;
+    client.qbuf = rbuf.len();
+    client.last_interaction = Instant::now();
+    // Back before blocked clients are served: this one may be among them.
+    store.clients.put_back(client);
     crate::cmd::serve_blocked(&mut store);
-    let qbuf = rbuf.len();
-    if let Some(info) = store.clients.get_mut(&client.id) {
-        refresh_info(info, client, qbuf);
-    }
     next
-}
-
-fn info_of(c: &Client, qbuf: usize) -> ClientInfo {
-    ClientInfo {
-        handle: c.handle.clone(),
-        addr: c.addr.clone(),
-        laddr: c.laddr.clone(),
-        name: c.name.clone(),
-        db: c.db,
-        created: c.created,
-        last_interaction: Instant::now(),
-        last_cmd: c.last_cmd.clone(),
-        resp: c.resp,
-        sub: c.channels.len(),
-        psub: c.patterns.len(),
-        multi: c.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1),
-        flags: flags_of(c),
-        qbuf,
-        no_evict: c.no_evict,
-    }
-}
-
-/// CLIENT LIST's flags, in the order of Redis's catClientInfoString.
-fn flags_of(c: &Client) -> String {
-    let mut f = String::new();
-    if c.monitor {
-        f.push('O');
-    } else if c.replica {
-        f.push('S');
-    }
-    if c.subscribed() {
-        f.push('P');
-    }
-    if c.multi.is_some() {
-        f.push('x');
-    }
-    if c.block.is_some() {
-        f.push('b');
-    }
-    if c.no_evict {
-        f.push('e');
-    }
-    if f.is_empty() {
-        f.push('N');
-    }
-    f
-}
-
-fn refresh_info(info: &mut ClientInfo, c: &Client, qbuf: usize) {
-    if info.name != c.name {
-        info.name = c.name.clone();
-    }
-    info.db = c.db;
-    info.last_interaction = Instant::now();
-    if info.last_cmd != c.last_cmd {
-        info.last_cmd.clone_from(&c.last_cmd);
-    }
-    info.resp = c.resp;
-    info.sub = c.channels.len();
-    info.psub = c.patterns.len();
-    info.multi = c.multi.as_ref().map(|q| q.len() as i64).unwrap_or(-1);
-    info.qbuf = qbuf;
-    info.no_evict = c.no_evict;
-    if c.block.is_some()
-        || c.subscribed()
-        || c.multi.is_some()
-        || c.no_evict
-        || c.monitor
-        || c.replica
-        || info.flags != "N"
-    {
-        info.flags = flags_of(c);
-    }
 }
 
 /// Waits while the client is blocked: served by another client's write (the reply arrives in the outbox),
 /// timed out, disconnected or killed. Returns false if the connection must close.
 async fn wait_blocked(
     shared: &Shared,
-    client: &mut Client,
+    handle: &ClientHandle,
+    deadline: i64,
     socket: &mut Sock,
     rx: &mut mpsc::UnboundedReceiver<Option<Bytes>>,
     rbuf: &mut BytesMut,
     out: &mut Out,
 ) -> bool {
-    let deadline = client.block.as_ref().map(|b| b.deadline).unwrap_or(0);
     let sleep_for = if deadline == 0 {
         Duration::from_secs(365 * 24 * 3600)
     } else {
@@ -352,22 +279,23 @@ async fn wait_blocked(
     };
     let timer = tokio::time::sleep(sleep_for);
     tokio::pin!(timer);
-    let handle = client.handle.clone();
+    let id = handle.id;
     let result = loop {
         tokio::select! {
             msg = rx.recv() => {
                 let Some(Some(msg)) = msg else { break false };
                 handle.pending.fetch_sub(msg.len(), Ordering::Relaxed);
                 out.raw(&msg);
-                let still = shared.store.lock().waiter(client.id).is_some();
+                let still = shared.store.lock().is_blocked(id);
                 if !still {
                     break true;
                 }
             }
             _ = &mut timer => {
                 let mut store = shared.store.lock();
-                if store.unblocked_by_timeout(client.id) {
-                    out.resp = client.resp;
+                let resp = store.clients.get(id).map(|c| c.resp);
+                if let (Some(resp), true) = (resp, store.unblocked_by_timeout(id)) {
+                    out.resp = resp;
                     out.null_array();
                 }
                 break true;
@@ -380,7 +308,6 @@ async fn wait_blocked(
             }
         }
     };
-    client.block = None;
     // A reply sent while we were deciding is already queued: it goes out before anything else.
     let mut result = result;
     while let Ok(m) = rx.try_recv() {
@@ -393,23 +320,23 @@ async fn wait_blocked(
         }
     }
     let mut store = shared.store.lock();
-    let qbuf = rbuf.len();
-    if let Some(info) = store.clients.get_mut(&client.id) {
-        refresh_info(info, client, qbuf);
+    // Whatever ended the wait, the client no longer waits (a no-op when it was served or unblocked).
+    store.unblock(id);
+    match store.clients.get_mut(id) {
+        Some(c) => {
+            c.qbuf = rbuf.len();
+            c.last_interaction = Instant::now();
+            result
+        }
+        // Killed meanwhile.
+        None => false,
     }
-    result
 }
 
 /// Forgets everything the store knows about a closed client.
-fn cleanup(shared: &Shared, client: &mut Client) {
+fn cleanup(shared: &Shared, id: u64, addr: &str) {
     let mut store = shared.store.lock();
-    if store.forget_client(client.id) {
-        tracing::info!("Connection with replica {} lost.", client.addr);
-    }
-    for ch in client.channels.drain() {
-        store.pubsub.unsubscribe(&ch, client.id);
-    }
-    for p in client.patterns.drain() {
-        store.pubsub.punsubscribe(&p, client.id);
+    if store.forget_client(id) {
+        tracing::info!("Connection with replica {addr} lost.");
     }
 }

@@ -30,7 +30,7 @@ impl Shared {
     pub fn request_shutdown(&self) {
         // send_replace stores the value even while nobody is subscribed (send would drop it).
         self.shutdown_tx.send_replace(true);
-        for c in self.store.lock().clients.values() {
+        for c in self.store.lock().clients.iter() {
             c.handle.kill();
         }
     }
