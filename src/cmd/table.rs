@@ -94,9 +94,60 @@ impl Command {
 }
 
 pub struct Table {
-    pub commands: HashMap<String, Command, ahash::RandomState>,
+    /// Top-level commands (subcommands hang off their container).
+    commands: Vec<Command>,
+    /// Open-addressing index into `commands` by the FNV-1a hash of the lowercase name (`EMPTY` = free): a
+    /// lookup hashes the name while lowercasing it and usually probes once, the cost of every request.
+    slots: Vec<u32>,
     /// Every command and subcommand name, by id.
     pub names: Vec<String>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// FNV-1a, one byte at a time, so it runs in the same pass that lowercases the name.
+#[inline(always)]
+fn fnv_step(h: u32, b: u8) -> u32 {
+    (h ^ b as u32).wrapping_mul(0x0100_0193)
+}
+const FNV_BASIS: u32 = 0x811c_9dc5;
+
+impl Table {
+    fn new(map: HashMap<String, Command>, names: Vec<String>) -> Table {
+        let commands: Vec<Command> = map.into_values().collect();
+        let n = (commands.len() * 4).next_power_of_two();
+        let mut slots = vec![EMPTY; n];
+        for (i, c) in commands.iter().enumerate() {
+            let h = c.name.bytes().fold(FNV_BASIS, fnv_step);
+            let mut pos = h as usize & (n - 1);
+            while slots[pos] != EMPTY {
+                pos = (pos + 1) & (n - 1);
+            }
+            slots[pos] = i as u32;
+        }
+        Table {
+            commands,
+            slots,
+            names,
+        }
+    }
+
+    #[inline]
+    fn find(&self, lower: &[u8], h: u32) -> Option<&Command> {
+        let mask = self.slots.len() - 1;
+        let mut pos = h as usize & mask;
+        loop {
+            let i = self.slots[pos];
+            if i == EMPTY {
+                return None;
+            }
+            let c = &self.commands[i as usize];
+            if c.name.as_bytes() == lower {
+                return Some(c);
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
 }
 
 /// Every handler, one list per family: adding a command is one row here and one function.
@@ -145,7 +196,7 @@ fn make_command(name: &str, handler: Option<Handler>, id: usize) -> Command {
 pub fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut commands: HashMap<String, Command, ahash::RandomState> = HashMap::default();
+        let mut commands: HashMap<String, Command> = HashMap::default();
         let mut names = Vec::new();
         for (name, h) in handlers() {
             let id = names.len();
@@ -171,7 +222,7 @@ pub fn table() -> &'static Table {
                 },
             }
         }
-        Table { commands, names }
+        Table::new(commands, names)
     })
 }
 
@@ -181,11 +232,12 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     if name.len() > buf.len() {
         return None;
     }
+    let mut h = FNV_BASIS;
     for (d, s) in buf.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
+        h = fnv_step(h, *d);
     }
-    let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
-    table().commands.get(lower)
+    table().find(&buf[..name.len()], h)
 }
 
 /// Resolves `args` to the command (or subcommand) to run, with Redis's error for unknown names and arity.

@@ -1,5 +1,4 @@
 //! Reply encoding straight into the connection's write buffer, in RESP2 or RESP3 as the client negotiated.
-use crate::util::num::itoa_buf;
 pub use crate::util::num::{fmt_double, fmt_g17, fmt_i64};
 use bytes::{BufMut, BytesMut};
 
@@ -10,9 +9,9 @@ pub struct Out {
 }
 
 fn put_int_line(buf: &mut BytesMut, prefix: u8, n: i64) {
-    let mut tmp = itoa_buf::Buffer::new();
+    let mut tmp = itoa::Buffer::new();
     buf.put_u8(prefix);
-    buf.extend_from_slice(tmp.format(n));
+    buf.extend_from_slice(tmp.format(n).as_bytes());
     buf.extend_from_slice(b"\r\n");
 }
 
@@ -60,10 +59,10 @@ impl Out {
         self.buf.extend_from_slice(b"\r\n");
     }
     pub fn bulk_int(&mut self, n: i64) {
-        let mut tmp = itoa_buf::Buffer::new();
+        let mut tmp = itoa::Buffer::new();
         let s = tmp.format(n);
         put_int_line(&mut self.buf, b'$', s.len() as i64);
-        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(s.as_bytes());
         self.buf.extend_from_slice(b"\r\n");
     }
     /// A null bulk string (`$-1` / `_`).

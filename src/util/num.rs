@@ -128,7 +128,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Formats an integer the way Redis prints it (used for values stored as integers).
 pub fn fmt_i64(n: i64) -> Vec<u8> {
-    itoa_buf::Buffer::new().format(n).to_vec()
+    itoa::Buffer::new().format(n).as_bytes().to_vec()
 }
 
 /// Formats a double as Redis 7.0 does in replies (`%.17g`, with `inf` / `-inf`).
@@ -212,37 +212,5 @@ fn trim_zeros(s: &str) -> &str {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
         s
-    }
-}
-
-/// Minimal integer formatting without allocation.
-pub mod itoa_buf {
-    #[derive(Default)]
-    pub struct Buffer {
-        bytes: [u8; 20],
-    }
-    impl Buffer {
-        pub fn new() -> Self {
-            Buffer { bytes: [0; 20] }
-        }
-        pub fn format(&mut self, n: i64) -> &[u8] {
-            let mut i = self.bytes.len();
-            let neg = n < 0;
-            let mut v = n.unsigned_abs();
-            loop {
-                i -= 1;
-                self.bytes[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            if neg {
-                // 20 digits is enough for u64::MAX; i64 needs at most 19 digits plus the sign.
-                i -= 1;
-                self.bytes[i] = b'-';
-            }
-            &self.bytes[i..]
-        }
     }
 }
