@@ -101,11 +101,19 @@ fn main() -> anyhow::Result<()> {
             ) else {
                 return;
             };
-            tokio::select! {
-                _ = int.recv() => tracing::warn!("Received SIGINT scheduling shutdown..."),
-                _ = term.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+            loop {
+                tokio::select! {
+                    _ = int.recv() => tracing::warn!("Received SIGINT scheduling shutdown..."),
+                    _ = term.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+                }
+                // Saves when save points exist; a failed save keeps the server running, as Redis does.
+                let now = mini_redis::util::num::now_ms();
+                let ok = sh.store.lock().prepare_shutdown(Default::default(), now);
+                if ok {
+                    sh.request_shutdown();
+                    return;
+                }
             }
-            sh.request_shutdown();
         });
         let _req = listening.run().await;
         tracing::warn!("User requested shutdown...");

@@ -25,6 +25,8 @@ fn allowed_when_subscribed(name: &str) -> bool {
     )
 }
 
+const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
     record_error_bytes(store, out, e.0.as_bytes());
 }
@@ -182,6 +184,15 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
             out,
             &CmdError::new("NOAUTH Authentication required."),
         );
+        return;
+    }
+    // No writes (nor PING, as Redis) while the last background save failed and save points are set.
+    if (cmd.has(flags::WRITE) || cmd.name == "ping") && store.writes_refused() {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        store.stats.commands[cmd.id].rejected += 1;
+        record_error(store, out, &CmdError::new(MISCONF));
         return;
     }
     if client.multi.is_some()

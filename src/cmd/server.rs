@@ -13,6 +13,8 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("time", time),
     ("info", info),
     ("lastsave", lastsave),
+    ("save", save),
+    ("bgsave", bgsave),
     ("shutdown", shutdown),
     ("config|get", config_get),
     ("config|set", config_set),
@@ -61,8 +63,52 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
     ctx.engine().flush(None);
     ctx.prop.force = true;
+    // With save points the emptied data set is saved at once (flushAllDataAndResetRDB), and then counts as
+    // one change.
+    let now = ctx.now;
+    if ctx.engine().has_save_points() {
+        let _ = ctx.engine().save(now);
+    }
     ctx.keys.add_dirty(1);
     ctx.out.ok();
+    Ok(())
+}
+
+fn save(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let now = ctx.now;
+    let e = ctx.engine();
+    if e.saving() {
+        return Err(CmdError::new("ERR Background save already in progress"));
+    }
+    match e.save(now) {
+        Ok(()) => ctx.out.ok(),
+        // Redis replies a bare ERR; the reason is in the log.
+        Err(_) => return Err(CmdError::new("ERR")),
+    }
+    Ok(())
+}
+
+fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // SCHEDULE matters only while another background job runs, and none ever runs beside a save here.
+    if args.len() > 2 || (args.len() == 2 && !eq_ic(&args[1], "schedule")) {
+        return Err(SYNTAX);
+    }
+    let now = ctx.now;
+    let in_exec = ctx.client.in_exec;
+    let e = ctx.engine();
+    if e.saving() {
+        return Err(CmdError::new("ERR Background save already in progress"));
+    }
+    // Inside MULTI/EXEC a save cannot start (Redis's fork is not allowed there): the cron starts it.
+    if in_exec {
+        e.rdb.bgsave_scheduled = true;
+        ctx.out.simple("Background saving scheduled");
+        return Ok(());
+    }
+    match e.bgsave(now) {
+        Ok(()) => ctx.out.simple("Background saving started"),
+        Err(_) => return Err(CmdError::new("ERR")),
+    }
     Ok(())
 }
 
@@ -101,7 +147,15 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "ERR Command not allowed inside a transaction",
         ));
     }
-    ctx.keys.engine().shutdown = Some(req);
+    let now = ctx.now;
+    if !ctx.keys.engine().prepare_shutdown(req, now) {
+        return Err(CmdError::new("ERR Errors trying to SHUTDOWN. Check logs."));
+    }
+    // Saved (or not) already: the server only has to stop now.
+    ctx.keys.engine().shutdown = Some(ShutdownRequest {
+        save: Some(false),
+        ..req
+    });
     Ok(())
 }
 
@@ -213,11 +267,23 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             );
         }
         "persistence" => {
+            let snap = s.rdb.snapshot.as_ref();
             let _ = write!(
                 o,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                snap.map(|x| x.keys_processed).unwrap_or(0),
+                snap.map(|x| x.keys_total).unwrap_or(0),
                 s.dirty(),
+                snap.is_some_and(|x| x.background) as u8,
                 s.last_save,
+                if s.rdb.last_bgsave_ok { "ok" } else { "err" },
+                s.rdb.last_bgsave_time_sec,
+                snap.filter(|x| x.background)
+                    .map(|x| x.started.elapsed().as_secs() as i64)
+                    .unwrap_or(-1),
+                s.rdb.saves,
+                s.rdb.last_load_keys_expired,
+                s.rdb.last_load_keys_loaded,
                 (s.config.get("appendonly") == Some("yes")) as u8,
             );
         }

@@ -235,6 +235,12 @@ impl Db {
             .map(|(k, _)| k)
     }
 
+    /// The key and entry at position `i` (the snapshot sweep walks positions).
+    #[inline]
+    pub fn at(&self, i: usize) -> Option<(&Key, &Entry)> {
+        self.map.get_index(i)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
         self.map.iter()
     }

@@ -250,10 +250,22 @@ impl<'a> Keys<'a> {
 
     // ---- writes
 
-    /// Runs before anything in the keyspace changes: where a snapshot in progress would save the old
-    /// value first. Nothing takes snapshots without fork yet.
+    /// Runs before anything in the keyspace changes: a save in progress writes the old value first.
     #[inline(always)]
-    fn before_write(&mut self, _key: &[u8]) {}
+    fn before_write(&mut self, key: &[u8]) {
+        if self.store.rdb.snapshot.is_some() {
+            self.store.snapshot_before_write(self.db, key);
+        }
+    }
+
+    /// Runs before a key is removed (after `before_write`): a save in progress may have to write the entry
+    /// that takes the removed one's place.
+    #[inline(always)]
+    fn before_remove(&mut self, key: &[u8]) {
+        if self.store.rdb.snapshot.is_some() {
+            self.store.snapshot_before_remove(self.db, key);
+        }
+    }
 
     /// The collection at `key` for a write (lookupKeyWrite: passive expiry, access time, no statistics):
     /// `Ok(None)` if absent, WRONGTYPE for another type. Record the change with `changed`.
@@ -338,6 +350,7 @@ impl<'a> Keys<'a> {
         };
         let empty = entry.is_some_and(|e| e.value.is_empty_collection());
         if empty {
+            self.before_remove(key);
             self.db_mut().remove(key);
             self.notify(Event::DEL, key);
         }
@@ -405,6 +418,7 @@ impl<'a> Keys<'a> {
             return None;
         }
         self.before_write(key);
+        self.before_remove(key);
         let e = self.db_mut().remove(key)?;
         self.record(key, event);
         Some(e)

@@ -12,6 +12,7 @@ pub mod journal;
 pub mod keys;
 pub mod notify;
 pub mod pubsub;
+pub mod snapshot;
 pub mod watch;
 
 use crate::config::Config;
@@ -75,6 +76,35 @@ pub struct Blocking {
     pub ready: Vec<(usize, Bytes)>,
 }
 
+/// RDB persistence state: the save in progress and the outcome of the last ones.
+pub struct RdbState {
+    pub snapshot: Option<snapshot::Snapshot>,
+    /// BGSAVE asked for while it could not start (inside MULTI/EXEC): started by the cron.
+    pub bgsave_scheduled: bool,
+    pub last_bgsave_ok: bool,
+    pub last_bgsave_time_sec: i64,
+    /// Unix seconds of the last BGSAVE attempt (a failed one is retried after 5 s, as Redis does).
+    pub last_bgsave_try: i64,
+    pub saves: u64,
+    pub last_load_keys_loaded: u64,
+    pub last_load_keys_expired: u64,
+}
+
+impl Default for RdbState {
+    fn default() -> Self {
+        RdbState {
+            snapshot: None,
+            bgsave_scheduled: false,
+            last_bgsave_ok: true,
+            last_bgsave_time_sec: -1,
+            last_bgsave_try: 0,
+            saves: 0,
+            last_load_keys_loaded: 0,
+            last_load_keys_expired: 0,
+        }
+    }
+}
+
 /// A SHUTDOWN request waiting for the server to act on it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShutdownRequest {
@@ -111,6 +141,8 @@ pub struct Store {
     pub shutdown: Option<ShutdownRequest>,
     pub active_expire_enabled: bool,
     pub last_save: i64,
+    /// Persistence: the save in progress, and how the last ones went (INFO persistence).
+    pub rdb: RdbState,
     pub tcp_port: u16,
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
@@ -145,6 +177,7 @@ impl Store {
             shutdown: None,
             active_expire_enabled: true,
             last_save: now_ms() / 1000,
+            rdb: RdbState::default(),
             tcp_port: 0,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
@@ -212,6 +245,12 @@ impl Store {
     /// Empties one database, or all of them (FLUSHDB, FLUSHALL): WATCHes on their keys break first.
     /// Returns how many keys were removed.
     pub fn flush(&mut self, db: Option<usize>) -> u64 {
+        match db {
+            // FLUSHALL ends a BGSAVE in progress, as Redis kills its child.
+            None => self.abort_save(),
+            // A save must not lose the keys it has not written yet.
+            Some(_) => self.complete_save(),
+        }
         self.flushing_watched(db);
         let mut n = 0;
         for (i, d) in self.dbs.iter_mut().enumerate() {
@@ -230,6 +269,7 @@ impl Store {
             return;
         }
         let (lo, hi) = (a.min(b), a.max(b));
+        self.complete_save();
         self.swapping_watched(a, b, now);
         let (left, right) = self.dbs.split_at_mut(hi);
         left[lo].swap(&mut right[0]);
@@ -274,6 +314,7 @@ impl Store {
     /// DEBUG RELOAD's round trip through the RDB object form (see persist::convert::reload). False, with
     /// nothing changed, if a value would not load back.
     pub fn reload_dataset(&mut self, now: i64) -> bool {
+        self.complete_save();
         let (opts, lim) = (self.save_options(), self.load_limits());
         match crate::persist::convert::reload(&self.dbs, now, &opts, &lim) {
             Some(dbs) => {
@@ -379,6 +420,8 @@ impl Store {
 
     /// Deletes an expired key with everything Redis does for it: counters, WATCH, `expired` event.
     pub fn delete_expired(&mut self, db: usize, key: &[u8]) {
+        self.snapshot_before_write(db, key);
+        self.snapshot_before_remove(db, key);
         self.dbs[db].remove(key);
         self.stats.expired_keys += 1;
         self.touch_watched(db, key);
@@ -608,5 +651,225 @@ impl Store {
             self.stats.expired_stale_perc = current * 0.05 + self.stats.expired_stale_perc * 0.95;
         }
         timed_out
+    }
+}
+
+/// Persistence: SAVE, BGSAVE without fork, and the keyspace hooks that keep a save point-in-time.
+impl Store {
+    /// `<dir>/<dbfilename>`.
+    pub fn rdb_path(&self) -> std::path::PathBuf {
+        let dir = self.config.get("dir").unwrap_or("");
+        let name = self.config.get("dbfilename").unwrap_or("dump.rdb");
+        let dir = if dir.is_empty() { "." } else { dir };
+        std::path::Path::new(dir).join(name)
+    }
+
+    /// Whether a save is in progress (SAVE refuses, INFO rdb_bgsave_in_progress).
+    pub fn saving(&self) -> bool {
+        self.rdb.snapshot.is_some()
+    }
+
+    /// Starts a save of the whole data set (rdbSaveRio's aux fields, as a master without a backlog writes
+    /// them).
+    fn start_save(&mut self, background: bool, now: i64) -> Result<(), String> {
+        if self.rdb.snapshot.is_some() {
+            return Err("Background save already in progress".into());
+        }
+        let ctime = (now / 1000).to_string();
+        let used = crate::util::alloc::allocated().to_string();
+        let aux: [(&str, &[u8]); 5] = [
+            ("redis-ver", b"7.0.15"),
+            ("redis-bits", b"64"),
+            ("ctime", ctime.as_bytes()),
+            ("used-mem", used.as_bytes()),
+            ("aof-base", b"0"),
+        ];
+        let checksum = self.config.get("rdbchecksum") != Some("no");
+        let snap = snapshot::Snapshot::start(
+            &self.dbs,
+            self.rdb_path(),
+            self.save_options(),
+            checksum,
+            &aux,
+            now,
+            self.dirty,
+            background,
+        )
+        .map_err(|e| {
+            let msg = format!(
+                "Failed opening the temp RDB file temp-{}.rdb (in server root dir {}) for saving: {e}",
+                std::process::id(),
+                self.config.get("dir").unwrap_or(".")
+            );
+            tracing::warn!("{msg}");
+            msg
+        })?;
+        self.rdb.snapshot = Some(snap);
+        Ok(())
+    }
+
+    /// SAVE (and the saves of FLUSHALL and shutdown): the whole data set written before returning.
+    pub fn save(&mut self, now: i64) -> Result<(), String> {
+        self.start_save(false, now)?;
+        self.complete_save();
+        self.reap_save(true).unwrap_or(Err("no save".into()))
+    }
+
+    /// BGSAVE: starts a save that the cron advances in slices (`save_step`).
+    pub fn bgsave(&mut self, now: i64) -> Result<(), String> {
+        if self.rdb.snapshot.is_some() {
+            return Err("Background save already in progress".into());
+        }
+        self.rdb.last_bgsave_try = now / 1000;
+        tracing::info!("Background saving started");
+        // As with Redis's forked child, a save that cannot even open its file fails in the background: the
+        // client was told it started, INFO and the log tell how it ended.
+        if let Err(e) = self.start_save(true, now) {
+            self.rdb.last_bgsave_ok = false;
+            tracing::warn!("Background saving error: {e}");
+        }
+        Ok(())
+    }
+
+    /// Runs the save in progress to its end now (before SWAPDB, FLUSHDB, DEBUG RELOAD, SAVE).
+    pub fn complete_save(&mut self) {
+        if let Some(s) = self.rdb.snapshot.as_mut() {
+            s.step(&self.dbs, None);
+        }
+    }
+
+    /// Ends the save in progress without a file (FLUSHALL, SHUTDOWN).
+    pub fn abort_save(&mut self) {
+        if let Some(s) = self.rdb.snapshot.take() {
+            if s.background {
+                tracing::warn!("Background saving terminated by FLUSHALL or shutdown");
+            }
+            s.abort();
+        }
+    }
+
+    /// One slice of the save in progress, until `deadline`; reaps it once its file is written. Returns true
+    /// while there is sweeping left.
+    pub fn save_step(&mut self, deadline: Instant) -> bool {
+        let Some(s) = self.rdb.snapshot.as_mut() else {
+            return false;
+        };
+        let more = !s.step(&self.dbs, Some(deadline));
+        if !more && s.done() {
+            let _ = self.reap_save(false);
+        }
+        more
+    }
+
+    /// Collects a swept save: waits for its writer when `wait`, else only if it has finished. Updates what
+    /// INFO persistence and LASTSAVE report.
+    fn reap_save(&mut self, wait: bool) -> Option<Result<(), String>> {
+        let s = self.rdb.snapshot.as_ref()?;
+        if !s.swept() || (!wait && !s.done()) {
+            return None;
+        }
+        let s = self.rdb.snapshot.take()?;
+        let (background, started, dirty_at_start) = (s.background, s.started, s.dirty_at_start);
+        let r = s.finish();
+        match &r {
+            Ok(()) => {
+                // Changes made while the save ran are not in the file.
+                self.dirty = self.dirty.saturating_sub(dirty_at_start);
+                self.last_save = now_ms() / 1000;
+                self.rdb.saves += 1;
+                if background {
+                    self.rdb.last_bgsave_ok = true;
+                    tracing::info!("Background saving terminated with success");
+                } else {
+                    tracing::info!("DB saved on disk");
+                }
+            }
+            Err(e) => {
+                if background {
+                    self.rdb.last_bgsave_ok = false;
+                    tracing::warn!("Background saving error: {e}");
+                } else {
+                    tracing::warn!("{e}");
+                }
+            }
+        }
+        if background {
+            self.rdb.last_bgsave_time_sec = started.elapsed().as_secs() as i64;
+        }
+        Some(r)
+    }
+
+    /// The save point (`save <seconds> <changes>`) that is due, if any, as serverCron checks them: enough
+    /// changes, enough time since the last save, and a failed BGSAVE retried only after 5 seconds.
+    pub fn save_point_due(&self, now_s: i64) -> Option<(u64, i64)> {
+        if self.rdb.snapshot.is_some() {
+            return None;
+        }
+        let spec = self.config.get("save").unwrap_or("");
+        let nums: Vec<i64> = spec
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        nums.chunks_exact(2).find_map(|p| {
+            let (secs, changes) = (p[0], p[1]);
+            let due = self.dirty >= changes.max(0) as u64
+                && now_s - self.last_save > secs
+                && (now_s - self.rdb.last_bgsave_try > 5 || self.rdb.last_bgsave_ok);
+            due.then_some((changes.max(0) as u64, secs))
+        })
+    }
+
+    /// Before the server stops (SHUTDOWN, SIGTERM, SIGINT), as prepareForShutdown: a BGSAVE in progress is
+    /// abandoned, then the data set is saved if asked to or if save points exist (unless NOSAVE). A failed save
+    /// stops the shutdown unless FORCE. True if the server may stop.
+    pub fn prepare_shutdown(&mut self, req: ShutdownRequest, now: i64) -> bool {
+        self.abort_save();
+        let save = req.save == Some(true) || (req.save.is_none() && self.has_save_points());
+        if !save {
+            return true;
+        }
+        tracing::info!("Saving the final RDB snapshot before exiting.");
+        if self.save(now).is_ok() {
+            return true;
+        }
+        if req.force {
+            tracing::warn!("Error trying to save the DB. Exit anyway.");
+            return true;
+        }
+        tracing::warn!("Error trying to save the DB, can't exit.");
+        tracing::warn!(
+            "Errors trying to shut down the server. Check the logs for more information."
+        );
+        false
+    }
+
+    /// Whether `save` points are configured (FLUSHALL and shutdown then save).
+    pub fn has_save_points(&self) -> bool {
+        self.config
+            .get("save")
+            .is_some_and(|s| !s.trim().is_empty())
+    }
+
+    /// Writes refused because the last BGSAVE failed (stop-writes-on-bgsave-error with save points).
+    pub fn writes_refused(&self) -> bool {
+        !self.rdb.last_bgsave_ok
+            && self.has_save_points()
+            && self.config.get("stop-writes-on-bgsave-error") != Some("no")
+    }
+
+    /// The keyspace's pre-write hook: a save in progress writes the key's old value first.
+    #[inline]
+    pub fn snapshot_before_write(&mut self, db: usize, key: &[u8]) {
+        if let Some(s) = self.rdb.snapshot.as_mut() {
+            s.before_write(&self.dbs, db, key);
+        }
+    }
+
+    /// Before a key is removed: a save in progress writes the entry the removal moves, if it must.
+    #[inline]
+    pub fn snapshot_before_remove(&mut self, db: usize, key: &[u8]) {
+        if let Some(s) = self.rdb.snapshot.as_mut() {
+            s.before_remove(&self.dbs, db, key);
+        }
     }
 }

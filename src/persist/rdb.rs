@@ -336,15 +336,7 @@ impl FileWriter {
 
     /// One key: its expire time (ms) if any, the type byte, the key, the value body.
     pub fn entry(&mut self, key: &[u8], v: &RdbValue, enc: Encoding, expire_ms: Option<i64>) {
-        if let Some(at) = expire_ms {
-            self.out.push(OPCODE_EXPIRETIME_MS);
-            self.out.extend_from_slice(&at.to_le_bytes());
-        }
-        let mut obj = Vec::new();
-        write_object(&mut obj, v, enc, &self.opts);
-        self.out.push(obj[0]);
-        save_string(&mut self.out, key, self.opts.compression);
-        self.out.extend_from_slice(&obj[1..]);
+        write_entry(&mut self.out, key, v, enc, expire_ms, &self.opts);
     }
 
     /// EOF and the checksum.
@@ -356,10 +348,37 @@ impl FileWriter {
     }
 }
 
+/// One key of a database section (rdbSaveKeyValuePair): its expire time (ms) if any, the type byte, the
+/// key, the value body.
+pub fn write_entry(
+    out: &mut Vec<u8>,
+    key: &[u8],
+    v: &RdbValue,
+    enc: Encoding,
+    expire_ms: Option<i64>,
+    opts: &SaveOptions,
+) {
+    if let Some(at) = expire_ms {
+        out.push(OPCODE_EXPIRETIME_MS);
+        out.extend_from_slice(&at.to_le_bytes());
+    }
+    let mut obj = Vec::new();
+    write_object(&mut obj, v, enc, opts);
+    out.push(obj[0]);
+    save_string(out, key, opts.compression);
+    out.extend_from_slice(&obj[1..]);
+}
+
 /// crc64 as Redis computes it (CRC-64/Jones, reflected, init 0): the crc crate calls it CRC_64_REDIS.
+static CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
+
 pub fn crc64(data: &[u8]) -> u64 {
-    const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
-    CRC.checksum(data)
+    CRC64.checksum(data)
+}
+
+/// A running crc64, for a file written in pieces.
+pub fn crc64_digest() -> crc::Digest<'static, u64> {
+    CRC64.digest()
 }
 
 /// createDumpPayload: the object, the RDB version (2 bytes LE) and the CRC64 of all that (8 bytes LE).

@@ -141,6 +141,7 @@ impl Listening {
         tracing::info!("Ready to accept connections");
         let expiry = tokio::spawn(active_expire_task(shared.clone()));
         let repl = tokio::spawn(replication_cron(shared.clone()));
+        let persistence = tokio::spawn(persistence_cron(shared.clone()));
         let mut accepts = Vec::new();
         for l in self.listeners {
             accepts.push(tokio::spawn(accept_loop(shared.clone(), l)));
@@ -155,6 +156,7 @@ impl Listening {
         }
         expiry.abort();
         repl.abort();
+        persistence.abort();
         let req = shared.store.lock().shutdown.unwrap_or_default();
         // Give connections a moment to finish the batch they are running and close.
         let t0 = Instant::now();
@@ -214,6 +216,32 @@ async fn replication_cron(shared: Arc<Shared>) {
             store.journal.ping(crate::util::num::now_ms());
         }
         loops += 1;
+    }
+}
+
+/// Saves in the background: advances a BGSAVE in 1 ms slices with the lock released in between, so clients
+/// keep being served; otherwise, ten times a second, starts the BGSAVE a `save` point or BGSAVE SCHEDULE asks
+/// for (serverCron).
+async fn persistence_cron(shared: Arc<Shared>) {
+    loop {
+        let saving = {
+            let mut store = shared.store.lock();
+            if store.saving() {
+                store.save_step(Instant::now() + Duration::from_millis(1));
+            } else {
+                let now = crate::util::num::now_ms();
+                let due = store.save_point_due(now / 1000);
+                if let Some((changes, secs)) = due {
+                    tracing::info!("{changes} changes in {secs} seconds. Saving...");
+                }
+                if due.is_some() || std::mem::take(&mut store.rdb.bgsave_scheduled) {
+                    let _ = store.bgsave(now);
+                }
+            }
+            store.saving()
+        };
+        let pause = if saving { 1 } else { 100 };
+        tokio::time::sleep(Duration::from_millis(pause)).await;
     }
 }
 

@@ -1,0 +1,337 @@
+//! Snapshots without fork (SAVE, BGSAVE): the keyspace is written to an RDB file in short slices while clients
+//! keep being served, and a key about to change that the sweep has not reached yet is written first, with its
+//! old value (the keyspace's pre-write hook), so the file is the data set as it was when the save began.
+//!
+//! The sweep walks each database by position. Positions move only on removal (the last entry takes the removed
+//! one's place), so a removal in the database being swept first writes the entry that will move from the
+//! unswept side into the swept one. Keys written ahead of the sweep, and keys created after the start, are
+//! remembered so the sweep skips them. Serialization happens under the store lock; the bytes go to a writer
+//! thread, which writes a temporary file, fsyncs it, renames it over the target and fsyncs the directory.
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crate::db::{Db, Entry, Key, NO_EXPIRE};
+use crate::persist::convert::to_rdb;
+use crate::persist::rdb::{self, SaveOptions};
+
+/// Bytes gathered before they are handed to the writer thread.
+const CHUNK: usize = 1 << 20;
+
+/// How a finished save went.
+pub type SaveResult = Result<(), String>;
+
+/// A save in progress.
+pub struct Snapshot {
+    opts: SaveOptions,
+    checksum: bool,
+    /// The snapshot's instant (Unix ms): keys already expired then are left out, as a load would drop them.
+    now: i64,
+    /// Keys and keys with a TTL per database at the start: the RESIZEDB hints, and which sections exist.
+    sizes: Vec<(usize, usize)>,
+    /// The database being swept and the next position in it.
+    db: usize,
+    pos: usize,
+    /// Whether `db`'s SELECTDB section has been written.
+    section_open: bool,
+    /// Per database: entries written ahead of the sweep before it reached their database.
+    ahead: Vec<Vec<u8>>,
+    /// Per database, keys the sweep must skip: written ahead of it, or created after the start.
+    skip: Vec<HashSet<Key>>,
+    out: Vec<u8>,
+    crc: crc::Digest<'static, u64>,
+    /// To the writer thread: file bytes, then `None` once the file is complete.
+    tx: Option<mpsc::Sender<Option<Vec<u8>>>>,
+    writer: Option<JoinHandle<SaveResult>>,
+    tmp: PathBuf,
+    /// When the save began, and the dirty counter then (changes made during the save stay unsaved).
+    pub started: Instant,
+    pub dirty_at_start: u64,
+    pub keys_total: u64,
+    pub keys_processed: u64,
+    /// BGSAVE (as opposed to SAVE or a save at shutdown): decides the log lines and INFO's bgsave fields.
+    pub background: bool,
+}
+
+impl Snapshot {
+    /// Starts a save of `dbs` to `target`: the header and `aux` fields are written at once.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        dbs: &[Db],
+        target: PathBuf,
+        opts: SaveOptions,
+        checksum: bool,
+        aux: &[(&str, &[u8])],
+        now: i64,
+        dirty: u64,
+        background: bool,
+    ) -> std::io::Result<Snapshot> {
+        let dir = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let name = if background {
+            format!("temp-bg-{}.rdb", std::process::id())
+        } else {
+            format!("temp-{}.rdb", std::process::id())
+        };
+        let tmp = dir.join(name);
+        let file = std::fs::File::create(&tmp)?;
+        let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
+        let tmp2 = tmp.clone();
+        let writer = std::thread::Builder::new()
+            .name("rdb-writer".into())
+            .spawn(move || write_file(file, rx, &tmp2, &target))?;
+        // The header is checksummed with the rest when it leaves `out`.
+        let header = rdb::FileWriter::new(opts, aux).out;
+        let crc = rdb::crc64_digest();
+        let sizes: Vec<(usize, usize)> = dbs.iter().map(|d| (d.len(), d.volatile_len())).collect();
+        Ok(Snapshot {
+            opts,
+            checksum,
+            now,
+            keys_total: sizes.iter().map(|s| s.0 as u64).sum(),
+            sizes,
+            db: 0,
+            pos: 0,
+            section_open: false,
+            ahead: vec![Vec::new(); dbs.len()],
+            skip: vec![HashSet::new(); dbs.len()],
+            out: header,
+            crc,
+            tx: Some(tx),
+            writer: Some(writer),
+            tmp,
+            started: Instant::now(),
+            dirty_at_start: dirty,
+            keys_processed: 0,
+            background,
+        })
+    }
+
+    /// Whether every database has been swept and the file handed to the writer.
+    pub fn swept(&self) -> bool {
+        self.tx.is_none()
+    }
+
+    /// Sweeps until `deadline` (checked every few keys) or the end; at the end writes EOF and the checksum and
+    /// lets the writer finish the file. Returns true once everything is swept.
+    pub fn step(&mut self, dbs: &[Db], deadline: Option<Instant>) -> bool {
+        if self.swept() {
+            return true;
+        }
+        let mut n = 0u32;
+        while self.db < dbs.len() {
+            if !self.section_open {
+                let (keys, expires) = self.sizes.get(self.db).copied().unwrap_or((0, 0));
+                if keys == 0 {
+                    self.db += 1;
+                    self.pos = 0;
+                    continue;
+                }
+                self.out.push(rdb::OPCODE_SELECTDB);
+                rdb::save_len(&mut self.out, self.db as u64);
+                self.out.push(rdb::OPCODE_RESIZEDB);
+                rdb::save_len(&mut self.out, keys as u64);
+                rdb::save_len(&mut self.out, expires as u64);
+                let ahead = std::mem::take(&mut self.ahead[self.db]);
+                self.out.extend_from_slice(&ahead);
+                self.section_open = true;
+            }
+            let d = &dbs[self.db];
+            while self.pos < d.len() {
+                if let Some((k, e)) = d.at(self.pos) {
+                    let skipped = &self.skip[self.db];
+                    if skipped.is_empty() || !skipped.contains(k) {
+                        self.keys_processed += 1;
+                        write_entry(&mut self.out, k, e, self.now, &self.opts);
+                    }
+                }
+                self.pos += 1;
+                self.flush(false);
+                n += 1;
+                if n.is_multiple_of(64) && deadline.is_some_and(|t| Instant::now() >= t) {
+                    return false;
+                }
+            }
+            self.db += 1;
+            self.pos = 0;
+            self.section_open = false;
+        }
+        self.out.push(rdb::OPCODE_EOF);
+        self.crc.update(&self.out);
+        let crc = std::mem::replace(&mut self.crc, rdb::crc64_digest()).finalize();
+        let crc = if self.checksum { crc } else { 0 };
+        self.out.extend_from_slice(&crc.to_le_bytes());
+        self.flush(true);
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(None);
+        }
+        true
+    }
+
+    /// Hands the gathered bytes to the writer once there is a chunk's worth (or at the end).
+    fn flush(&mut self, all: bool) {
+        if self.out.len() >= CHUNK || (all && !self.out.is_empty()) {
+            let chunk = std::mem::take(&mut self.out);
+            if !all {
+                self.crc.update(&chunk);
+            }
+            if let Some(tx) = &self.tx {
+                // A writer that failed has hung up: its error is reported when the save is reaped.
+                let _ = tx.send(Some(chunk));
+            }
+        }
+    }
+
+    /// The pre-write hook: `key` of database `db` is about to change (or be created). If the sweep has not
+    /// reached it, its current value is written now; either way the sweep will skip it from now on.
+    pub fn before_write(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
+        if self.swept() || db < self.db {
+            return;
+        }
+        let d = &dbs[db];
+        let Some(p) = d.index_of(key) else {
+            // Created after the start: not part of the snapshot.
+            self.skip[db].insert(key.into());
+            return;
+        };
+        if db == self.db && p < self.pos {
+            return;
+        }
+        if !self.skip[db].insert(key.into()) {
+            return;
+        }
+        if let Some((k, e)) = d.at(p) {
+            self.write_ahead(db, k, e);
+        }
+    }
+
+    /// Before `key` is removed from database `db`: removal moves the last entry into the key's place, so if
+    /// that carries an entry the sweep has not reached into the swept part, it is written now.
+    pub fn before_remove(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
+        if self.swept() || db != self.db {
+            return;
+        }
+        let d = &dbs[db];
+        let (Some(p), Some(last)) = (d.index_of(key), d.len().checked_sub(1)) else {
+            return;
+        };
+        if p >= self.pos || last < self.pos {
+            return;
+        }
+        if let Some((k, e)) = d.at(last) {
+            if self.skip[db].insert(k.clone()) {
+                self.write_ahead(db, k, e);
+            }
+        }
+    }
+
+    fn write_ahead(&mut self, db: usize, k: &[u8], e: &Entry) {
+        self.keys_processed += 1;
+        if db == self.db && self.section_open {
+            write_entry(&mut self.out, k, e, self.now, &self.opts);
+            self.flush(false);
+        } else if let Some(buf) = self.ahead.get_mut(db) {
+            write_entry(buf, k, e, self.now, &self.opts);
+        }
+    }
+
+    /// Whether the writer has finished (successfully or not) after the sweep.
+    pub fn done(&self) -> bool {
+        self.swept() && self.writer.as_ref().is_none_or(|w| w.is_finished())
+    }
+
+    /// Waits for the writer and returns how the save went.
+    pub fn finish(mut self) -> SaveResult {
+        self.tx = None;
+        match self.writer.take().map(|w| w.join()) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err("the RDB writer thread panicked".into()),
+            None => Err("no writer".into()),
+        }
+    }
+
+    /// Stops the save; its temporary file is removed (FLUSHALL during BGSAVE, SHUTDOWN).
+    pub fn abort(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        // Dropping the sender without the end marker makes the writer discard the file; a finished writer
+        // (the file already renamed) leaves nothing behind.
+        self.tx = None;
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// One entry, unless it had expired at the snapshot's instant.
+fn write_entry(out: &mut Vec<u8>, k: &[u8], e: &Entry, now: i64, opts: &SaveOptions) {
+    if e.is_expired(now) {
+        return;
+    }
+    let (rv, enc) = to_rdb(&e.value);
+    let at = (e.expire_at != NO_EXPIRE).then_some(e.expire_at);
+    rdb::write_entry(out, k, &rv, enc, at, opts);
+}
+
+/// The writer thread: chunks to the temporary file until the sender is dropped; a file that ends with the
+/// RDB EOF and checksum is fsynced, renamed over the target, and the directory fsynced, so a crash at any
+/// point leaves the previous file whole.
+fn write_file(
+    file: std::fs::File,
+    rx: mpsc::Receiver<Option<Vec<u8>>>,
+    tmp: &Path,
+    target: &Path,
+) -> SaveResult {
+    let mut w = std::io::BufWriter::with_capacity(CHUNK, file);
+    let result = (|| -> std::io::Result<bool> {
+        let mut complete = false;
+        for msg in rx {
+            match msg {
+                Some(chunk) => w.write_all(&chunk)?,
+                None => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        // A sender dropped without the end marker: the save was aborted.
+        if !complete {
+            return Ok(false);
+        }
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(tmp, target)?;
+        if let Some(dir) = target.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(true)
+    })();
+    match result {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let _ = std::fs::remove_file(tmp);
+            Err("save aborted".into())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(tmp);
+            Err(format!("Write error saving DB on disk: {e}"))
+        }
+    }
+}
