@@ -115,6 +115,8 @@ pub struct Store {
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
     pub ops_samples: VecDeque<(Instant, u64)>,
+    /// Keys loaded and expired by the last RDB load (INFO persistence).
+    pub last_load: crate::persist::load::LoadCounts,
 }
 
 impl Store {
@@ -148,6 +150,7 @@ impl Store {
             tcp_port: 0,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
+            last_load: Default::default(),
         }
     }
 
@@ -287,6 +290,34 @@ impl Store {
     /// The whole data set as an RDB file after the `aux` fields (what SYNC sends a replica).
     pub fn rdb_file(&self, now: i64, aux: &[(&str, &[u8])]) -> Vec<u8> {
         crate::persist::convert::rdb_file(&self.dbs, now, self.save_options(), aux)
+    }
+
+    /// loadDataFromDisk: loads `<dir>/<dbfilename>` (see persist::load), replacing the databases only once
+    /// the whole file loaded. False if there is no such file.
+    pub fn load_from_disk(&mut self) -> Result<bool, crate::persist::load::LoadError> {
+        let cfg = &self.config;
+        let path = std::path::Path::new(cfg.get("dir").unwrap_or(""))
+            .join(cfg.get("dbfilename").unwrap_or("dump.rdb"));
+        let opts = crate::persist::load::LoadOptions {
+            databases: self.dbs.len(),
+            limits: self.load_limits(),
+            now_ms: now_ms(),
+            checksum: cfg.get("rdbchecksum") != Some("no"),
+            lru_clock: (!cfg
+                .get("maxmemory-policy")
+                .is_some_and(|p| p.contains("lfu")))
+            .then(crate::db::lru_clock),
+        };
+        let Some(loaded) = crate::persist::load::load_file(&path, &opts)? else {
+            return Ok(false);
+        };
+        self.flushing_watched(None);
+        self.dbs = loaded.dbs;
+        self.last_load = crate::persist::load::LoadCounts {
+            keys_loaded: loaded.keys_loaded,
+            keys_expired: loaded.keys_expired,
+        };
+        Ok(true)
     }
 
     /// Call after CONFIG SET: refreshes derived state.
