@@ -74,7 +74,7 @@ fn fill_every_encoding(c: &mut RawConn) {
     ok(c.cmd(&["RPUSH", "list:plain", "a", &big_elem, "b"]));
     ok(c.cmd(&["HSET", "hash:listpack", "f1", "v1", "f2", "2", "f3", ""]));
     let mut args = vec!["HSET".to_string(), "hash:table".to_string()];
-    for i in 0..300 {
+    for i in 0..600 {
         args.push(format!("field{i}"));
         args.push(format!("{}", i * 7));
     }
@@ -113,6 +113,32 @@ fn fill_every_encoding(c: &mut RawConn) {
     }
     ok(c.cmd(&args));
     ok(c.cmd(&["ZADD", "zset:longmember", "1", &long]));
+    // Small values held in their big encoding: a load converts them back, as Redis does.
+    for (param, key, add) in [
+        (
+            "zset-max-listpack-entries",
+            "zset:shrinks",
+            ["ZADD", "1", "a"],
+        ),
+        (
+            "hash-max-listpack-entries",
+            "hash:shrinks",
+            ["HSET", "f", "v"],
+        ),
+    ] {
+        let Reply::Agg(_, Some(kv)) = parse_reply(&c.cmd(&["CONFIG", "GET", param])) else {
+            panic!("CONFIG GET {param}");
+        };
+        let Reply::Bulk(_, Some(was)) = &kv[1] else {
+            panic!("CONFIG GET {param}");
+        };
+        let was = String::from_utf8_lossy(was).into_owned();
+        ok(c.cmd(&["CONFIG", "SET", param, "0"]));
+        ok(c.cmd(&[add[0], key, add[1], add[2]]));
+        ok(c.cmd(&["CONFIG", "SET", param, &was]));
+    }
+    ok(c.cmd(&["SADD", "set:becomes-intset", "a", "1", "2"]));
+    ok(c.cmd(&["SREM", "set:becomes-intset", "a"]));
     // TTLs, far enough away to survive the test.
     ok(c.cmd(&["SET", "ttl:str", "v", "EX", "100000"]));
     ok(c.cmd(&["HSET", "ttl:hash", "f", "v"]));
@@ -170,64 +196,125 @@ fn loads_what_redis_saved_with_the_same_digest_encodings_and_ttls() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Runs redis-server on a copy of `file`: the DEBUG DIGEST of what it loaded, or `None` if it refused to
-/// start (exited).
-fn redis_digest_of(file: &Path) -> Option<Vec<u8>> {
-    let dir = fresh_dir("redis-on-file");
-    let name = file.file_name().unwrap().to_str().unwrap();
-    std::fs::copy(file, dir.join(name)).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--enable-debug-command", "yes", "--dir"])
-        .arg(&dir)
-        .args(["--dbfilename", name])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server must be installed");
-    let t0 = Instant::now();
-    let out = loop {
-        if let Ok(Some(_)) = child.try_wait() {
-            break None;
+/// What a server holds, comparable across servers: DEBUG DIGEST, then per key of every database its
+/// OBJECT ENCODING and PEXPIRETIME.
+fn snapshot(c: &mut RawConn) -> Vec<String> {
+    let mut out = vec![bulk_text(&c.cmd(&["DEBUG", "DIGEST"]))];
+    for field in ["rdb_last_load_keys_loaded", "rdb_last_load_keys_expired"] {
+        out.push(info_field(c, field));
+    }
+    for db in 0..16 {
+        for k in keys(c, db) {
+            let enc = bulk_text(&c.cmd(&[b"OBJECT".as_slice(), b"ENCODING", &k]));
+            let at = String::from_utf8_lossy(&c.cmd(&[b"PEXPIRETIME".as_slice(), &k])).into_owned();
+            out.push(format!(
+                "db{db} {} {enc} {}",
+                String::from_utf8_lossy(&k),
+                at.trim_end()
+            ));
         }
-        if let Ok(mut c) = RawConn::try_connect(port) {
-            let r = c.cmd(&["DEBUG", "DIGEST"]);
-            if !r.starts_with(b"-LOADING") {
-                break Some(r);
-            }
-        }
-        assert!(t0.elapsed() < Duration::from_secs(10), "redis-server hung");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    }
     out
 }
 
-/// Our server on a copy of `file`: its DEBUG DIGEST, or the start-up error.
-fn our_digest_of(file: &Path) -> Result<Vec<u8>, String> {
+/// True if a server on `port` answers PING (a reset or a close is false, not a panic).
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 7];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// Runs redis-server (with `extra` flags) on a copy of `file`: what it loaded, or `None` if it refused to
+/// start (exited).
+fn redis_on(file: &Path, extra: &[&str]) -> Option<Vec<String>> {
+    let dir = fresh_dir("redis-on-file");
+    let name = file.file_name().unwrap().to_str().unwrap();
+    std::fs::copy(file, dir.join(name)).unwrap();
+    let log = dir.join("redis.log");
+    // The port was free when picked but may be taken before redis binds it: then try another.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args(["--enable-debug-command", "yes", "--dir"])
+            .arg(&dir)
+            .args(["--dbfilename", name, "--logfile"])
+            .arg(&log)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed");
+        let pid_line = format!("process_id:{}\r\n", child.id());
+        let t0 = Instant::now();
+        let out = loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                break None;
+            }
+            // Redis listens before it loads: a probe may be reset when it then exits on a bad file.
+            if answers_ping(port) {
+                let mut c = RawConn::connect(port);
+                if bulk_text(&c.cmd(&["INFO", "server"])).contains(&pid_line) {
+                    break Some(snapshot(&mut c));
+                }
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10), "redis-server hung");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if out.is_none() && text.contains("Could not create server TCP listening socket") {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        return out;
+    }
+    panic!("redis-server found no free port");
+}
+
+/// Our server (with `extra` directives) on a copy of `file`: what it loaded, or the start-up error.
+fn ours_on(file: &Path, extra: &[(&str, &str)]) -> Result<Vec<String>, String> {
     let dir = fresh_dir("ours-on-file");
     let name = file.file_name().unwrap().to_str().unwrap();
     std::fs::copy(file, dir.join(name)).unwrap();
-    let r = match start_ours_on(&dir, name) {
-        Ok(s) => Ok(RawConn::connect(s.port).cmd(&["DEBUG", "DIGEST"])),
+    let d = dir.display().to_string();
+    let mut opts = vec![("dir", d.as_str()), ("dbfilename", name)];
+    opts.extend_from_slice(extra);
+    let r = match RunningServer::start(ours_config(&opts)) {
+        Ok(s) => Ok(snapshot(&mut RawConn::connect(s.port))),
         Err(e) => Err(e.to_string()),
     };
     let _ = std::fs::remove_dir_all(&dir);
     r
+}
+
+/// Both servers on the same file: the same data, or both refusing (ours naming an offset). True if they
+/// loaded it.
+fn assert_loads_like_redis(file: &Path, redis_extra: &[&str], ours_extra: &[(&str, &str)]) -> bool {
+    let theirs = redis_on(file, redis_extra);
+    let ours = ours_on(file, ours_extra);
+    match (&theirs, &ours) {
+        (Some(t), Ok(o)) => assert_eq!(o, t, "{}", file.display()),
+        (None, Err(e)) => assert!(e.contains("offset"), "{}: {e}", file.display()),
+        _ => panic!("{}: redis {theirs:?}, ours {ours:?}", file.display()),
+    }
+    theirs.is_some()
 }
 
 fn assets_dir() -> Option<PathBuf> {
@@ -249,18 +336,7 @@ fn loads_the_rdb_files_of_redis_test_suite_as_redis_does() {
     names.sort();
     assert!(names.len() >= 8, "the suite's RDB files: {names:?}");
     for file in &names {
-        let theirs = redis_digest_of(file);
-        let ours = our_digest_of(file);
-        match (&theirs, &ours) {
-            (Some(d), Ok(o)) => assert_eq!(
-                String::from_utf8_lossy(o),
-                String::from_utf8_lossy(d),
-                "{}",
-                file.display()
-            ),
-            (None, Err(e)) => assert!(e.contains("offset"), "{}: {e}", file.display()),
-            _ => panic!("{}: redis {theirs:?}, ours {ours:?}", file.display()),
-        }
+        assert_loads_like_redis(file, &[], &[]);
     }
 }
 
@@ -293,8 +369,21 @@ fn a_damaged_file_stops_the_start_with_its_offset() {
             Err(e) => assert!(e.to_string().contains("offset"), "{what}: {e}"),
         }
         // redis-server refuses it too.
-        assert_eq!(redis_digest_of(&dir.join("bad.rdb")), None, "{what}");
+        assert_eq!(redis_on(&dir.join("bad.rdb"), &[]), None, "{what}");
     }
+    // Without rdbchecksum a flipped byte inside a value loads, as in Redis (the value changed).
+    let at = good
+        .windows(5)
+        .position(|w| w == b"hello")
+        .expect("the embstr value is in the file");
+    let mut bad = good.clone();
+    bad[at] ^= 0x21;
+    std::fs::write(dir.join("value-flipped.rdb"), &bad).unwrap();
+    assert!(assert_loads_like_redis(
+        &dir.join("value-flipped.rdb"),
+        &["--rdbchecksum", "no"],
+        &[("rdbchecksum", "no")],
+    ));
     // The binary exits non-zero and its log names the offset.
     std::fs::write(dir.join("bad.rdb"), &good[..good.len() / 2]).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mini-redis-server"))
@@ -362,5 +451,77 @@ fn a_missing_file_is_an_empty_start() {
     let dir = fresh_dir("rdb-missing");
     let ours = start_ours_on(&dir, "nothing-here.rdb").unwrap();
     assert_eq!(RawConn::connect(ours.port).cmd(&["DBSIZE"]), b":0\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file made by hand with the opcodes redis-server 7.0 does not write by default: EXPIRETIME in seconds,
+/// IDLE and FREQ hints, '%' aux fields, RESIZEDB, and a zero checksum ("saved with checksum disabled").
+fn hand_made(version: &[u8; 4], zero_crc: bool) -> Vec<u8> {
+    use mini_redis::persist::rdb::{crc64, save_string};
+    let mut f = b"REDIS".to_vec();
+    f.extend_from_slice(version);
+    let st = |f: &mut Vec<u8>, v: &str| save_string(f, v.as_bytes(), false);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (k, v) in [
+        ("redis-ver", "7.0.15".to_string()),
+        ("%note", "hello".to_string()),
+        ("ctime", (now - 5).to_string()),
+        ("used-mem", "1048576".to_string()),
+        ("lua", "return 1".to_string()),
+    ] {
+        f.push(0xFA);
+        st(&mut f, k);
+        st(&mut f, &v);
+    }
+    f.extend_from_slice(&[0xFE, 0, 0xFB, 4, 1]);
+    f.push(0xFD);
+    f.extend_from_slice(&2_000_000_000i32.to_le_bytes());
+    f.push(0);
+    st(&mut f, "secs");
+    st(&mut f, "v");
+    f.push(0xFD);
+    f.extend_from_slice(&1_000_000i32.to_le_bytes());
+    f.push(0);
+    st(&mut f, "expired");
+    st(&mut f, "v");
+    // IDLE 100 seconds (a length: 100 takes the 14-bit form).
+    f.extend_from_slice(&[0xF8, 0x40, 100, 0]);
+    st(&mut f, "idle");
+    st(&mut f, "v");
+    f.extend_from_slice(&[0xF9, 5, 0]);
+    st(&mut f, "freq");
+    st(&mut f, "12");
+    f.extend_from_slice(&[0xFE, 3, 0]);
+    st(&mut f, "in3");
+    st(&mut f, "x");
+    f.push(0xFF);
+    let crc = if zero_crc { 0 } else { crc64(&f) };
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
+
+#[test]
+fn opcodes_redis_does_not_write_by_default_load_as_in_redis() {
+    let dir = fresh_dir("rdb-hand-made");
+    for (name, bytes) in [
+        ("crc.rdb", hand_made(b"0010", false)),
+        ("zero-crc.rdb", hand_made(b"0010", true)),
+        ("v9.rdb", hand_made(b"0009", false)),
+    ] {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        assert!(assert_loads_like_redis(&dir.join(name), &[], &[]), "{name}");
+    }
+    // The IDLE hint sets the key's idle time.
+    let ours = start_ours_on(&dir, "crc.rdb").unwrap();
+    let idle = RawConn::connect(ours.port).cmd(&["OBJECT", "IDLETIME", "idle"]);
+    assert!(idle == b":100\r\n" || idle == b":101\r\n", "{idle:?}");
+    // A version newer than 7.0's is refused by both.
+    std::fs::write(dir.join("v11.rdb"), hand_made(b"0011", false)).unwrap();
+    assert_eq!(redis_on(&dir.join("v11.rdb"), &[]), None);
+    let e = start_ours_on(&dir, "v11.rdb").err().unwrap().to_string();
+    assert_eq!(e, "Can't handle RDB format version 11");
     let _ = std::fs::remove_dir_all(&dir);
 }
