@@ -357,7 +357,9 @@ fn a_damaged_file_stops_the_start_with_its_offset() {
     for cut in [good.len() / 2, good.len() - 1, good.len() - 9, 20] {
         cases.push((format!("truncated at {cut}"), good[..cut].to_vec()));
     }
-    for at in [good.len() / 3, good.len() / 2, good.len() - 3] {
+    // Bytes spread over the whole file after the header, the checksum included.
+    let spread = (0..24).map(|i| 9 + i * (good.len() - 10) / 23);
+    for at in spread.chain([good.len() / 3, good.len() / 2, good.len() - 3]) {
         let mut bad = good.clone();
         bad[at] ^= 0x21;
         cases.push((format!("byte {at} flipped"), bad));

@@ -9,6 +9,14 @@ use super::convert::{from_rdb, LoadLimits};
 use super::rdb::{self, RdbError, Reader};
 use crate::db::{Db, Entry, LRU_CLOCK_MAX, NO_EXPIRE};
 
+/// Value types Redis 7.0 writes that this server has no values for (rdb.h).
+const TYPE_MODULE_PRE_GA: u8 = 6;
+const TYPE_MODULE_2: u8 = 7;
+const TYPE_STREAM_LISTPACKS: u8 = 15;
+const TYPE_STREAM_LISTPACKS_2: u8 = 19;
+/// Redis 7.2's: unknown to 7.0, refused here all the same.
+const TYPE_STREAM_LISTPACKS_3: u8 = 21;
+
 /// The settings a load depends on.
 #[derive(Clone, Copy)]
 pub struct LoadOptions {
@@ -49,15 +57,16 @@ pub enum LoadError {
     ShortRead { offset: usize },
     /// Malformed content, at the record starting at `offset` (rdbReportCorruptRDB).
     Corrupt { offset: usize, reason: String },
-    /// Content this server refuses by design (too many databases, module data, functions, duplicate
-    /// keys), as Redis exits on them.
-    Fatal(String),
+    /// Content this server refuses by design (too many databases, module data, functions, streams,
+    /// duplicate keys), as Redis exits on them; `offset` is where the record starts.
+    Fatal { offset: usize, reason: String },
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoadError::Format(m) | LoadError::Fatal(m) => f.write_str(m),
+            LoadError::Format(m) => f.write_str(m),
+            LoadError::Fatal { offset, reason } => write!(f, "{reason} (RDB offset {offset})"),
             LoadError::Io(e) => write!(f, "{e}"),
             LoadError::ShortRead { offset } => write!(
                 f,
@@ -93,7 +102,7 @@ impl LoadError {
                 tracing::warn!("{self}");
                 tracing::warn!("Terminating server after rdb file reading failure.");
             }
-            LoadError::Fatal(m) => tracing::warn!("{m}"),
+            LoadError::Fatal { .. } => tracing::warn!("{self}"),
         }
     }
 }
@@ -242,10 +251,13 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
             rdb::OPCODE_SELECTDB => {
                 let id = r.read_len().map_err(err)?;
                 if id >= opts.databases as u64 {
-                    return Err(LoadError::Fatal(format!(
-                        "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting\n",
-                        opts.databases
-                    )));
+                    return Err(LoadError::Fatal {
+                        offset: start,
+                        reason: format!(
+                            "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
+                            opts.databases
+                        ),
+                    });
                 }
                 db = id as usize;
                 continue;
@@ -270,10 +282,13 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
                 if when_opcode != 2 {
                     return Err(err(RdbError("bad when_opcode")));
                 }
-                return Err(LoadError::Fatal(format!(
-                    "The RDB file contains AUX module data I can't load: no matching module '{}'",
-                    module_name(id)
-                )));
+                return Err(LoadError::Fatal {
+                    offset: start,
+                    reason: format!(
+                        "The RDB file contains AUX module data I can't load: no matching module '{}'",
+                        module_name(id)
+                    ),
+                });
             }
             rdb::OPCODE_FUNCTION_PRE_GA => {
                 return Err(err(RdbError("Pre-release function format not supported.")));
@@ -281,16 +296,18 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
             rdb::OPCODE_FUNCTION2 => {
                 // Dropping a library would lose data silently: refuse, as Redis does a library it
                 // cannot create.
-                return Err(LoadError::Fatal(
-                    "Failed loading library, functions are not supported by this server".into(),
-                ));
+                return Err(LoadError::Fatal {
+                    offset: start,
+                    reason: "Failed loading library, functions are not supported by this server"
+                        .into(),
+                });
             }
             _ => {}
         }
         let key = r.read_string().map_err(err)?;
         let value = match ty {
-            6 => Err(RdbError("Pre-release module format not supported")),
-            7 => {
+            TYPE_MODULE_PRE_GA => Err(RdbError("Pre-release module format not supported")),
+            TYPE_MODULE_2 => {
                 let id = r.read_len().map_err(err)?;
                 return Err(LoadError::Corrupt {
                     offset: start,
@@ -300,11 +317,14 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
                     ),
                 });
             }
-            15 | 19 | 21 => {
-                return Err(LoadError::Fatal(format!(
-                    "Stream key '{}' found in RDB file: streams are not supported by this server",
-                    String::from_utf8_lossy(&key)
-                )))
+            TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => {
+                return Err(LoadError::Fatal {
+                    offset: start,
+                    reason: format!(
+                        "Stream key '{}' found in RDB file: streams are not supported by this server",
+                        String::from_utf8_lossy(&key)
+                    ),
+                })
             }
             _ => r.read_object_body(ty),
         };
@@ -356,7 +376,10 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
                 "RDB has duplicated key '{}' in DB {db}",
                 String::from_utf8_lossy(&key)
             );
-            return Err(LoadError::Fatal("Duplicated key found in RDB file".into()));
+            return Err(LoadError::Fatal {
+                offset: start,
+                reason: "Duplicated key found in RDB file".into(),
+            });
         }
         let mut entry = Entry::with_expire(from_rdb(value, &opts.limits), at.unwrap_or(NO_EXPIRE));
         if let (Some(clock), Some(idle)) = (opts.lru_clock, idle_secs) {
@@ -493,7 +516,7 @@ mod tests {
             databases: 2,
             ..opts(0)
         };
-        assert!(matches!(load(&f, &few), Err(LoadError::Fatal(_))));
+        assert!(matches!(load(&f, &few), Err(LoadError::Fatal { .. })));
         // A length claiming 2^60 bytes is an error, not an allocation.
         let mut huge = b"REDIS0010".to_vec();
         huge.extend_from_slice(&[0, 0x81]);
@@ -509,7 +532,7 @@ mod tests {
         w.entry(b"k", &RdbValue::Str(b"2".to_vec()), Encoding::Full, None);
         assert!(matches!(
             load(&w.finish(), &opts(0)),
-            Err(LoadError::Fatal(m)) if m == "Duplicated key found in RDB file"
+            Err(LoadError::Fatal { reason, .. }) if reason == "Duplicated key found in RDB file"
         ));
         assert_eq!(module_name(0), "AAAAAAAAA");
     }
