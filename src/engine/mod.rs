@@ -298,15 +298,15 @@ impl Store {
         let cfg = &self.config;
         let path = std::path::Path::new(cfg.get("dir").unwrap_or(""))
             .join(cfg.get("dbfilename").unwrap_or("dump.rdb"));
+        let lfu = cfg
+            .get("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
         let opts = crate::persist::load::LoadOptions {
             databases: self.dbs.len(),
             limits: self.load_limits(),
             now_ms: now_ms(),
             checksum: cfg.get("rdbchecksum") != Some("no"),
-            lru_clock: (!cfg
-                .get("maxmemory-policy")
-                .is_some_and(|p| p.contains("lfu")))
-            .then(crate::db::lru_clock),
+            lru_clock: (!lfu).then(crate::db::lru_clock),
         };
         let Some(loaded) = crate::persist::load::load_file(&path, &opts)? else {
             return Ok(false);
