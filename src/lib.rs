@@ -21,7 +21,8 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Starts a server with `config` (port 0 picks a free port) on a background thread.
+    /// Starts a server with `config` (port 0 picks a free port) on a background thread, after loading
+    /// `<dir>/<dbfilename>` if it exists (an error if that file does not load).
     pub fn start(config: Config) -> std::io::Result<RunningServer> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -30,6 +31,9 @@ impl RunningServer {
             .enable_all()
             .build()?;
         let listening = rt.block_on(server::Listening::bind(config))?;
+        listening
+            .load_from_disk()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
         let port = listening.port;
         let shared = listening.shared.clone();
         let thread = std::thread::spawn(move || {

@@ -91,6 +91,9 @@ fn main() -> anyhow::Result<()> {
             tracing::info!("Running mode=standalone, port={}.", listening.port);
         }
         tracing::warn!("Server initialized");
+        if listening.load_from_disk().is_err() {
+            std::process::exit(1);
+        }
         let shared = listening.shared.clone();
         let sh = shared.clone();
         tokio::spawn(async move {

@@ -16,6 +16,8 @@ fn free_port() -> u16 {
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_mini-redis-server"))
         .args(args)
+        // An empty working directory (the default `dir`): a dump.rdb in the project root is not loaded.
+        .current_dir(fresh_dir("bin"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

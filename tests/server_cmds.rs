@@ -46,9 +46,14 @@ fn config_rewrite_and_help() {
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("r.conf");
     std::fs::write(&conf, "port 0\n").unwrap();
-    let mut cfg =
-        mini_redis::Config::from_args(&[conf.display().to_string(), "--save".into(), "".into()])
-            .unwrap();
+    let mut cfg = mini_redis::Config::from_args(&[
+        conf.display().to_string(),
+        "--save".into(),
+        "".into(),
+        "--dir".into(),
+        dir.display().to_string(),
+    ])
+    .unwrap();
     cfg.set_startup("enable-debug-command", "yes").unwrap();
     let s = mini_redis::RunningServer::start(cfg).unwrap();
     let mut c = RawConn::connect(s.port);

@@ -282,8 +282,8 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                     .map(|x| x.started.elapsed().as_secs() as i64)
                     .unwrap_or(-1),
                 s.rdb.saves,
-                s.rdb.last_load_keys_expired,
-                s.rdb.last_load_keys_loaded,
+                s.last_load.keys_expired,
+                s.last_load.keys_loaded,
                 (s.config.get("appendonly") == Some("yes")) as u8,
             );
         }

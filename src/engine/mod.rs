@@ -86,8 +86,6 @@ pub struct RdbState {
     /// Unix seconds of the last BGSAVE attempt (a failed one is retried after 5 s, as Redis does).
     pub last_bgsave_try: i64,
     pub saves: u64,
-    pub last_load_keys_loaded: u64,
-    pub last_load_keys_expired: u64,
 }
 
 impl Default for RdbState {
@@ -99,8 +97,6 @@ impl Default for RdbState {
             last_bgsave_time_sec: -1,
             last_bgsave_try: 0,
             saves: 0,
-            last_load_keys_loaded: 0,
-            last_load_keys_expired: 0,
         }
     }
 }
@@ -147,6 +143,8 @@ pub struct Store {
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
     pub ops_samples: VecDeque<(Instant, u64)>,
+    /// Keys loaded and expired by the last RDB load (INFO persistence).
+    pub last_load: crate::persist::load::LoadCounts,
 }
 
 impl Store {
@@ -181,6 +179,7 @@ impl Store {
             tcp_port: 0,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
+            last_load: Default::default(),
         }
     }
 
@@ -328,6 +327,34 @@ impl Store {
     /// The whole data set as an RDB file after the `aux` fields (what SYNC sends a replica).
     pub fn rdb_file(&self, now: i64, aux: &[(&str, &[u8])]) -> Vec<u8> {
         crate::persist::convert::rdb_file(&self.dbs, now, self.save_options(), aux)
+    }
+
+    /// loadDataFromDisk: loads `<dir>/<dbfilename>` (see persist::load), replacing the databases only once
+    /// the whole file loaded. False if there is no such file.
+    pub fn load_from_disk(&mut self) -> Result<bool, crate::persist::load::LoadError> {
+        let cfg = &self.config;
+        let path = std::path::Path::new(cfg.get("dir").unwrap_or(""))
+            .join(cfg.get("dbfilename").unwrap_or("dump.rdb"));
+        let lfu = cfg
+            .get("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
+        let opts = crate::persist::load::LoadOptions {
+            databases: self.dbs.len(),
+            limits: self.load_limits(),
+            now_ms: now_ms(),
+            checksum: cfg.get("rdbchecksum") != Some("no"),
+            lru_clock: (!lfu).then(crate::db::lru_clock),
+        };
+        let Some(loaded) = crate::persist::load::load_file(&path, &opts)? else {
+            return Ok(false);
+        };
+        self.flushing_watched(None);
+        self.dbs = loaded.dbs;
+        self.last_load = crate::persist::load::LoadCounts {
+            keys_loaded: loaded.keys_loaded,
+            keys_expired: loaded.keys_expired,
+        };
+        Ok(true)
     }
 
     /// Call after CONFIG SET: refreshes derived state.

@@ -2,7 +2,7 @@
 //! encodings, LZF), and every collection encoding 7.0 writes, plus the older ones it still loads. These are
 //! pure functions over plain vectors, independent of our in-memory collection types, so DUMP/RESTORE and a
 //! future RDB file writer/loader share them.
-use super::{intset, listpack, lzf, ziplist};
+use super::{intset, listpack, lzf, ziplist, zipmap};
 use crate::util::num::parse_i64;
 
 /// RDB format version written by Redis 7.0.
@@ -14,6 +14,8 @@ pub const TYPE_SET: u8 = 2;
 pub const TYPE_ZSET: u8 = 3;
 pub const TYPE_HASH: u8 = 4;
 pub const TYPE_ZSET_2: u8 = 5;
+/// Pre-2.6 hashes: loaded, never written.
+pub const TYPE_HASH_ZIPMAP: u8 = 9;
 pub const TYPE_LIST_ZIPLIST: u8 = 10;
 pub const TYPE_SET_INTSET: u8 = 11;
 pub const TYPE_ZSET_ZIPLIST: u8 = 12;
@@ -76,6 +78,11 @@ impl Default for SaveOptions {
 /// Why a payload could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RdbError(pub &'static str);
+
+/// The data ended inside a value (a short read, for a file loader).
+pub const UNEXPECTED_END: RdbError = RdbError("unexpected end of data");
+/// A collection with no elements: Redis 7.0 skips such keys in a file (they came from an old bug).
+pub const EMPTY_KEY: RdbError = RdbError("empty key");
 
 type Result<T> = std::result::Result<T, RdbError>;
 
@@ -300,9 +307,15 @@ pub fn write_object(out: &mut Vec<u8>, v: &RdbValue, enc: Encoding, opts: &SaveO
 }
 
 /// RDB file opcodes (rdb.h).
+pub const OPCODE_FUNCTION2: u8 = 245;
+pub const OPCODE_FUNCTION_PRE_GA: u8 = 246;
+pub const OPCODE_MODULE_AUX: u8 = 247;
+pub const OPCODE_IDLE: u8 = 248;
+pub const OPCODE_FREQ: u8 = 249;
 pub const OPCODE_AUX: u8 = 250;
 pub const OPCODE_RESIZEDB: u8 = 251;
 pub const OPCODE_EXPIRETIME_MS: u8 = 252;
+pub const OPCODE_EXPIRETIME: u8 = 253;
 pub const OPCODE_SELECTDB: u8 = 254;
 pub const OPCODE_EOF: u8 = 255;
 
@@ -442,9 +455,10 @@ impl<'a> Reader<'a> {
         self.data.len() - self.pos
     }
 
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+    /// The next `n` bytes as they are.
+    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(RdbError("unexpected end of data"));
+            return Err(UNEXPECTED_END);
         }
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
@@ -563,7 +577,7 @@ impl<'a> Reader<'a> {
             }
             TYPE_ZSET | TYPE_ZSET_2 => {
                 let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
+                let mut v = Vec::with_capacity(n.min(4096));
                 for _ in 0..n {
                     let m = self.read_string()?;
                     let s = if ty == TYPE_ZSET_2 {
@@ -580,7 +594,7 @@ impl<'a> Reader<'a> {
             }
             TYPE_HASH => {
                 let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
+                let mut v = Vec::with_capacity(n.min(4096));
                 for _ in 0..n {
                     let f = self.read_string()?;
                     let val = self.read_string()?;
@@ -590,16 +604,23 @@ impl<'a> Reader<'a> {
             }
             TYPE_SET_INTSET => {
                 let blob = self.read_string()?;
-                let ints = intset::decode(&blob).ok_or(RdbError("bad intset"))?;
+                let ints =
+                    intset::decode(&blob).ok_or(RdbError("Intset integrity check failed."))?;
                 RdbValue::Set(ints.into_iter().map(crate::util::num::fmt_i64).collect())
             }
             TYPE_SET_LISTPACK => {
                 let blob = self.read_string()?;
-                RdbValue::Set(listpack::decode(&blob).ok_or(RdbError("bad listpack"))?)
+                RdbValue::Set(
+                    listpack::decode(&blob)
+                        .ok_or(RdbError("Set listpack integrity check failed."))?,
+                )
             }
             TYPE_LIST_ZIPLIST => {
                 let blob = self.read_string()?;
-                RdbValue::List(ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?)
+                RdbValue::List(
+                    ziplist::decode(&blob)
+                        .ok_or(RdbError("List ziplist integrity check failed."))?,
+                )
             }
             TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
                 let nodes = self.count()?;
@@ -613,12 +634,14 @@ impl<'a> Reader<'a> {
                     let blob = self.read_string()?;
                     match (ty, container) {
                         (_, QUICKLIST_NODE_PLAIN) => items.push(blob),
-                        (TYPE_LIST_QUICKLIST, _) => {
-                            items.extend(ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?)
-                        }
-                        (_, QUICKLIST_NODE_PACKED) => {
-                            items.extend(listpack::decode(&blob).ok_or(RdbError("bad listpack"))?)
-                        }
+                        (TYPE_LIST_QUICKLIST, _) => items.extend(
+                            ziplist::decode(&blob)
+                                .ok_or(RdbError("Ziplist integrity check failed."))?,
+                        ),
+                        (_, QUICKLIST_NODE_PACKED) => items.extend(
+                            listpack::decode(&blob)
+                                .ok_or(RdbError("Listpack integrity check failed."))?,
+                        ),
                         _ => return Err(RdbError("bad quicklist container")),
                     }
                 }
@@ -626,10 +649,15 @@ impl<'a> Reader<'a> {
             }
             TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
                 let blob = self.read_string()?;
-                let flat = if ty == TYPE_HASH_ZIPLIST || ty == TYPE_ZSET_ZIPLIST {
-                    ziplist::decode(&blob).ok_or(RdbError("bad ziplist"))?
-                } else {
-                    listpack::decode(&blob).ok_or(RdbError("bad listpack"))?
+                let flat = match ty {
+                    TYPE_HASH_ZIPLIST => ziplist::decode(&blob)
+                        .ok_or(RdbError("Hash ziplist integrity check failed."))?,
+                    TYPE_ZSET_ZIPLIST => ziplist::decode(&blob)
+                        .ok_or(RdbError("Zset ziplist integrity check failed."))?,
+                    TYPE_HASH_LISTPACK => listpack::decode(&blob)
+                        .ok_or(RdbError("Hash listpack integrity check failed."))?,
+                    _ => listpack::decode(&blob)
+                        .ok_or(RdbError("Zset listpack integrity check failed."))?,
                 };
                 if flat.len() % 2 != 0 {
                     return Err(RdbError("odd number of entries"));
@@ -650,6 +678,12 @@ impl<'a> Reader<'a> {
                     }
                     RdbValue::ZSet(z)
                 }
+            }
+            TYPE_HASH_ZIPMAP => {
+                let blob = self.read_string()?;
+                RdbValue::Hash(
+                    zipmap::decode(&blob).ok_or(RdbError("Zipmap integrity check failed."))?,
+                )
             }
             _ => return Err(RdbError("unsupported object type")),
         };
@@ -678,7 +712,7 @@ fn check_collection(v: &RdbValue) -> Result<()> {
         }
     };
     if len == 0 {
-        return Err(RdbError("empty key"));
+        return Err(EMPTY_KEY);
     }
     if dup {
         return Err(RdbError("duplicate members"));

@@ -134,6 +134,16 @@ impl Listening {
         })
     }
 
+    /// Loads the RDB file before any client is accepted. An error is logged as Redis logs it and returned:
+    /// the server must not start on a damaged file.
+    pub fn load_from_disk(&self) -> Result<(), crate::persist::load::LoadError> {
+        let r = self.shared.store.lock().load_from_disk();
+        if let Err(e) = &r {
+            e.log();
+        }
+        r.map(|_| ())
+    }
+
     /// Accepts and serves clients until shutdown is requested, then waits for connections to finish.
     pub async fn run(self) -> ShutdownRequest {
         let shared = self.shared.clone();

@@ -18,14 +18,34 @@ pub fn start_ours() -> RunningServer {
 
 /// Our server with extra directives, e.g. `&[("requirepass", "x")]`.
 pub fn start_ours_with(opts: &[(&str, &str)]) -> RunningServer {
+    RunningServer::start(ours_config(opts)).expect("start server")
+}
+
+/// The configuration `start_ours_with` starts with: DEBUG enabled, no save points, and a fresh directory of
+/// its own unless `opts` sets `dir` (so a dump.rdb lying in the project root is never loaded).
+pub fn ours_config(opts: &[(&str, &str)]) -> Config {
     let mut c = Config::default();
     c.set("port", "0").unwrap();
     c.set("save", "").unwrap();
     c.set_startup("enable-debug-command", "yes").unwrap();
+    if !opts.iter().any(|(k, _)| k.eq_ignore_ascii_case("dir")) {
+        c.set_startup("dir", &fresh_dir("ours").display().to_string())
+            .unwrap();
+    }
     for (k, v) in opts {
         c.set_startup(k, v).unwrap();
     }
-    RunningServer::start(c).expect("start server")
+    c
+}
+
+/// A new empty directory under the system temp dir, unique in this process.
+pub fn fresh_dir(tag: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mini-redis-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a test directory");
+    dir
 }
 
 /// A redis-server 7.0 child process on a free port, killed on drop.
@@ -61,6 +81,11 @@ pub fn start_redis() -> RedisServer {
 }
 
 pub fn start_redis_with(extra: &[&str]) -> RedisServer {
+    start_redis_prepared(extra, |_| {})
+}
+
+/// Starts redis-server after `prepare` has filled its directory (e.g. with an RDB file to load).
+pub fn start_redis_prepared(extra: &[&str], prepare: impl Fn(&std::path::Path)) -> RedisServer {
     for _ in 0..5 {
         let port = free_port();
         // A directory of its own: a dump.rdb another test's server saved (DEBUG RELOAD, SAVE) must not be
@@ -68,6 +93,7 @@ pub fn start_redis_with(extra: &[&str]) -> RedisServer {
         let dir =
             std::env::temp_dir().join(format!("mini-redis-test-{}-{port}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
+        prepare(&dir);
         let mut cmd = Command::new("redis-server");
         cmd.args([
             "--port",
