@@ -61,15 +61,15 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     flush_mode(args)?;
-    ctx.engine().flush(None);
+    let removed = ctx.engine().flush(None);
     ctx.prop.force = true;
-    // With save points the emptied data set is saved at once (flushAllDataAndResetRDB), and then counts as
-    // one change.
+    ctx.keys.add_dirty(removed as i64);
+    // With save points the emptied data set is saved at once, which also zeroes the changes count
+    // (flushAllDataAndResetRDB).
     let now = ctx.now;
     if ctx.engine().has_save_points() {
         let _ = ctx.engine().save(now);
     }
-    ctx.keys.add_dirty(1);
     ctx.out.ok();
     Ok(())
 }

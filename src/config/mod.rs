@@ -49,7 +49,10 @@ fn canonical(name: &str) -> &str {
 }
 
 fn lookup(name: &str) -> Option<&'static (&'static str, &'static str, Kind, bool)> {
-    table::PARAMS.iter().find(|p| p.0 == name)
+    table::PARAMS
+        .iter()
+        .chain(table::HIDDEN)
+        .find(|p| p.0 == name)
 }
 
 /// Redis's `memtoull`: a byte count with an optional b/k/kb/m/mb/g/gb unit.
@@ -157,7 +160,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         let mut values = BTreeMap::new();
-        for (name, default, _, _) in table::PARAMS {
+        for (name, default, _, _) in table::PARAMS.iter().chain(table::HIDDEN) {
             values.insert(*name, (*default).to_string());
         }
         let dir = std::env::current_dir()
@@ -324,6 +327,12 @@ impl Config {
         let mut out = Vec::new();
         for (name, _, _, _) in table::PARAMS {
             if crate::util::glob::glob_match(pattern, name.as_bytes(), true) {
+                out.push((*name, self.get(name).unwrap_or("").to_string()));
+            }
+        }
+        // Hidden parameters answer only to their exact name.
+        for (name, _, _, _) in table::HIDDEN {
+            if pattern.eq_ignore_ascii_case(name.as_bytes()) {
                 out.push((*name, self.get(name).unwrap_or("").to_string()));
             }
         }

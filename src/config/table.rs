@@ -317,3 +317,11 @@ pub static PARAMS: &[(&str, &str, Kind, bool)] = &[
     ("zset-max-ziplist-entries", "128", Kind::Int, true),
     ("zset-max-ziplist-value", "64", Kind::Int, true),
 ];
+
+/// Parameters Redis marks HIDDEN_CONFIG (debugging knobs its test suite sets): settable and readable by exact
+/// name, never listed by a CONFIG GET pattern or CONFIG REWRITE.
+pub static HIDDEN: &[(&str, &str, Kind, bool)] = &[
+    // Microseconds to sleep per key while a save runs (makes a BGSAVE last, for tests).
+    ("rdb-key-save-delay", "0", Kind::Int, true),
+    ("key-load-delay", "0", Kind::Int, true),
+];

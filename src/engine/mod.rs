@@ -761,7 +761,7 @@ impl Store {
     /// Runs the save in progress to its end now (before SWAPDB, FLUSHDB, DEBUG RELOAD, SAVE).
     pub fn complete_save(&mut self) {
         if let Some(s) = self.rdb.snapshot.as_mut() {
-            s.step(&self.dbs, None);
+            s.step(&self.dbs, None, usize::MAX);
         }
     }
 
@@ -775,13 +775,13 @@ impl Store {
         }
     }
 
-    /// One slice of the save in progress, until `deadline`; reaps it once its file is written. Returns true
-    /// while there is sweeping left.
-    pub fn save_step(&mut self, deadline: Instant) -> bool {
+    /// One slice of the save in progress, until `deadline` or `limit` keys; reaps it once its file is
+    /// written. Returns true while there is sweeping left.
+    pub fn save_step(&mut self, deadline: Instant, limit: usize) -> bool {
         let Some(s) = self.rdb.snapshot.as_mut() else {
             return false;
         };
-        let more = !s.step(&self.dbs, Some(deadline));
+        let more = !s.step(&self.dbs, Some(deadline), limit);
         if !more && s.done() {
             let _ = self.reap_save(false);
         }

@@ -117,9 +117,9 @@ impl Snapshot {
         self.tx.is_none()
     }
 
-    /// Sweeps until `deadline` (checked every few keys) or the end; at the end writes EOF and the checksum and
-    /// lets the writer finish the file. Returns true once everything is swept.
-    pub fn step(&mut self, dbs: &[Db], deadline: Option<Instant>) -> bool {
+    /// Sweeps until `deadline` (checked every few keys), `limit` keys or the end; at the end writes EOF and the
+    /// checksum and lets the writer finish the file. Returns true once everything is swept.
+    pub fn step(&mut self, dbs: &[Db], deadline: Option<Instant>, limit: usize) -> bool {
         if self.swept() {
             return true;
         }
@@ -153,7 +153,9 @@ impl Snapshot {
                 self.pos += 1;
                 self.flush(false);
                 n += 1;
-                if n.is_multiple_of(64) && deadline.is_some_and(|t| Instant::now() >= t) {
+                if n as usize >= limit
+                    || (n.is_multiple_of(64) && deadline.is_some_and(|t| Instant::now() >= t))
+                {
                     return false;
                 }
             }

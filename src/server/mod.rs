@@ -234,10 +234,19 @@ async fn replication_cron(shared: Arc<Shared>) {
 /// for (serverCron).
 async fn persistence_cron(shared: Arc<Shared>) {
     loop {
-        let saving = {
+        let mut pause = Duration::from_millis(100);
+        {
             let mut store = shared.store.lock();
             if store.saving() {
-                store.save_step(Instant::now() + Duration::from_millis(1));
+                // rdb-key-save-delay (a test knob): one key per step, that long apart.
+                let delay = store
+                    .config
+                    .get("rdb-key-save-delay")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(0);
+                let limit = if delay > 0 { 1 } else { usize::MAX };
+                store.save_step(Instant::now() + Duration::from_millis(1), limit);
+                pause = Duration::from_micros(delay.clamp(1000, 10_000_000) as u64);
             } else {
                 let now = crate::util::num::now_ms();
                 let due = store.save_point_due(now / 1000);
@@ -246,12 +255,11 @@ async fn persistence_cron(shared: Arc<Shared>) {
                 }
                 if due.is_some() || std::mem::take(&mut store.rdb.bgsave_scheduled) {
                     let _ = store.bgsave(now);
+                    pause = Duration::from_millis(1);
                 }
             }
-            store.saving()
-        };
-        let pause = if saving { 1 } else { 100 };
-        tokio::time::sleep(Duration::from_millis(pause)).await;
+        }
+        tokio::time::sleep(pause).await;
     }
 }
 
