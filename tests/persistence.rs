@@ -469,3 +469,26 @@ fn a_slow_bgsave_keeps_serving_and_flushall_abandons_it() {
     assert_eq!(temp_files(), 0, "an abandoned save leaves no file");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn debug_reload_saves_then_loads_the_file() {
+    let dir = temp_dir("reload");
+    let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
+    let mut c = RawConn::connect(srv.port);
+    fill(&mut c);
+    let digest = text(c.cmd(&["DEBUG", "DIGEST"]));
+    assert_eq!(text(c.cmd(&["DEBUG", "RELOAD"])), "+OK\r\n");
+    assert_eq!(text(c.cmd(&["DEBUG", "DIGEST"])), digest);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+    check_rdb(&dir.join("dump.rdb"));
+    // NOSAVE loads the file as it is: what was written since is gone.
+    c.cmd(&["SET", "later", "v"]);
+    assert_eq!(text(c.cmd(&["DEBUG", "RELOAD", "NOSAVE"])), "+OK\r\n");
+    assert_eq!(text(c.cmd(&["EXISTS", "later"])), ":0\r\n");
+    assert_eq!(text(c.cmd(&["DEBUG", "DIGEST"])), digest);
+    assert_eq!(
+        text(c.cmd(&["DEBUG", "RELOAD", "BOGUS"])),
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

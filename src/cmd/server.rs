@@ -787,13 +787,22 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
                 ));
             }
-            // Redis empties the data set before loading: watches break where their keys existed.
+            // As debug.c: save the data set (unless NOSAVE), then load the file back in its place. NOFLUSH and
+            // MERGE are accepted; the file always replaces the data set here.
             let now = ctx.now;
-            ctx.engine().flushing_watched(None);
-            if !ctx.engine().reload_dataset(now) {
-                return Err(CmdError::new("ERR Error trying to load the RDB dump"));
+            let nosave = args[2..].iter().any(|a| super::eq_ic(a, "nosave"));
+            if !nosave && ctx.engine().save(now).is_err() {
+                return Err(CmdError::new("ERR"));
             }
-            tracing::info!("DB reloaded by DEBUG RELOAD");
+            match ctx.engine().load_from_disk() {
+                Ok(true) => {}
+                Ok(false) => return Err(CmdError::new("ERR Error trying to load the RDB dump")),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    return Err(CmdError::new("ERR Error trying to load the RDB dump"));
+                }
+            }
+            tracing::warn!("DB reloaded by DEBUG RELOAD");
             ctx.out.ok();
         }
         ("log", 3) => {

@@ -310,20 +310,6 @@ impl Store {
         }
     }
 
-    /// DEBUG RELOAD's round trip through the RDB object form (see persist::convert::reload). False, with
-    /// nothing changed, if a value would not load back.
-    pub fn reload_dataset(&mut self, now: i64) -> bool {
-        self.complete_save();
-        let (opts, lim) = (self.save_options(), self.load_limits());
-        match crate::persist::convert::reload(&self.dbs, now, &opts, &lim) {
-            Some(dbs) => {
-                self.dbs = dbs;
-                true
-            }
-            None => false,
-        }
-    }
-
     /// The whole data set as an RDB file after the `aux` fields (what SYNC sends a replica).
     pub fn rdb_file(&self, now: i64, aux: &[(&str, &[u8])]) -> Vec<u8> {
         crate::persist::convert::rdb_file(&self.dbs, now, self.save_options(), aux)
@@ -348,6 +334,8 @@ impl Store {
         let Some(loaded) = crate::persist::load::load_file(&path, &opts)? else {
             return Ok(false);
         };
+        // A save in progress sweeps the databases being replaced: it completes first.
+        self.complete_save();
         self.flushing_watched(None);
         self.dbs = loaded.dbs;
         self.last_load = crate::persist::load::LoadCounts {

@@ -144,8 +144,10 @@ impl Snapshot {
             let d = &dbs[self.db];
             while self.pos < d.len() {
                 if let Some((k, e)) = d.at(self.pos) {
-                    let skipped = &self.skip[self.db];
-                    if skipped.is_empty() || !skipped.contains(k) {
+                    // A key the sweep passes is never seen again: its mark goes (the set only holds keys
+                    // still ahead of the sweep, not one per key written during the save).
+                    let skipped = &mut self.skip[self.db];
+                    if skipped.is_empty() || !skipped.remove(&k[..]) {
                         self.keys_processed += 1;
                         write_entry(&mut self.out, k, e, self.now, &self.opts);
                     }

@@ -4,7 +4,7 @@ use crate::db::hash::{self, Hash};
 use crate::db::list::List;
 use crate::db::set::Set;
 use crate::db::zset::{self, ZSet};
-use crate::db::{Db, Entry, Value, NO_EXPIRE};
+use crate::db::{Db, Value, NO_EXPIRE};
 
 use super::rdb::{self, Encoding, RdbValue, SaveOptions};
 
@@ -99,28 +99,6 @@ pub fn serialized_length(v: &Value, opts: &SaveOptions) -> usize {
     let mut out = Vec::new();
     rdb::write_object(&mut out, &rv, enc, opts);
     out.len().saturating_sub(1)
-}
-
-/// Every live key of `dbs` written in its RDB object form and loaded back (DEBUG RELOAD until RDB files
-/// land): encodings are chosen afresh as a load does, keys already expired at `now` are dropped. `None` if a
-/// value fails to load back, which would be a serializer bug.
-pub fn reload(dbs: &[Db], now: i64, opts: &SaveOptions, lim: &LoadLimits) -> Option<Vec<Db>> {
-    let mut rebuilt = Vec::with_capacity(dbs.len());
-    for db in dbs {
-        let mut out = Db::default();
-        for (k, e) in db.iter() {
-            if e.is_expired(now) {
-                continue;
-            }
-            let (rv, enc) = to_rdb(&e.value);
-            let mut body = Vec::new();
-            rdb::write_object(&mut body, &rv, enc, opts);
-            let v = rdb::Reader::new(&body).read_object().ok()?;
-            out.insert_entry(k, Entry::with_expire(from_rdb(v, lim), e.expire_at));
-        }
-        rebuilt.push(out);
-    }
-    Some(rebuilt)
 }
 
 /// The whole data set as an RDB file: `aux` fields, then every live key of every database with its TTL.
