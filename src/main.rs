@@ -75,6 +75,13 @@ fn main() -> anyhow::Result<()> {
             .build()?
     };
     rt.block_on(async move {
+        // Signals are caught from the start: a SIGTERM that arrives while the port is already open must go
+        // through the saving shutdown, not the default action.
+        use tokio::signal::unix::{signal, SignalKind};
+        let signals = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
         let port = config.port;
         let show_logo = config.get("always-show-logo") == Some("yes")
             || mini_redis::util::log::to_terminal(config.get("logfile").unwrap_or(""));
@@ -97,11 +104,7 @@ fn main() -> anyhow::Result<()> {
         let shared = listening.shared.clone();
         let sh = shared.clone();
         tokio::spawn(async move {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) else {
+            let (Ok(mut int), Ok(mut term)) = signals else {
                 return;
             };
             loop {

@@ -66,6 +66,22 @@ fn check_rdb(path: &Path) {
     assert!(s.contains("RDB looks OK"), "redis-check-rdb: {s}");
 }
 
+/// `key:<i>` = `<prefix>-<i>` for i below `n`, pipelined.
+fn set_keys(c: &mut RawConn, n: usize, prefix: &str) {
+    let mut load = Vec::new();
+    for i in 0..n {
+        load.extend(common::encode(&[
+            "SET".to_string(),
+            format!("key:{i}"),
+            format!("{prefix}-{i}"),
+        ]));
+    }
+    c.send_raw(&load);
+    for _ in 0..n {
+        c.read_reply();
+    }
+}
+
 /// Keys of every type, small and large encodings, TTLs, two databases.
 fn fill(c: &mut RawConn) {
     let big: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
@@ -142,18 +158,7 @@ fn bgsave_is_the_data_set_at_its_start_while_clients_write() {
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     fill(&mut c);
-    let mut load = Vec::new();
-    for i in 0..100_000 {
-        load.extend(common::encode(&[
-            "SET".to_string(),
-            format!("key:{i}"),
-            format!("old-{i}"),
-        ]));
-    }
-    c.send_raw(&load);
-    for _ in 0..100_000 {
-        c.read_reply();
-    }
+    set_keys(&mut c, 100_000, "old");
     let digest = text(c.cmd(&["DEBUG", "DIGEST"]));
     // Overwrites, deletions and new keys, sent from another connection the moment the save has started.
     let mut w = RawConn::connect(srv.port);
@@ -385,18 +390,7 @@ fn bgsave_keeps_the_keys_that_deletions_move_behind_the_sweep() {
     let dir = temp_dir("moved");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
-    let mut load = Vec::new();
-    for i in 0..200_000 {
-        load.extend(common::encode(&[
-            "SET".to_string(),
-            format!("key:{i}"),
-            format!("v-{i}"),
-        ]));
-    }
-    c.send_raw(&load);
-    for _ in 0..200_000 {
-        c.read_reply();
-    }
+    set_keys(&mut c, 200_000, "v");
     let digest = text(c.cmd(&["DEBUG", "DIGEST"]));
     let mut dels = Vec::new();
     for i in 0..20_000 {

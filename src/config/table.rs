@@ -324,4 +324,11 @@ pub static HIDDEN: &[(&str, &str, Kind, bool)] = &[
     // Microseconds to sleep per key while a save runs (makes a BGSAVE last, for tests).
     ("rdb-key-save-delay", "0", Kind::Int, true),
     ("key-load-delay", "0", Kind::Int, true),
+    ("use-exit-on-panic", "no", Kind::Bool, true),
+    (
+        "loading-process-events-interval-bytes",
+        "2097152",
+        Kind::Int,
+        true,
+    ),
 ];
