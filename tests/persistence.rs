@@ -486,3 +486,39 @@ fn debug_reload_saves_then_loads_the_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn restore_checksum_validation_can_be_skipped_for_hand_made_payloads() {
+    let srv = start_ours_with(&[]);
+    let mut c = RawConn::connect(srv.port);
+    c.cmd(&["SET", "k", "hello"]);
+    let dump = c.cmd(&["DUMP", "k"]);
+    // The payload of the bulk reply, with its CRC64 broken.
+    let start = dump
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let mut payload = dump[start..dump.len() - 2].to_vec();
+    let n = payload.len();
+    payload[n - 1] ^= 0xff;
+    let restore = |c: &mut RawConn, key: &str, p: &[u8]| {
+        text(c.cmd(&[b"RESTORE".as_slice(), key.as_bytes(), b"0", p]))
+    };
+    assert_eq!(
+        restore(&mut c, "a", &payload),
+        "-ERR DUMP payload version or checksum are wrong\r\n"
+    );
+    assert_eq!(
+        text(c.cmd(&["DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"])),
+        "+OK\r\n"
+    );
+    assert_eq!(restore(&mut c, "a", &payload), "+OK\r\n");
+    assert_eq!(text(c.cmd(&["GET", "a"])), "$5\r\nhello\r\n");
+    // A set (type 2) of two equal members: refused, not loaded.
+    let mut dup = vec![2u8, 2, 1, b'x', 1, b'x'];
+    dup.extend_from_slice(&[10, 0]);
+    dup.extend_from_slice(&[0; 8]);
+    assert_eq!(restore(&mut c, "d", &dup), "-ERR Bad data format\r\n");
+    assert_eq!(text(c.cmd(&["EXISTS", "d"])), ":0\r\n");
+}

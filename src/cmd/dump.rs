@@ -60,13 +60,20 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::new("ERR Invalid TTL value, must be >= 0"));
     }
     let payload = &args[3];
-    if !rdb::verify_dump_payload(payload) {
+    let skip = ctx.engine().skip_checksum_validation;
+    if !rdb::verify_dump_payload_with(payload, skip) {
         return Err(CmdError::new(
             "ERR DUMP payload version or checksum are wrong",
         ));
     }
-    let value =
-        rdb::load_dump_payload(payload).map_err(|_| CmdError::new("ERR Bad data format"))?;
+    let value = rdb::load_dump_payload(payload).map_err(|e| {
+        // rdbReportError in a RESTORE: logged at verbose level, the client gets only the error.
+        tracing::debug!(
+            "Internal error in RDB reading offset 0, function at rdb.c:0 -> {}",
+            e.0
+        );
+        CmdError::new("ERR Bad data format")
+    })?;
     // A replaced key's `del` event comes only if the restored key is not created (below).
     let deleted = replace && ctx.keys.delete(key, Event::NONE);
     if ttl != 0 && !absttl {

@@ -813,6 +813,12 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.keys.engine().active_expire_enabled = arg_i64(&args[2])? != 0;
             ctx.out.ok();
         }
+        ("set-skip-checksum-validation", 3) => {
+            // atoi, as debug.c: anything that is not a number is 0.
+            let on = crate::util::num::parse_i64(&args[2]).unwrap_or(0) != 0;
+            ctx.keys.engine().skip_checksum_validation = on;
+            ctx.out.ok();
+        }
         ("object", 3) => {
             let key = args[2].clone();
             let opts = ctx.engine().save_options();

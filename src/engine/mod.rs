@@ -136,6 +136,9 @@ pub struct Store {
     pub started: Instant,
     pub shutdown: Option<ShutdownRequest>,
     pub active_expire_enabled: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE takes payloads whatever their CRC64 (the suite's corrupt-dump
+    /// tests feed hand-made payloads).
+    pub skip_checksum_validation: bool,
     pub last_save: i64,
     /// Persistence: the save in progress, and how the last ones went (INFO persistence).
     pub rdb: RdbState,
@@ -174,6 +177,7 @@ impl Store {
             started: Instant::now(),
             shutdown: None,
             active_expire_enabled: true,
+            skip_checksum_validation: false,
             last_save: now_ms() / 1000,
             rdb: RdbState::default(),
             tcp_port: 0,
