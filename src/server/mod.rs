@@ -229,38 +229,55 @@ async fn replication_cron(shared: Arc<Shared>) {
     }
 }
 
-/// Saves in the background: advances a BGSAVE in 1 ms slices with the lock released in between, so clients
-/// keep being served; otherwise, ten times a second, starts the BGSAVE a `save` point or BGSAVE SCHEDULE asks
-/// for (serverCron).
+/// Saves in the background: advances a BGSAVE in slices of a quarter millisecond, handing the lock to any waiting
+/// client between them (so a client waits at most one slice), and goes on at once while nothing else waits;
+/// otherwise, ten times a second, starts the BGSAVE a `save` point or BGSAVE SCHEDULE asks for (serverCron).
 async fn persistence_cron(shared: Arc<Shared>) {
     loop {
-        let mut pause = Duration::from_millis(100);
-        {
-            let mut store = shared.store.lock();
-            if store.saving() {
-                // rdb-key-save-delay (a test knob): one key per step, that long apart.
-                let delay = store
-                    .config
-                    .get("rdb-key-save-delay")
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .unwrap_or(0);
-                let limit = if delay > 0 { 1 } else { usize::MAX };
-                store.save_step(Instant::now() + Duration::from_millis(1), limit);
-                pause = Duration::from_micros(delay.clamp(1000, 10_000_000) as u64);
-            } else {
-                let now = crate::util::num::now_ms();
-                let due = store.save_point_due(now / 1000);
-                if let Some((changes, secs)) = due {
-                    tracing::info!("{changes} changes in {secs} seconds. Saving...");
-                }
-                if due.is_some() || std::mem::take(&mut store.rdb.bgsave_scheduled) {
-                    let _ = store.bgsave(now);
-                    pause = Duration::from_millis(1);
-                }
-            }
+        let pause = persistence_step(&shared);
+        match pause {
+            Some(d) => tokio::time::sleep(d).await,
+            None => tokio::task::yield_now().await,
         }
-        tokio::time::sleep(pause).await;
     }
+}
+
+/// One turn of `persistence_cron`, under the lock: how long to pause before the next (`None`: go on at once,
+/// after letting other tasks run).
+fn persistence_step(shared: &Shared) -> Option<Duration> {
+    let mut pause = Some(Duration::from_millis(100));
+    let mut store = shared.store.lock();
+    if store.saving() {
+        // rdb-key-save-delay (a test knob): one key per step, that long apart.
+        let delay = store
+            .config
+            .get("rdb-key-save-delay")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        let limit = if delay > 0 { 1 } else { usize::MAX };
+        let more = store.save_step(Instant::now() + Duration::from_micros(250), limit);
+        pause = if delay > 0 {
+            Some(Duration::from_micros(delay.clamp(1000, 10_000_000) as u64))
+        } else if more {
+            None
+        } else {
+            // Swept: only the writer thread's fsync and rename are left.
+            Some(Duration::from_millis(1))
+        };
+    } else {
+        let now = crate::util::num::now_ms();
+        let due = store.save_point_due(now / 1000);
+        if let Some((changes, secs)) = due {
+            tracing::info!("{changes} changes in {secs} seconds. Saving...");
+        }
+        if due.is_some() || std::mem::take(&mut store.rdb.bgsave_scheduled) {
+            let _ = store.bgsave(now);
+            pause = None;
+        }
+    }
+    // Fair: a client batch waiting for the lock runs before the next slice.
+    parking_lot::MutexGuard::unlock_fair(store);
+    pause
 }
 
 /// Redis's serverCron expiry: every 1/hz seconds a cycle of at most 25% of the period, run in short slices so
