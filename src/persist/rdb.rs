@@ -696,7 +696,8 @@ impl<'a> Reader<'a> {
             _ => return Err(RdbError("unsupported object type")),
         };
         check_collection(&v).map_err(|e| {
-            if e == DUPLICATES {
+            // zipmapValidateIntegrity refuses an empty zipmap too.
+            if e == DUPLICATES || (e == EMPTY_KEY && ty == TYPE_HASH_ZIPMAP) {
                 duplicates_in(ty)
             } else {
                 e

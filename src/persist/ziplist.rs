@@ -15,11 +15,23 @@ pub fn decode(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut p = 10;
     let g = |i: usize| zl.get(i).copied();
     let fmt = crate::util::num::fmt_i64;
+    // Each entry records the previous one's length: checked as ziplistValidateIntegrity does (Redis always
+    // validates deeply here, since it converts the ziplist as it loads it).
+    let mut prev_len = 0usize;
     loop {
         if g(p)? == 0xFF {
             break;
         }
+        let start = p;
         // prevlen: 1 byte, or 0xFE + 4 bytes.
+        let prevlen = if g(p)? == 0xFE {
+            u32::from_le_bytes(zl.get(p + 1..p + 5)?.try_into().ok()?) as usize
+        } else {
+            g(p)? as usize
+        };
+        if prevlen != prev_len {
+            return None;
+        }
         p += if g(p)? == 0xFE { 5 } else { 1 };
         let b = g(p)?;
         let (val, next) = match b >> 6 {
@@ -61,6 +73,7 @@ pub fn decode(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
             },
         };
         out.push(val);
+        prev_len = next - start;
         p = next;
     }
     if p != total - 1 || (count != 65535 && count != out.len()) {
@@ -89,5 +102,9 @@ mod tests {
             vec![b"a".to_vec(), b"5".to_vec(), b"300".to_vec()]
         );
         assert!(decode(&zl[..zl.len() - 2]).is_none());
+        // The second entry claims a previous entry of 14 bytes: refused.
+        let mut bad = zl.clone();
+        bad[13] = 14;
+        assert!(decode(&bad).is_none());
     }
 }
