@@ -17,7 +17,27 @@ out=$(mktemp)
 # server lacks, so that the tests after them still run. The summary counts them as not run.
 "$suite/run.sh" --server "$server" --results "$results" --unit-timeout 180 --tags -needs:repl "${units[@]}" \
     | tee "$out"
-# A unit that did not start or hit the unit timeout is a failure whatever the list says.
+# A unit that did not start or hit the unit timeout is a failure whatever the list says. A server that did not
+# start is retried once (seen once in ~20 runs of integration/rdb, not reproduced since: see the 2026-12-07 note),
+# loudly, so a real start-up hang still fails CI.
+nostart=$(grep -E '^[a-z].* status=no-start$' "$out" | awk '{print $1}')
+if [ -n "$nostart" ]; then
+    echo "redis-suite: RETRYING units whose server did not start: $nostart"
+    retry=$(mktemp)
+    retry_out=$(mktemp)
+    # shellcheck disable=SC2086
+    "$suite/run.sh" --server "$server" --results "$retry" --unit-timeout 180 --tags -needs:repl $nostart \
+        | tee "$retry_out"
+    for u in $nostart; do
+        grep -qE "^$u .* status=no-start$" "$retry_out" && continue
+        # Started the second time: the retry's rows and status line replace the first attempt's.
+        awk -F'\t' -v u="$u" '$1 != u' "$results" > "$results.tmp" && mv "$results.tmp" "$results"
+        awk -F'\t' -v u="$u" '$1 == u' "$retry" >> "$results"
+        sed -i "\\|^$u .* status=no-start$|d" "$out"
+        grep -E "^$u " "$retry_out" >> "$out"
+    done
+    rm -f "$retry" "$retry_out"
+fi
 bad_units=$(grep -E '^[a-z].* status=(no-start|timeout)$' "$out" | awk '{print $1}')
 # Rows "unit<TAB>kind<TAB>test" that are not ok, against the expected list (same three columns, then why).
 expected=$(mktemp)
