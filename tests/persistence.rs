@@ -3,22 +3,11 @@
 //! tools (redis-check-rdb, and redis-server 7.0 loading it to the same DEBUG DIGEST).
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{start_ours_with, start_redis_with, RawConn};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "mini-redis-persist-{}-{name}-{}",
-        std::process::id(),
-        common::Rng(Instant::now().elapsed().as_nanos() as u64 | 1).next()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
 
 fn text(r: Vec<u8>) -> String {
     String::from_utf8_lossy(&r).to_string()
@@ -122,7 +111,7 @@ fn fill(c: &mut RawConn) {
 
 #[test]
 fn save_writes_a_file_redis_loads() {
-    let dir = temp_dir("save");
+    let dir = common::fresh_dir("save");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     fill(&mut c);
@@ -154,7 +143,7 @@ fn save_writes_a_file_redis_loads() {
 
 #[test]
 fn bgsave_is_the_data_set_at_its_start_while_clients_write() {
-    let dir = temp_dir("bgsave");
+    let dir = common::fresh_dir("bgsave");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     fill(&mut c);
@@ -220,7 +209,7 @@ fn bgsave_is_the_data_set_at_its_start_while_clients_write() {
 
 #[test]
 fn bgsave_in_a_transaction_is_scheduled_and_runs() {
-    let dir = temp_dir("sched");
+    let dir = common::fresh_dir("sched");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     c.cmd(&["SET", "k", "v"]);
@@ -250,7 +239,7 @@ fn bgsave_in_a_transaction_is_scheduled_and_runs() {
 
 #[test]
 fn a_save_point_starts_a_bgsave() {
-    let dir = temp_dir("points");
+    let dir = common::fresh_dir("points");
     let srv = start_ours_with(&[("dir", &dir.display().to_string()), ("save", "1 2")]);
     let mut c = RawConn::connect(srv.port);
     c.cmd(&["SET", "a", "1"]);
@@ -272,7 +261,7 @@ fn a_save_point_starts_a_bgsave() {
 
 #[test]
 fn flushall_with_save_points_saves_the_empty_data_set() {
-    let dir = temp_dir("flushall");
+    let dir = common::fresh_dir("flushall");
     let srv = start_ours_with(&[
         ("dir", &dir.display().to_string()),
         ("save", "3600 1000000"),
@@ -295,7 +284,7 @@ fn shutdown_saves_unless_nosave() {
         (&["SHUTDOWN", "SAVE"][..], true),
         (&["SHUTDOWN", "NOSAVE"][..], false),
     ] {
-        let dir = temp_dir("shutdown");
+        let dir = common::fresh_dir("shutdown");
         let mut srv =
             start_ours_with(&[("dir", &dir.display().to_string()), ("save", "3600 1000")]);
         let mut c = RawConn::connect(srv.port);
@@ -313,7 +302,7 @@ fn shutdown_saves_unless_nosave() {
 
 #[test]
 fn a_failed_bgsave_stops_writes_until_a_save_succeeds() {
-    let dir = temp_dir("misconf");
+    let dir = common::fresh_dir("misconf");
     let gone = dir.join("gone");
     std::fs::create_dir_all(&gone).expect("dir");
     let srv = start_ours_with(&[
@@ -346,7 +335,7 @@ fn a_failed_bgsave_stops_writes_until_a_save_succeeds() {
 
 #[test]
 fn sigterm_saves_when_save_points_exist() {
-    let dir = temp_dir("sigterm");
+    let dir = common::fresh_dir("sigterm");
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         l.local_addr().expect("addr").port()
@@ -387,7 +376,7 @@ fn sigterm_saves_when_save_points_exist() {
 
 #[test]
 fn bgsave_keeps_the_keys_that_deletions_move_behind_the_sweep() {
-    let dir = temp_dir("moved");
+    let dir = common::fresh_dir("moved");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     set_keys(&mut c, 200_000, "v");
@@ -426,7 +415,7 @@ fn bgsave_keeps_the_keys_that_deletions_move_behind_the_sweep() {
 
 #[test]
 fn a_slow_bgsave_keeps_serving_and_flushall_abandons_it() {
-    let dir = temp_dir("slow");
+    let dir = common::fresh_dir("slow");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     for i in 0..50 {
@@ -466,7 +455,7 @@ fn a_slow_bgsave_keeps_serving_and_flushall_abandons_it() {
 
 #[test]
 fn debug_reload_saves_then_loads_the_file() {
-    let dir = temp_dir("reload");
+    let dir = common::fresh_dir("reload");
     let srv = start_ours_with(&[("dir", &dir.display().to_string())]);
     let mut c = RawConn::connect(srv.port);
     fill(&mut c);

@@ -187,7 +187,8 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
         return;
     }
     // No writes (nor PING, as Redis) while the last background save failed and save points are set.
-    if (cmd.has(flags::WRITE) || cmd.name == "ping") && store.writes_refused() {
+    // The store's flag first: it is almost always clear, and this runs for every command.
+    if store.writes_refused() && (cmd.has(flags::WRITE) || cmd.name == "ping") {
         if client.multi.is_some() {
             client.multi_error = true;
         }

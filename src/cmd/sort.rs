@@ -136,7 +136,9 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         j += 1;
     }
 
-    let kind = match ctx.keys.read_entry(&args[1]).map(|e| &e.value) {
+    // SORT's one lookup: the value is held until its elements are copied out below.
+    let mut value = ctx.keys.read_entry(&args[1]).map(|e| &mut e.value);
+    let kind = match value.as_deref() {
         None | Some(Value::List(_)) => 'l',
         Some(Value::Set(_)) => 's',
         Some(Value::ZSet(_)) => 'z',
@@ -149,8 +151,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         alpha = true;
         sortby = None;
     }
-    // Looked up again without statistics: the read above was SORT's one lookup.
-    let len = match ctx.keys.quiet_entry(&args[1]).map(|e| &mut e.value) {
+    let len = match value.as_deref_mut() {
         Some(Value::List(l)) => l.len(),
         Some(Value::Set(s)) => s.len(),
         Some(Value::ZSet(z)) => {
@@ -183,7 +184,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         score: 0.0,
         cmp: None,
     };
-    match ctx.keys.quiet_entry(&args[1]).map(|e| &e.value) {
+    match value.as_deref() {
         Some(Value::List(l)) if ranged && end >= start => {
             let (s, e) = (start as usize, end as usize);
             let n = e - s + 1;

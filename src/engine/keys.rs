@@ -226,11 +226,6 @@ impl<'a> Keys<'a> {
         self.db()
     }
 
-    /// Another database, read-only (COPY and MOVE check their destination through it).
-    pub fn view_db(&self, db: usize) -> &Db {
-        &self.store.dbs[db]
-    }
-
     /// Runs `f` on database `db` (MOVE and COPY reach their destination so), then comes back.
     pub fn with_db<R>(&mut self, db: usize, f: impl FnOnce(&mut Keys) -> R) -> R {
         let cur = std::mem::replace(&mut self.db, db);

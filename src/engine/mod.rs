@@ -322,9 +322,8 @@ impl Store {
     /// loadDataFromDisk: loads `<dir>/<dbfilename>` (see persist::load), replacing the databases only once
     /// the whole file loaded. False if there is no such file.
     pub fn load_from_disk(&mut self) -> Result<bool, crate::persist::load::LoadError> {
+        let path = self.rdb_path();
         let cfg = &self.config;
-        let path = std::path::Path::new(cfg.get("dir").unwrap_or(""))
-            .join(cfg.get("dbfilename").unwrap_or("dump.rdb"));
         let lfu = cfg
             .get("maxmemory-policy")
             .is_some_and(|p| p.contains("lfu"));
@@ -763,7 +762,7 @@ impl Store {
             if s.background {
                 tracing::warn!("Background saving terminated by FLUSHALL or shutdown");
             }
-            s.abort();
+            drop(s);
         }
     }
 

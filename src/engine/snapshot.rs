@@ -132,11 +132,7 @@ impl Snapshot {
                     self.pos = 0;
                     continue;
                 }
-                self.out.push(rdb::OPCODE_SELECTDB);
-                rdb::save_len(&mut self.out, self.db as u64);
-                self.out.push(rdb::OPCODE_RESIZEDB);
-                rdb::save_len(&mut self.out, keys as u64);
-                rdb::save_len(&mut self.out, expires as u64);
+                rdb::write_select_db(&mut self.out, self.db, keys, expires);
                 let ahead = std::mem::take(&mut self.ahead[self.db]);
                 self.out.extend_from_slice(&ahead);
                 self.section_open = true;
@@ -166,12 +162,12 @@ impl Snapshot {
             self.section_open = false;
         }
         self.out.push(rdb::OPCODE_EOF);
-        self.crc.update(&self.out);
+        self.flush(true);
+        // The checksum covers every byte sent so far, and is sent after them.
         let crc = std::mem::replace(&mut self.crc, rdb::crc64_digest()).finalize();
         let crc = if self.checksum { crc } else { 0 };
-        self.out.extend_from_slice(&crc.to_le_bytes());
-        self.flush(true);
         if let Some(tx) = self.tx.take() {
+            let _ = tx.send(Some(crc.to_le_bytes().to_vec()));
             let _ = tx.send(None);
         }
         true
@@ -181,9 +177,7 @@ impl Snapshot {
     fn flush(&mut self, all: bool) {
         if self.out.len() >= CHUNK || (all && !self.out.is_empty()) {
             let chunk = std::mem::take(&mut self.out);
-            if !all {
-                self.crc.update(&chunk);
-            }
+            self.crc.update(&chunk);
             if let Some(tx) = &self.tx {
                 // A writer that failed has hung up: its error is reported when the save is reaped.
                 let _ = tx.send(Some(chunk));
@@ -249,26 +243,20 @@ impl Snapshot {
         self.swept() && self.writer.as_ref().is_none_or(|w| w.is_finished())
     }
 
-    /// Waits for the writer and returns how the save went.
+    /// Waits for the writer (after the sweep) and returns how the save went.
     pub fn finish(mut self) -> SaveResult {
-        self.tx = None;
         match self.writer.take().map(|w| w.join()) {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err("the RDB writer thread panicked".into()),
             None => Err("no writer".into()),
         }
     }
-
-    /// Stops the save; its temporary file is removed (FLUSHALL during BGSAVE, SHUTDOWN).
-    pub fn abort(self) {
-        drop(self);
-    }
 }
 
+/// Dropping a save before its end abandons it (FLUSHALL during BGSAVE, SHUTDOWN): the writer gets no end
+/// marker and discards its temporary file. After `finish` the file is already renamed: nothing is left.
 impl Drop for Snapshot {
     fn drop(&mut self) {
-        // Dropping the sender without the end marker makes the writer discard the file; a finished writer
-        // (the file already renamed) leaves nothing behind.
         self.tx = None;
         if let Some(w) = self.writer.take() {
             let _ = w.join();

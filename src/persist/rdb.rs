@@ -340,11 +340,7 @@ impl FileWriter {
 
     /// SELECTDB and RESIZEDB before a database's entries.
     pub fn select_db(&mut self, db: usize, keys: usize, expires: usize) {
-        self.out.push(OPCODE_SELECTDB);
-        save_len(&mut self.out, db as u64);
-        self.out.push(OPCODE_RESIZEDB);
-        save_len(&mut self.out, keys as u64);
-        save_len(&mut self.out, expires as u64);
+        write_select_db(&mut self.out, db, keys, expires);
     }
 
     /// One key: its expire time (ms) if any, the type byte, the key, the value body.
@@ -359,6 +355,15 @@ impl FileWriter {
         self.out.extend_from_slice(&crc.to_le_bytes());
         self.out
     }
+}
+
+/// The start of a database section: SELECTDB, then RESIZEDB with its key and TTL counts.
+pub fn write_select_db(out: &mut Vec<u8>, db: usize, keys: usize, expires: usize) {
+    out.push(OPCODE_SELECTDB);
+    save_len(out, db as u64);
+    out.push(OPCODE_RESIZEDB);
+    save_len(out, keys as u64);
+    save_len(out, expires as u64);
 }
 
 /// One key of a database section (rdbSaveKeyValuePair): its expire time (ms) if any, the type byte, the

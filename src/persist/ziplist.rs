@@ -24,15 +24,17 @@ pub fn decode(zl: &[u8]) -> Option<Vec<Vec<u8>>> {
         }
         let start = p;
         // prevlen: 1 byte, or 0xFE + 4 bytes.
-        let prevlen = if g(p)? == 0xFE {
-            u32::from_le_bytes(zl.get(p + 1..p + 5)?.try_into().ok()?) as usize
-        } else {
-            g(p)? as usize
+        let (prevlen, size) = match g(p)? {
+            0xFE => (
+                u32::from_le_bytes(zl.get(p + 1..p + 5)?.try_into().ok()?) as usize,
+                5,
+            ),
+            b => (b as usize, 1),
         };
         if prevlen != prev_len {
             return None;
         }
-        p += if g(p)? == 0xFE { 5 } else { 1 };
+        p += size;
         let b = g(p)?;
         let (val, next) = match b >> 6 {
             0 => {
