@@ -283,6 +283,8 @@ fn shutdown_saves_unless_nosave() {
         (&["SHUTDOWN"][..], true),
         (&["SHUTDOWN", "SAVE"][..], true),
         (&["SHUTDOWN", "NOSAVE"][..], false),
+        // Options accumulate, as shutdownCommand's flags.
+        (&["SHUTDOWN", "save", "SAVE"][..], true),
     ] {
         let dir = common::fresh_dir("shutdown");
         let mut srv =
@@ -510,4 +512,15 @@ fn restore_checksum_validation_can_be_skipped_for_hand_made_payloads() {
     dup.extend_from_slice(&[0; 8]);
     assert_eq!(restore(&mut c, "d", &dup), "-ERR Bad data format\r\n");
     assert_eq!(text(c.cmd(&["EXISTS", "d"])), ":0\r\n");
+}
+
+#[test]
+fn shutdown_options_are_checked_as_redis_checks_them() {
+    common::assert_same_as_redis(&[
+        &["SHUTDOWN", "ABORT"],
+        &["SHUTDOWN", "ABORT", "NOW"],
+        &["SHUTDOWN", "SAVE", "NOSAVE"],
+        &["SHUTDOWN", "BOGUS"],
+        &["PING"],
+    ]);
 }

@@ -128,20 +128,32 @@ fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // As shutdownCommand: options accumulate (a repeated one is fine), then the illegal combinations.
     let mut req = ShutdownRequest::default();
+    let (mut save, mut nosave, mut abort) = (false, false, false);
     for a in &args[1..] {
-        if eq_ic(a, "nosave") && req.save.is_none() {
-            req.save = Some(false);
-        } else if eq_ic(a, "save") && req.save.is_none() {
-            req.save = Some(true);
+        if eq_ic(a, "nosave") {
+            nosave = true;
+        } else if eq_ic(a, "save") {
+            save = true;
         } else if eq_ic(a, "now") {
             req.now = true;
         } else if eq_ic(a, "force") {
             req.force = true;
+        } else if eq_ic(a, "abort") {
+            abort = true;
         } else {
             return Err(SYNTAX);
         }
     }
+    if (abort && (save || nosave || req.now || req.force)) || (save && nosave) {
+        return Err(SYNTAX);
+    }
+    // A shutdown here completes within the command that asked for it: there is never one to abort.
+    if abort {
+        return Err(CmdError::new("ERR No shutdown in progress."));
+    }
+    req.save = (save || nosave).then_some(save);
     if ctx.client.multi.is_some() || ctx.client.in_exec {
         return Err(CmdError::new(
             "ERR Command not allowed inside a transaction",
