@@ -122,7 +122,6 @@ fn main() -> anyhow::Result<()> {
             }
         });
         let _req = listening.run().await;
-        tracing::warn!("User requested shutdown...");
         tracing::warn!("Redis is now ready to exit, bye bye...");
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -274,13 +274,13 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     // Propagated when it changed the data set (or asked to be), as sent unless it rewrote itself. EXEC is
     // never propagated itself: its commands are, wrapped in MULTI/EXEC when more than one.
     // Nothing is built while no replica (or AOF) takes the stream.
-    if store.journal.is_active()
-        && (store.dirty() != dirty || prop.force)
-        && !prop.prevent
-        && cmd.name != "exec"
-    {
-        let argv = prop.rewrite.unwrap_or_else(|| args.to_vec());
-        store.journal.propagate(client.db, argv);
+    if store.journal.is_active() && !prop.prevent && cmd.name != "exec" {
+        if store.dirty() != dirty || prop.force {
+            let argv = prop.rewrite.unwrap_or_else(|| args.to_vec());
+            store.journal.propagate(client.db, argv);
+        } else if prop.replicas_only {
+            store.journal.propagate_to_replicas(client.db, args.to_vec());
+        }
     }
     store.call_depth -= 1;
     if store.call_depth == 0 {
@@ -380,4 +380,68 @@ fn redacted_args(args: &[Bytes]) -> Vec<usize> {
         }
     }
     v
+}
+
+/// The AOF client (createAOFClient): commands read from an append-only file run through `call` as this
+/// client, which never blocks and whose replies go nowhere. Unlike a connection's, nothing is checked first
+/// (arity, ACL, OOM): Redis calls the command's function directly.
+pub struct AofReplayer {
+    client: Box<Client>,
+    out: Out,
+}
+
+impl Default for AofReplayer {
+    fn default() -> Self {
+        let (handle, _rx) = crate::engine::client::ClientHandle::new(u64::MAX);
+        let mut client = Box::new(Client::new(handle, String::new(), String::new(), false));
+        client.deny_blocking = true;
+        AofReplayer {
+            client,
+            out: Out::new(2),
+        }
+    }
+}
+
+impl crate::engine::aof::Replayer for AofReplayer {
+    fn replay(&mut self, store: &mut Store, argv: &[Bytes]) -> crate::engine::aof::Replayed {
+        use crate::engine::aof::Replayed;
+        // lookupCommand: a container resolves to its subcommand; arity is not checked.
+        let Some(mut cmd) = lookup(&argv[0]) else {
+            return Replayed::Unknown;
+        };
+        if !cmd.subcommands.is_empty() && argv.len() > 1 {
+            let sub = format!(
+                "{}|{}",
+                cmd.name,
+                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+            );
+            match cmd.subcommands.get(&sub) {
+                Some(s) => cmd = s,
+                None => return Replayed::Unknown,
+            }
+        }
+        let multi = cmd.name == "multi";
+        if self.client.multi.is_some() && cmd.name != "exec" {
+            if let Some(q) = self.client.multi.as_mut() {
+                q.push(argv.to_vec());
+            }
+        } else {
+            call(store, &mut self.client, &mut self.out, cmd, argv);
+        }
+        self.out.buf.clear();
+        if multi {
+            Replayed::Multi
+        } else {
+            Replayed::Ok
+        }
+    }
+
+    fn in_multi(&self) -> bool {
+        self.client.multi.is_some()
+    }
+
+    fn discard_multi(&mut self, _store: &mut Store) {
+        self.client.multi = None;
+        self.client.multi_error = false;
+    }
 }

@@ -576,7 +576,7 @@ fn candidate_keys<'k>(ctx: &Ctx, keys: &'k [Bytes]) -> Vec<&'k Bytes> {
 /// Blocks the client on `keys` until `deadline`, or, inside MULTI/EXEC where blocking is not allowed, answers
 /// at once as a timeout would.
 fn block_on(ctx: &mut Ctx, keys: &[Bytes], deadline: i64) {
-    if ctx.client.in_exec {
+    if ctx.client.in_exec || ctx.client.deny_blocking {
         ctx.out.null_array();
         return;
     }
@@ -635,7 +635,7 @@ fn blmove_generic(
             Ok(())
         }
         _ => {
-            if ctx.client.in_exec {
+            if ctx.client.in_exec || ctx.client.deny_blocking {
                 // Redis answers a null bulk here (not the null array of a timeout).
                 ctx.out.null();
             } else {

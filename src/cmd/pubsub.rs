@@ -122,8 +122,8 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .pubsub
         .publish(&args[1], &args[2], limit, ctx.now);
     ctx.keys.engine().stats.pubsub_messages += 1;
-    // Replicas' subscribers get the message too (forceCommandPropagation).
-    ctx.prop.force = true;
+    // Replicas' subscribers get the message too (forceCommandPropagation with PROPAGATE_REPL): not the AOF.
+    ctx.prop.replicas_only = true;
     ctx.out.int(n as i64);
     Ok(())
 }

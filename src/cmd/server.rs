@@ -15,6 +15,7 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("lastsave", lastsave),
     ("save", save),
     ("bgsave", bgsave),
+    ("bgrewriteaof", bgrewriteaof),
     ("shutdown", shutdown),
     ("config|get", config_get),
     ("config|set", config_set),
@@ -95,12 +96,16 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let now = ctx.now;
     let in_exec = ctx.client.in_exec;
+    let schedule = args.len() == 2;
     let e = ctx.engine();
     if e.saving() {
         return Err(CmdError::new("ERR Background save already in progress"));
     }
+    if e.snapshot_running() && !in_exec && !schedule {
+        return Err(CmdError::new("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."));
+    }
     // Inside MULTI/EXEC a save cannot start (Redis's fork is not allowed there): the cron starts it.
-    if in_exec {
+    if in_exec || e.snapshot_running() {
         e.rdb.bgsave_scheduled = true;
         ctx.out.simple("Background saving scheduled");
         return Ok(());
@@ -109,6 +114,30 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Ok(()) => ctx.out.simple("Background saving started"),
         Err(_) => return Err(CmdError::new("ERR")),
     }
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let in_exec = ctx.client.in_exec;
+    let e = ctx.engine();
+    if e.aof_rewriting() {
+        return Err(CmdError::new(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    if e.snapshot_running() || in_exec {
+        e.aof.rewrite_scheduled = true;
+        e.aof.consecutive_failures = 0;
+        ctx.out
+            .simple("Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    if e.aof_rewrite_background().is_err() {
+        return Err(CmdError::new(
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        ));
+    }
+    ctx.out.simple("Background append only file rewriting started");
     Ok(())
 }
 
@@ -282,22 +311,22 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             let snap = s.rdb.snapshot.as_ref();
             let _ = write!(
                 o,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
                 snap.map(|x| x.keys_processed).unwrap_or(0),
                 snap.map(|x| x.keys_total).unwrap_or(0),
                 s.dirty(),
-                snap.is_some_and(|x| x.background) as u8,
+                snap.is_some_and(|x| x.background && !x.aof_rewrite) as u8,
                 s.last_save,
                 if s.rdb.last_bgsave_ok { "ok" } else { "err" },
                 s.rdb.last_bgsave_time_sec,
-                snap.filter(|x| x.background)
+                snap.filter(|x| x.background && !x.aof_rewrite)
                     .map(|x| x.started.elapsed().as_secs() as i64)
                     .unwrap_or(-1),
                 s.rdb.saves,
                 s.last_load.keys_expired,
                 s.last_load.keys_loaded,
-                (s.config.get("appendonly") == Some("yes")) as u8,
             );
+            s.aof_info(&mut o);
         }
         "stats" => {
             let st = &s.stats;
@@ -543,8 +572,23 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             )));
         }
     }
-    ctx.keys.engine().config = cfg;
-    ctx.keys.engine().config_changed();
+    let in_exec = ctx.client.in_exec;
+    let e = ctx.keys.engine();
+    let old = std::mem::replace(&mut e.config, cfg);
+    // updateAppendonly: the AOF switched on (a first rewrite makes its base) or off.
+    let aof_on = e.config.get("appendonly") == Some("yes");
+    if aof_on && e.aof.state == crate::engine::aof::State::Off {
+        if e.aof_start(in_exec).is_err() {
+            e.config = old;
+            return Err(CmdError::new(
+                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
+            ));
+        }
+    } else if !aof_on && e.aof.state != crate::engine::aof::State::Off {
+        e.aof_stop();
+    }
+    e.config_changed();
+    e.aof_refresh();
     ctx.out.ok();
     Ok(())
 }
@@ -787,6 +831,18 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let secs = super::arg_f64(&args[2])?;
             // Like Redis, the whole server sleeps: the lock is held.
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
+            ctx.out.ok();
+        }
+        ("loadaof", 2) => {
+            let mut replayer = super::dispatch::AofReplayer::default();
+            use crate::engine::aof::LoadStatus;
+            let r = ctx.engine().aof_debug_reload(&mut replayer);
+            if r != LoadStatus::Ok && r != LoadStatus::Empty {
+                // As debug.c: a server that cannot load its own AOF does not go on.
+                tracing::warn!("DEBUG LOADAOF failed: exiting");
+                std::process::exit(1);
+            }
+            ctx.prop.prevent = true;
             ctx.out.ok();
         }
         ("reload", _) => {

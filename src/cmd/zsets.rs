@@ -932,7 +932,7 @@ fn blocking_pop(
             Err(e) => return Err(e),
         }
     }
-    if ctx.client.in_exec {
+    if ctx.client.in_exec || ctx.client.deny_blocking {
         ctx.out.null_array();
         return Ok(());
     }

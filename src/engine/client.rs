@@ -113,6 +113,8 @@ pub struct Client {
     pub multi_error: bool,
     /// Running the commands of an EXEC (blocking commands do not block).
     pub in_exec: bool,
+    /// Never blocks (the AOF client: CLIENT_DENY_BLOCKING); a blocking command answers as on a timeout.
+    pub deny_blocking: bool,
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
     pub reply_mode: ReplyMode,
@@ -150,6 +152,7 @@ impl Client {
             multi: None,
             multi_error: false,
             in_exec: false,
+            deny_blocking: false,
             channels: HashSet::new(),
             patterns: HashSet::new(),
             reply_mode: ReplyMode::On,

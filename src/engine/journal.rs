@@ -1,6 +1,6 @@
 //! The journal: what commands propagate, collected per execution unit as Redis's also_propagate array and
 //! emitted when the unit ends (more than one entry wrapped in MULTI/EXEC, SELECT before a change of database),
-//! as the RESP stream a replica applies. The AOF will consume the same stream.
+//! as the RESP stream a replica applies, and (less what goes to replicas only) as the AOF's feed.
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -18,10 +18,24 @@ pub struct Replica {
     pub ack_offset: u64,
 }
 
+/// The AOF's side of the stream (feedAppendOnlyFile): its own selected database, the bytes not yet written.
+#[derive(Default)]
+pub struct AofFeed {
+    /// Whether the AOF takes the stream (AOF on, or a rewrite running after it was switched on).
+    pub on: bool,
+    /// The database the AOF last selected (aof_selected_db); None forces a SELECT.
+    pub seldb: Option<usize>,
+    pub buf: Vec<u8>,
+    /// aof-timestamp-enabled: a `#TS:<unix s>` annotation before the first command of each second.
+    pub timestamps: bool,
+    pub cur_timestamp: i64,
+}
+
 #[derive(Default)]
 pub struct Journal {
-    /// (db, argv) of the current execution unit.
-    pending: Vec<(usize, Vec<Bytes>)>,
+    /// (db, argv, replicas only) of the current execution unit.
+    pending: Vec<(usize, Vec<Bytes>, bool)>,
+    pub aof: AofFeed,
     pub replicas: Vec<Replica>,
     /// The database the stream last selected (Redis's slaveseldb); None forces a SELECT.
     seldb: Option<usize>,
@@ -31,6 +45,8 @@ pub struct Journal {
     active: bool,
     /// The execution unit's stream, sent when it ends.
     buf: BytesMut,
+    /// An AOF is being loaded: what its commands do is not propagated (Redis runs them outside call()).
+    pub loading: bool,
 }
 
 fn encode(buf: &mut BytesMut, argv: &[&[u8]]) {
@@ -46,7 +62,7 @@ impl Journal {
     /// Whether anything consumes the stream (so callers can skip building rewritten commands).
     #[inline]
     pub fn is_active(&self) -> bool {
-        self.active
+        (self.active || self.aof.on) && !self.loading
     }
 
     /// Whether the current execution unit has anything to emit.
@@ -57,8 +73,15 @@ impl Journal {
 
     /// Adds a command to the current execution unit (alsoPropagate).
     pub fn propagate(&mut self, db: usize, argv: Vec<Bytes>) {
-        if self.active {
-            self.pending.push((db, argv));
+        if self.is_active() {
+            self.pending.push((db, argv, false));
+        }
+    }
+
+    /// Adds a command that goes to replicas but not to the AOF (PUBLISH: PROPAGATE_REPL).
+    pub fn propagate_to_replicas(&mut self, db: usize, argv: Vec<Bytes>) {
+        if self.active && !self.loading {
+            self.pending.push((db, argv, true));
         }
     }
 
@@ -76,15 +99,39 @@ impl Journal {
         }
         let pending = std::mem::take(&mut self.pending);
         let transaction = pending.len() > 1 && !arbitrary_keys;
-        if transaction {
-            self.emit(pending[0].0, &[b"MULTI"]);
+        let (first, last) = (pending[0].0, pending[pending.len() - 1].0);
+        if self.aof.on {
+            if self.aof.timestamps {
+                let now = now_ms.div_euclid(1000);
+                if self.aof.cur_timestamp < now {
+                    self.aof.cur_timestamp = now;
+                    self.aof.buf.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+                }
+            }
+            if transaction {
+                aof_emit(&mut self.aof, first, &[b"MULTI"]);
+            }
+            for (db, argv, repl_only) in &pending {
+                if !repl_only {
+                    let parts: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
+                    aof_emit(&mut self.aof, *db, &parts);
+                }
+            }
+            if transaction {
+                aof_emit(&mut self.aof, last, &[b"EXEC"]);
+            }
         }
-        for (db, argv) in &pending {
+        if !self.active {
+            return;
+        }
+        if transaction {
+            self.emit(first, &[b"MULTI"]);
+        }
+        for (db, argv, _) in &pending {
             let parts: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
             self.emit(*db, &parts);
         }
         if transaction {
-            let last = pending[pending.len() - 1].0;
             self.emit(last, &[b"EXEC"]);
         }
         self.send(now_ms);
@@ -143,9 +190,20 @@ pub struct Propagation {
     pub rewrite: Option<Vec<Bytes>>,
     /// Propagate nothing for the command itself (what it added with `also` still goes).
     pub prevent: bool,
-    /// Propagate even though the data set did not change (PUBLISH). Redis forces PUBLISH to replicas only;
-    /// the AOF, when it consumes the journal, must skip forced entries.
+    /// Propagate even though the data set did not change (FLUSHALL of an empty data set).
     pub force: bool,
+    /// Propagate to replicas only, even though the data set did not change (PUBLISH: PROPAGATE_REPL).
+    pub replicas_only: bool,
+}
+
+/// One command into the AOF's feed, after a SELECT when its database is not the one the AOF last selected.
+fn aof_emit(aof: &mut AofFeed, db: usize, argv: &[&[u8]]) {
+    if aof.seldb != Some(db) {
+        let n = db.to_string();
+        crate::persist::aof::write_command(&mut aof.buf, &[b"SELECT", n.as_bytes()]);
+        aof.seldb = Some(db);
+    }
+    crate::persist::aof::write_command(&mut aof.buf, argv);
 }
 
 /// Shorthand for building a propagated command from static names and argument bytes.

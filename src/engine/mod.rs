@@ -12,6 +12,7 @@ pub mod journal;
 pub mod keys;
 pub mod notify;
 pub mod pubsub;
+pub mod aof;
 pub mod snapshot;
 pub mod watch;
 
@@ -142,6 +143,8 @@ pub struct Store {
     pub last_save: i64,
     /// Persistence: the save in progress, and how the last ones went (INFO persistence).
     pub rdb: RdbState,
+    /// The append-only file.
+    pub aof: aof::Aof,
     pub tcp_port: u16,
     /// Commands per second over the last samples (INFO instantaneous_ops_per_sec).
     pub ops_per_sec: u64,
@@ -180,6 +183,7 @@ impl Store {
             skip_checksum_validation: false,
             last_save: now_ms() / 1000,
             rdb: RdbState::default(),
+            aof: aof::Aof::default(),
             tcp_port: 0,
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
@@ -323,29 +327,39 @@ impl Store {
     /// the whole file loaded. False if there is no such file.
     pub fn load_from_disk(&mut self) -> Result<bool, crate::persist::load::LoadError> {
         let path = self.rdb_path();
-        let cfg = &self.config;
-        let lfu = cfg
-            .get("maxmemory-policy")
-            .is_some_and(|p| p.contains("lfu"));
-        let opts = crate::persist::load::LoadOptions {
-            databases: self.dbs.len(),
-            limits: self.load_limits(),
-            now_ms: now_ms(),
-            checksum: cfg.get("rdbchecksum") != Some("no"),
-            lru_clock: (!lfu).then(crate::db::lru_clock),
-        };
+        let opts = self.load_options();
         let Some(loaded) = crate::persist::load::load_file(&path, &opts)? else {
             return Ok(false);
         };
         // A save in progress sweeps the databases being replaced: it completes first.
         self.complete_save();
         self.flushing_watched(None);
+        self.install_loaded(loaded);
+        Ok(true)
+    }
+
+    /// The settings an RDB load follows.
+    pub fn load_options(&self) -> crate::persist::load::LoadOptions {
+        let cfg = &self.config;
+        let lfu = cfg
+            .get("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
+        crate::persist::load::LoadOptions {
+            databases: self.dbs.len(),
+            limits: self.load_limits(),
+            now_ms: now_ms(),
+            checksum: cfg.get("rdbchecksum") != Some("no"),
+            lru_clock: (!lfu).then(crate::db::lru_clock),
+        }
+    }
+
+    /// Replaces the databases with a loaded file's.
+    fn install_loaded(&mut self, loaded: crate::persist::load::Loaded) {
         self.dbs = loaded.dbs;
         self.last_load = crate::persist::load::LoadCounts {
             keys_loaded: loaded.keys_loaded,
             keys_expired: loaded.keys_expired,
         };
-        Ok(true)
     }
 
     /// Call after CONFIG SET: refreshes derived state.
@@ -672,6 +686,18 @@ impl Store {
     }
 }
 
+/// The aux fields rdbSaveInfoAuxFields writes, as a master without a backlog writes them; `aof_base` for the
+/// base file of an AOF.
+pub fn rdb_aux(now: i64, aof_base: bool) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("redis-ver", b"7.0.15".to_vec()),
+        ("redis-bits", b"64".to_vec()),
+        ("ctime", (now / 1000).to_string().into_bytes()),
+        ("used-mem", crate::util::alloc::allocated().to_string().into_bytes()),
+        ("aof-base", if aof_base { b"1".to_vec() } else { b"0".to_vec() }),
+    ]
+}
+
 /// Persistence: SAVE, BGSAVE without fork, and the keyspace hooks that keep a save point-in-time.
 impl Store {
     /// `<dir>/<dbfilename>`.
@@ -682,8 +708,13 @@ impl Store {
         std::path::Path::new(dir).join(name)
     }
 
-    /// Whether a save is in progress (SAVE refuses, INFO rdb_bgsave_in_progress).
+    /// Whether an RDB save is in progress (SAVE refuses, INFO rdb_bgsave_in_progress).
     pub fn saving(&self) -> bool {
+        self.rdb.snapshot.as_ref().is_some_and(|s| !s.aof_rewrite)
+    }
+
+    /// Whether any snapshot runs (an RDB save or an AOF rewrite: Redis's hasActiveChildProcess).
+    pub fn snapshot_running(&self) -> bool {
         self.rdb.snapshot.is_some()
     }
 
@@ -693,22 +724,25 @@ impl Store {
         if self.rdb.snapshot.is_some() {
             return Err("Background save already in progress".into());
         }
-        let ctime = (now / 1000).to_string();
-        let used = crate::util::alloc::allocated().to_string();
-        let aux: [(&str, &[u8]); 5] = [
-            ("redis-ver", b"7.0.15"),
-            ("redis-bits", b"64"),
-            ("ctime", ctime.as_bytes()),
-            ("used-mem", used.as_bytes()),
-            ("aof-base", b"0"),
-        ];
+        let dir = self.rdb_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let tmp = if background {
+            format!("temp-bg-{}.rdb", std::process::id())
+        } else {
+            format!("temp-{}.rdb", std::process::id())
+        };
+        let target = snapshot::Target {
+            tmp: dir.join(tmp),
+            path: self.rdb_path(),
+            format: snapshot::Format::Rdb,
+            aux: rdb_aux(now, false),
+            preamble: Vec::new(),
+        };
         let checksum = self.config.get("rdbchecksum") != Some("no");
         let snap = snapshot::Snapshot::start(
             &self.dbs,
-            self.rdb_path(),
+            target,
             self.save_options(),
             checksum,
-            &aux,
             now,
             self.dirty,
             background,
@@ -728,6 +762,11 @@ impl Store {
 
     /// SAVE (and the saves of FLUSHALL and shutdown): the whole data set written before returning.
     pub fn save(&mut self, now: i64) -> Result<(), String> {
+        // An AOF rewrite holds the one snapshot slot: it is finished first.
+        if self.aof_rewriting() {
+            self.complete_save();
+            let _ = self.reap_save(true);
+        }
         self.start_save(false, now)?;
         self.complete_save();
         self.reap_save(true).unwrap_or(Err("no save".into()))
@@ -756,8 +795,13 @@ impl Store {
         }
     }
 
-    /// Ends the save in progress without a file (FLUSHALL, SHUTDOWN).
+    /// Ends the RDB save in progress without a file (FLUSHALL, SHUTDOWN). An AOF rewrite is finished
+    /// instead: it needs the data set as it was.
     pub fn abort_save(&mut self) {
+        if self.aof_rewriting() {
+            self.complete_save();
+            return;
+        }
         if let Some(s) = self.rdb.snapshot.take() {
             if s.background {
                 tracing::warn!("Background saving terminated by FLUSHALL or shutdown");
@@ -788,6 +832,11 @@ impl Store {
         }
         let s = self.rdb.snapshot.take()?;
         let (background, started, dirty_at_start) = (s.background, s.started, s.dirty_at_start);
+        if s.aof_rewrite {
+            let r = s.finish();
+            self.aof_rewrite_done(r.clone(), false);
+            return Some(r);
+        }
         let r = s.finish();
         match &r {
             Ok(()) => {
@@ -841,6 +890,23 @@ impl Store {
     /// abandoned, then the data set is saved if asked to or if save points exist (unless NOSAVE). A failed save
     /// stops the shutdown unless FORCE. True if the server may stop.
     pub fn prepare_shutdown(&mut self, req: ShutdownRequest, now: i64) -> bool {
+        tracing::warn!("User requested shutdown...");
+        if self.aof_rewriting() {
+            // The AOF already holds the whole data set, unless it is waiting for its first rewrite.
+            if self.aof.state == aof::State::WaitRewrite {
+                if req.force {
+                    tracing::warn!("Writing initial AOF. Exit anyway.");
+                } else {
+                    tracing::warn!("Writing initial AOF, can't exit.");
+                    tracing::warn!(
+                        "Errors trying to shut down the server. Check the logs for more information."
+                    );
+                    return false;
+                }
+            }
+            tracing::warn!("There is a child rewriting the AOF. Killing it!");
+        }
+        self.aof_shutdown();
         self.abort_save();
         let save = req.save == Some(true) || (req.save.is_none() && self.has_save_points());
         if !save {

@@ -24,8 +24,29 @@ const CHUNK: usize = 1 << 20;
 /// How a finished save went.
 pub type SaveResult = Result<(), String>;
 
+/// What a snapshot's file holds: an RDB file (dump.rdb, or an AOF base with RDB preamble), or the data set as
+/// commands (an AOF base with `aof-use-rdb-preamble no`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Rdb,
+    Commands,
+}
+
+/// Where a snapshot goes and in what form.
+pub struct Target {
+    /// Written first, then renamed over `path` once complete and fsynced.
+    pub tmp: PathBuf,
+    pub path: PathBuf,
+    pub format: Format,
+    /// RDB aux fields after the header (RDB format).
+    pub aux: Vec<(&'static str, Vec<u8>)>,
+    /// The first bytes of a command-form file (a timestamp annotation, or nothing).
+    pub preamble: Vec<u8>,
+}
+
 /// A save in progress.
 pub struct Snapshot {
+    format: Format,
     opts: SaveOptions,
     checksum: bool,
     /// The snapshot's instant (Unix ms): keys already expired then are left out, as a load would drop them.
@@ -54,42 +75,40 @@ pub struct Snapshot {
     pub keys_processed: u64,
     /// BGSAVE (as opposed to SAVE or a save at shutdown): decides the log lines and INFO's bgsave fields.
     pub background: bool,
+    /// An AOF rewrite's base file rather than an RDB save.
+    pub aof_rewrite: bool,
 }
 
 impl Snapshot {
-    /// Starts a save of `dbs` to `target`: the header and `aux` fields are written at once.
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a save of `dbs` to `target`: the header (and aux fields) are written at once.
     pub fn start(
         dbs: &[Db],
-        target: PathBuf,
+        target: Target,
         opts: SaveOptions,
         checksum: bool,
-        aux: &[(&str, &[u8])],
         now: i64,
         dirty: u64,
         background: bool,
     ) -> std::io::Result<Snapshot> {
-        let dir = target
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let name = if background {
-            format!("temp-bg-{}.rdb", std::process::id())
-        } else {
-            format!("temp-{}.rdb", std::process::id())
-        };
-        let tmp = dir.join(name);
-        let file = std::fs::File::create(&tmp)?;
+        let file = std::fs::File::create(&target.tmp)?;
         let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
-        let tmp2 = tmp.clone();
+        let (tmp, path) = (target.tmp.clone(), target.path.clone());
         let writer = std::thread::Builder::new()
             .name("rdb-writer".into())
-            .spawn(move || write_file(file, rx, &tmp2, &target))?;
+            .spawn(move || write_file(file, rx, &tmp, &path))?;
         // The header is checksummed with the rest when it leaves `out`.
-        let header = rdb::FileWriter::new(opts, aux).out;
+        let header = match target.format {
+            Format::Rdb => {
+                let aux: Vec<(&str, &[u8])> =
+                    target.aux.iter().map(|(k, v)| (*k, &v[..])).collect();
+                rdb::FileWriter::new(opts, &aux).out
+            }
+            Format::Commands => target.preamble,
+        };
         let crc = rdb::crc64_digest();
         let sizes: Vec<(usize, usize)> = dbs.iter().map(|d| (d.len(), d.volatile_len())).collect();
         Ok(Snapshot {
+            format: target.format,
             opts,
             checksum,
             now,
@@ -104,11 +123,12 @@ impl Snapshot {
             crc,
             tx: Some(tx),
             writer: Some(writer),
-            tmp,
+            tmp: target.tmp,
             started: Instant::now(),
             dirty_at_start: dirty,
             keys_processed: 0,
             background,
+            aof_rewrite: false,
         })
     }
 
@@ -132,7 +152,10 @@ impl Snapshot {
                     self.pos = 0;
                     continue;
                 }
-                rdb::write_select_db(&mut self.out, self.db, keys, expires);
+                match self.format {
+                    Format::Rdb => rdb::write_select_db(&mut self.out, self.db, keys, expires),
+                    Format::Commands => crate::persist::aof::write_select(&mut self.out, self.db),
+                }
                 let ahead = std::mem::take(&mut self.ahead[self.db]);
                 self.out.extend_from_slice(&ahead);
                 self.section_open = true;
@@ -145,7 +168,7 @@ impl Snapshot {
                     let skipped = &mut self.skip[self.db];
                     if skipped.is_empty() || !skipped.remove(&k[..]) {
                         self.keys_processed += 1;
-                        write_entry(&mut self.out, k, e, self.now, &self.opts);
+                        write_entry(&mut self.out, k, e, self.now, &self.opts, self.format);
                     }
                 }
                 self.pos += 1;
@@ -161,13 +184,17 @@ impl Snapshot {
             self.pos = 0;
             self.section_open = false;
         }
-        self.out.push(rdb::OPCODE_EOF);
+        if self.format == Format::Rdb {
+            self.out.push(rdb::OPCODE_EOF);
+        }
         self.flush(true);
-        // The checksum covers every byte sent so far, and is sent after them.
-        let crc = std::mem::replace(&mut self.crc, rdb::crc64_digest()).finalize();
-        let crc = if self.checksum { crc } else { 0 };
         if let Some(tx) = self.tx.take() {
-            let _ = tx.send(Some(crc.to_le_bytes().to_vec()));
+            if self.format == Format::Rdb {
+                // The checksum covers every byte sent so far, and is sent after them.
+                let crc = std::mem::replace(&mut self.crc, rdb::crc64_digest()).finalize();
+                let crc = if self.checksum { crc } else { 0 };
+                let _ = tx.send(Some(crc.to_le_bytes().to_vec()));
+            }
             let _ = tx.send(None);
         }
         true
@@ -231,10 +258,10 @@ impl Snapshot {
     fn write_ahead(&mut self, db: usize, k: &[u8], e: &Entry) {
         self.keys_processed += 1;
         if db == self.db && self.section_open {
-            write_entry(&mut self.out, k, e, self.now, &self.opts);
+            write_entry(&mut self.out, k, e, self.now, &self.opts, self.format);
             self.flush(false);
         } else if let Some(buf) = self.ahead.get_mut(db) {
-            write_entry(buf, k, e, self.now, &self.opts);
+            write_entry(buf, k, e, self.now, &self.opts, self.format);
         }
     }
 
@@ -266,13 +293,16 @@ impl Drop for Snapshot {
 }
 
 /// One entry, unless it had expired at the snapshot's instant.
-fn write_entry(out: &mut Vec<u8>, k: &[u8], e: &Entry, now: i64, opts: &SaveOptions) {
+fn write_entry(out: &mut Vec<u8>, k: &[u8], e: &Entry, now: i64, opts: &SaveOptions, f: Format) {
     if e.is_expired(now) {
         return;
     }
     let (rv, enc) = to_rdb(&e.value);
     let at = (e.expire_at != NO_EXPIRE).then_some(e.expire_at);
-    rdb::write_entry(out, k, &rv, enc, at, opts);
+    match f {
+        Format::Rdb => rdb::write_entry(out, k, &rv, enc, at, opts),
+        Format::Commands => crate::persist::aof::write_key_commands(out, k, &rv, at),
+    }
 }
 
 /// The writer thread: chunks to the temporary file until the sender is dropped; a file that ends with the

@@ -37,6 +37,8 @@ pub struct Loaded {
     pub keys_loaded: u64,
     pub keys_expired: u64,
     pub empty_keys_skipped: u64,
+    /// Bytes of the input the file took, checksum included (an AOF's RDB preamble is followed by commands).
+    pub consumed: usize,
 }
 
 /// The counters of the last load (rdb_last_load_keys_loaded / _expired).
@@ -215,6 +217,7 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
         keys_loaded: 0,
         keys_expired: 0,
         empty_keys_skipped: 0,
+        consumed: 0,
     };
     let mut db = 0usize;
     // Attributes of the next key, set by the opcodes before it.
@@ -412,6 +415,7 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
             }
         }
     }
+    out.consumed = r.position();
     if out.empty_keys_skipped > 0 {
         tracing::info!(
             "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",

@@ -47,6 +47,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
         // Accepted just as the server began shutting down.
         handle.kill();
     }
+    let durability = shared.store.lock().aof.durability.clone();
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = Out::new(2);
     let mut parser = Parser::new();
@@ -58,6 +59,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             next = process(&shared, id, &mut parser, &mut rbuf, &mut args, &mut out);
         }
         if !out.buf.is_empty() {
+            durability.wait();
             if socket.write_all(&out.buf).await.is_err() {
                 break;
             }
@@ -87,6 +89,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
                     break;
                 }
                 if !out.buf.is_empty() {
+                    durability.wait();
                     if socket.write_all(&out.buf).await.is_err() {
                         break;
                     }
@@ -126,6 +129,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             }
             msg = rx.recv() => {
                 let Some(Some(msg)) = msg else { break 'conn };
+                durability.wait();
                 if !write_outbox(&mut socket, &handle, msg, &mut rx).await {
                     break 'conn;
                 }
@@ -258,6 +262,9 @@ fn process(
     // Back before blocked clients are served: this one may be among them.
     store.clients.put_back(client);
     crate::cmd::serve_blocked(&mut store);
+    // What the batch fed the AOF is written before its replies leave (and fsynced, under `always`, by
+    // the first connection about to reply: see Durability::wait).
+    store.aof_flush(false);
     next
 }
 

@@ -134,14 +134,41 @@ impl Listening {
         })
     }
 
-    /// Loads the RDB file before any client is accepted. An error is logged as Redis logs it and returned:
+    /// Loads the data set before any client is accepted (loadDataFromDisk): the AOF when `appendonly yes`,
+    /// else the RDB file; then opens the AOF for appending. An error is logged as Redis logs it and returned:
     /// the server must not start on a damaged file.
     pub fn load_from_disk(&self) -> Result<(), crate::persist::load::LoadError> {
-        let r = self.shared.store.lock().load_from_disk();
-        if let Err(e) = &r {
-            e.log();
+        let mut store = self.shared.store.lock();
+        let fatal = || crate::persist::load::LoadError::Format("AOF loading failed".into());
+        // The manifest is read whatever `appendonly` says: turned on later, the AOF goes on from it.
+        store.aof_load_manifest().map_err(|_| fatal())?;
+        if store.config.get("appendonly") == Some("yes") {
+            store.aof.state = crate::engine::aof::State::On;
+            let t0 = Instant::now();
+            // Loading runs commands as the AOF client: the statistics stay those of the clients.
+            let stats = store.stats.clone();
+            let mut replayer = crate::cmd::dispatch::AofReplayer::default();
+            let r = store.aof_load(&mut replayer);
+            store.stats = stats;
+            use crate::engine::aof::LoadStatus;
+            match r {
+                LoadStatus::Failed | LoadStatus::OpenErr => return Err(fatal()),
+                LoadStatus::NotExist => {}
+                _ => tracing::info!(
+                    "DB loaded from append only file: {:.3} seconds",
+                    t0.elapsed().as_secs_f64()
+                ),
+            }
+        } else {
+            let r = store.load_from_disk();
+            if let Err(e) = &r {
+                e.log();
+            }
+            r?;
         }
-        r.map(|_| ())
+        store.aof_open_on_start().map_err(|_| fatal())?;
+        let _ = store.aof_del_history_files();
+        Ok(())
     }
 
     /// Accepts and serves clients until shutdown is requested, then waits for connections to finish.
@@ -247,7 +274,7 @@ async fn persistence_cron(shared: Arc<Shared>) {
 fn persistence_step(shared: &Shared) -> Option<Duration> {
     let mut pause = Some(Duration::from_millis(100));
     let mut store = shared.store.lock();
-    if store.saving() {
+    if store.snapshot_running() {
         // rdb-key-save-delay (a test knob): one key per step, that long apart.
         let delay = store
             .config
@@ -274,6 +301,11 @@ fn persistence_step(shared: &Shared) -> Option<Duration> {
             let _ = store.bgsave(now);
             pause = None;
         }
+    }
+    // A scheduled or automatic rewrite, the AOF written and fsynced as its policy says.
+    store.aof_cron();
+    if store.snapshot_running() && pause > Some(Duration::from_millis(1)) {
+        pause = Some(Duration::from_millis(1));
     }
     // Fair: a client batch waiting for the lock runs before the next slice.
     parking_lot::MutexGuard::unlock_fair(store);
