@@ -20,7 +20,11 @@ out=$(mktemp)
 # A unit that did not start or hit the unit timeout is a failure whatever the list says. A server that did not
 # start is retried once (seen once in ~20 runs of integration/rdb, not reproduced since: see the 2026-12-07 note),
 # loudly, so a real start-up hang still fails CI.
-nostart=$(grep -E '^[a-z].* status=no-start$' "$out" | awk '{print $1}')
+# A unit whose no-start the expected list names (a test that starts the server on a file it must refuse, such as
+# an AOF holding a command we do not have yet) is neither retried nor a failure; any other no-start is.
+nostart_ok=$(grep -sv '^\s*#' tests/redis-suite.expected | awk -F'\t' '$3 ~ /^\(no-start/ {print $1}' | sort -u)
+listed() { printf '%s\n' "$nostart_ok" | grep -qx "$1"; }
+nostart=$(grep -E '^[a-z].* status=no-start$' "$out" | awk '{print $1}' | while read -r u; do listed "$u" || echo "$u"; done)
 if [ -n "$nostart" ]; then
     echo "redis-suite: RETRYING units whose server did not start: $nostart"
     retry=$(mktemp)
@@ -38,7 +42,9 @@ if [ -n "$nostart" ]; then
     done
     rm -f "$retry" "$retry_out"
 fi
-bad_units=$(grep -E '^[a-z].* status=(no-start|timeout)$' "$out" | awk '{print $1}')
+bad_units=$(grep -E '^[a-z].* status=(no-start|timeout)$' "$out" | awk '{print $1}' | while read -r u; do
+    grep -qE "^$u .* status=no-start$" "$out" && listed "$u" || echo "$u"
+done)
 # Rows "unit<TAB>kind<TAB>test" that are not ok, against the expected list (same three columns, then why).
 expected=$(mktemp)
 grep -sv '^\s*#' tests/redis-suite.expected | awk -F'\t' 'NF >= 3 {print $1 "\t" $2 "\t" $3}' | sort -u > "$expected"

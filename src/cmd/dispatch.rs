@@ -279,7 +279,9 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
             let argv = prop.rewrite.unwrap_or_else(|| args.to_vec());
             store.journal.propagate(client.db, argv);
         } else if prop.replicas_only {
-            store.journal.propagate_to_replicas(client.db, args.to_vec());
+            store
+                .journal
+                .propagate_to_replicas(client.db, args.to_vec());
         }
     }
     store.call_depth -= 1;

@@ -93,7 +93,7 @@ fn expire_generic(
         ctx.out.int(0);
         return Ok(());
     }
-    if when <= ctx.now {
+    if when <= ctx.now && !ctx.keys.engine().loading() {
         ctx.keys.delete(key, Event::DEL);
         ctx.propagate_deletion(key);
     } else {

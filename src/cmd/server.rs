@@ -137,7 +137,8 @@ fn bgrewriteaof(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
             "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
         ));
     }
-    ctx.out.simple("Background append only file rewriting started");
+    ctx.out
+        .simple("Background append only file rewriting started");
     Ok(())
 }
 
@@ -831,6 +832,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let secs = super::arg_f64(&args[2])?;
             // Like Redis, the whole server sleeps: the lock is held.
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
+            ctx.out.ok();
+        }
+        ("aof-flush-sleep", 3) => {
+            let us = super::arg_i64(&args[2])?;
+            ctx.engine().aof.flush_sleep_us = us.clamp(0, 60_000_000) as u64;
             ctx.out.ok();
         }
         ("loadaof", 2) => {

@@ -276,7 +276,9 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.out.bulk(&v);
     match at {
         // Only an absolute time can already be past (a relative one is at least now + 1).
-        Some((ExpireKind::ExAt | ExpireKind::PxAt, at)) if at <= ctx.now => {
+        Some((ExpireKind::ExAt | ExpireKind::PxAt, at))
+            if at <= ctx.now && !ctx.keys.engine().loading() =>
+        {
             ctx.keys.delete(key, Event::DEL);
             ctx.propagate_deletion(key);
         }

@@ -17,6 +17,16 @@ use crate::engine::Store;
 use crate::persist::aof::{self as fmt, Manifest, Next};
 use crate::util::num::now_ms;
 
+/// A failure already logged as Redis logs it (the caller only decides what to do next).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Logged;
+
+impl From<()> for Logged {
+    fn from(_: ()) -> Self {
+        Logged
+    }
+}
+
 /// aof_state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -141,6 +151,8 @@ pub struct Aof {
     pub last_write_error: String,
     last_write_error_log: i64,
     pub delayed_fsync: u64,
+    /// DEBUG AOF-FLUSH-SLEEP: a pause before each write of the AOF (a test knob).
+    pub flush_sleep_us: u64,
     /// aofRewriteLimited's state: (next delay in minutes, Unix second the next automatic rewrite may run).
     limit: (i64, i64),
 }
@@ -169,6 +181,7 @@ impl Default for Aof {
             last_write_error: String::new(),
             last_write_error_log: 0,
             delayed_fsync: 0,
+            flush_sleep_us: 0,
             limit: (0, 0),
         }
     }
@@ -283,10 +296,7 @@ impl Store {
         self.journal.aof.timestamps = self.config.get("aof-timestamp-enabled") == Some("yes");
         let policy = self.aof_fsync_policy();
         let always = self.aof.state != State::Off && policy == Fsync::Always;
-        self.aof
-            .durability
-            .always
-            .store(always, Ordering::Release);
+        self.aof.durability.always.store(always, Ordering::Release);
         if policy == Fsync::EverySec && self.aof.fsyncer.is_none() && self.aof.state != State::Off {
             self.aof.fsyncer = Fsyncer::start();
         }
@@ -331,7 +341,7 @@ impl Store {
 
     /// aofLoadManifestFromDisk: the manifest, if the directory and the file exist. An unreadable or invalid
     /// manifest is fatal (logged as Redis logs it).
-    pub fn aof_load_manifest(&mut self) -> Result<(), ()> {
+    pub fn aof_load_manifest(&mut self) -> Result<(), Logged> {
         self.aof.manifest = Manifest::default();
         let dir = self.aof_dir();
         if !dir_exists(&dir) {
@@ -359,7 +369,7 @@ impl Store {
                     tracing::warn!(">>> '{line}'\n");
                 }
                 tracing::warn!("{}\n", e.message);
-                Err(())
+                Err(Logged)
             }
         }
     }
@@ -472,7 +482,9 @@ impl Store {
         for (i, (name, is_base)) in files.iter().enumerate() {
             let last = i + 1 == n;
             if *is_base {
-                base_size = std::fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
+                base_size = std::fs::metadata(dir.join(name))
+                    .map(|m| m.len())
+                    .unwrap_or(0);
             }
             let start = Instant::now();
             ret = self.aof_load_file(name, r);
@@ -561,7 +573,11 @@ impl Store {
                     return LoadStatus::Failed;
                 }
                 Next::Truncated => {
-                    return self.aof_unexpected_eof(name, &path, truncated_ok.then_some(valid_up_to))
+                    return self.aof_unexpected_eof(
+                        name,
+                        &path,
+                        truncated_ok.then_some(valid_up_to),
+                    )
                 }
                 Next::Command { argv, end } => {
                     let before = valid_up_to;
@@ -589,7 +605,11 @@ impl Store {
         if r.in_multi() {
             tracing::warn!("Revert incomplete MULTI/EXEC transaction in AOF file {name}");
             r.discard_multi(self);
-            return self.aof_unexpected_eof(name, &path, truncated_ok.then_some(valid_before_multi));
+            return self.aof_unexpected_eof(
+                name,
+                &path,
+                truncated_ok.then_some(valid_before_multi),
+            );
         }
         LoadStatus::Ok
     }
@@ -620,7 +640,10 @@ impl Store {
 
     /// Loads an RDB preamble (or an RDB base file) into the databases; returns the bytes it took.
     fn aof_load_preamble(&mut self, data: &[u8]) -> Result<usize, crate::persist::load::LoadError> {
-        let opts = self.load_options();
+        let mut opts = self.load_options();
+        // An AOF's RDB part keeps keys already expired (rdbLoad drops them only outside RDBFLAGS_AOF_PREAMBLE):
+        // the commands after it may still touch them.
+        opts.now_ms = i64::MIN;
         let loaded = crate::persist::load::load(data, &opts)?;
         // Keys of the base come before any command of the incr files: the databases are replaced whole.
         self.flushing_watched(None);
@@ -631,7 +654,7 @@ impl Store {
 
     /// aofOpenIfNeededOnServerStart: with the AOF on, a base file for an empty start, the last incr file
     /// opened for appending (or a new one), and the manifest written.
-    pub fn aof_open_on_start(&mut self) -> Result<(), ()> {
+    pub fn aof_open_on_start(&mut self) -> Result<(), Logged> {
         if self.aof.state != State::On {
             return Ok(());
         }
@@ -675,7 +698,7 @@ impl Store {
 
     /// aofDelHistoryFiles: history files are deleted and the manifest rewritten without them (unless
     /// aof-disable-auto-gc).
-    pub fn aof_del_history_files(&mut self) -> Result<(), ()> {
+    pub fn aof_del_history_files(&mut self) -> Result<(), Logged> {
         if self.config.get("aof-disable-auto-gc") == Some("yes")
             || self.aof.manifest.history.is_empty()
         {
@@ -690,7 +713,7 @@ impl Store {
         am.dirty = true;
         let r = self.persist_manifest(&mut am);
         self.aof.manifest = am;
-        r
+        Ok(r?)
     }
 
     /// rewriteAppendOnlyFile: the whole data set written now to `path` (through a temporary file).
@@ -701,9 +724,7 @@ impl Store {
         let now = now_ms();
         let snap = self.aof_snapshot(tmp, path.to_path_buf(), now, false);
         let mut snap = snap.map_err(|e| {
-            tracing::warn!(
-                "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): {e}"
-            );
+            tracing::warn!("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): {e}");
         })?;
         snap.step(&self.dbs, None, usize::MAX);
         snap.finish().map_err(|e| {
@@ -784,6 +805,9 @@ impl Store {
         let Some(file) = self.aof.file.clone() else {
             return;
         };
+        if self.aof.flush_sleep_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.aof.flush_sleep_us));
+        }
         let buf = std::mem::take(&mut self.journal.aof.buf);
         match (&*file).write_all(&buf) {
             Ok(()) => {
@@ -828,7 +852,8 @@ impl Store {
     }
 
     fn aof_try_fsync(&mut self, policy: Fsync, now: i64, sync_in_progress: bool) {
-        if self.config.get("no-appendfsync-on-rewrite") == Some("yes") && self.rdb.snapshot.is_some()
+        if self.config.get("no-appendfsync-on-rewrite") == Some("yes")
+            && self.rdb.snapshot.is_some()
         {
             return;
         }
@@ -840,7 +865,8 @@ impl Store {
             }
             Fsync::EverySec if now > self.aof.last_fsync => {
                 if !sync_in_progress {
-                    if let (Some(f), Some(fs)) = (self.aof.file.clone(), self.aof.fsyncer.as_ref()) {
+                    if let (Some(f), Some(fs)) = (self.aof.file.clone(), self.aof.fsyncer.as_ref())
+                    {
                         fs.submit(f);
                     }
                     self.aof.last_incr_fsync_offset = self.aof.last_incr_size;
@@ -908,9 +934,9 @@ impl Store {
 
     /// rewriteAppendOnlyFileBackground: a new incr file takes the writes from now on, and a snapshot of the
     /// data set as it is now becomes the new base, in slices, while clients are served.
-    pub fn aof_rewrite_background(&mut self) -> Result<(), ()> {
+    pub fn aof_rewrite_background(&mut self) -> Result<(), Logged> {
         if self.rdb.snapshot.is_some() {
-            return Err(());
+            return Err(Logged);
         }
         let dir = self.aof_dir();
         if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -919,13 +945,13 @@ impl Store {
                 dir.display()
             );
             self.aof.last_bgrewrite_ok = false;
-            return Err(());
+            return Err(Logged);
         }
         self.journal.aof.seldb = None;
         self.aof_flush(true);
         if self.aof_open_new_incr().is_err() {
             self.aof.last_bgrewrite_ok = false;
-            return Err(());
+            return Err(Logged);
         }
         self.aof.rewrites += 1;
         let pid = std::process::id();
@@ -948,7 +974,7 @@ impl Store {
             Err(e) => {
                 self.aof.last_bgrewrite_ok = false;
                 tracing::warn!("Can't rewrite append only file in background: {e}");
-                Err(())
+                Err(Logged)
             }
         }
     }
@@ -984,7 +1010,7 @@ impl Store {
                                 "Error trying to rename the temporary AOF incr file {temp_incr} into {incr}: {e}"
                             );
                             let _ = std::fs::remove_file(dir.join(&base));
-                            return Err(());
+                            return Err(Logged);
                         }
                         tracing::info!(
                             "Successfully renamed the temporary AOF incr file {temp_incr} into {incr}"
@@ -997,7 +1023,7 @@ impl Store {
                         if let Some(i) = new_incr {
                             let _ = std::fs::remove_file(dir.join(i));
                         }
-                        return Err(());
+                        return Err(Logged);
                     }
                     Ok(())
                 })();
@@ -1080,7 +1106,9 @@ impl Store {
         if self.aof_rewriting() {
             self.aof_kill_rewrite();
             if was_waiting {
-                let _ = std::fs::remove_file(self.aof_dir().join(fmt::temp_incr_name(&self.aof_prefix())));
+                let _ = std::fs::remove_file(
+                    self.aof_dir().join(fmt::temp_incr_name(&self.aof_prefix())),
+                );
             }
         }
         self.journal.aof.buf.clear();
@@ -1088,7 +1116,7 @@ impl Store {
     }
 
     /// startAppendOnly (CONFIG SET appendonly yes): on once a first rewrite has made a base.
-    pub fn aof_start(&mut self, in_exec: bool) -> Result<(), ()> {
+    pub fn aof_start(&mut self, in_exec: bool) -> Result<(), Logged> {
         if self.aof.state != State::Off {
             return Ok(());
         }
@@ -1108,7 +1136,7 @@ impl Store {
                 self.aof.state = State::Off;
                 tracing::warn!("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
                 self.aof_refresh();
-                return Err(());
+                return Err(Logged);
             }
         }
         self.aof.last_fsync = unix_s();
@@ -1145,7 +1173,8 @@ impl Store {
     /// The AOF's part of serverCron and beforeSleep: a scheduled or automatic rewrite, a postponed write,
     /// the everysec fsync, a failed write retried.
     pub fn aof_cron(&mut self) {
-        if self.rdb.snapshot.is_none() && self.aof.rewrite_scheduled && !self.aof_rewrite_limited() {
+        if self.rdb.snapshot.is_none() && self.aof.rewrite_scheduled && !self.aof_rewrite_limited()
+        {
             let _ = self.aof_rewrite_background();
         }
         if self.aof.state == State::On && self.rdb.snapshot.is_none() {

@@ -105,7 +105,9 @@ impl Journal {
                 let now = now_ms.div_euclid(1000);
                 if self.aof.cur_timestamp < now {
                     self.aof.cur_timestamp = now;
-                    self.aof.buf.extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
+                    self.aof
+                        .buf
+                        .extend_from_slice(format!("#TS:{now}\r\n").as_bytes());
                 }
             }
             if transaction {

@@ -7,12 +7,12 @@ use bytes::Bytes;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+pub mod aof;
 pub mod client;
 pub mod journal;
 pub mod keys;
 pub mod notify;
 pub mod pubsub;
-pub mod aof;
 pub mod snapshot;
 pub mod watch;
 
@@ -362,6 +362,13 @@ impl Store {
         };
     }
 
+    /// Whether an AOF is being loaded: nothing expires then (keyIsExpired), an expire time already past is
+    /// set rather than deleting the key (checkAlreadyExpired), nothing is propagated.
+    #[inline]
+    pub fn loading(&self) -> bool {
+        self.journal.loading
+    }
+
     /// Call after CONFIG SET: refreshes derived state.
     pub fn config_changed(&mut self) {
         self.notify_flags = notify::parse(&self.config.notify_keyspace_events);
@@ -371,7 +378,7 @@ impl Store {
     #[inline]
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now: i64) -> bool {
         match self.dbs[db].get(key) {
-            Some(e) if e.is_expired(now) => {
+            Some(e) if e.is_expired(now) && !self.loading() => {
                 self.delete_expired(db, key);
                 true
             }
@@ -391,7 +398,7 @@ impl Store {
         touch: bool,
     ) -> Option<usize> {
         let found = match self.dbs[db].index_of(key) {
-            Some(i) if self.dbs[db].entry_at(i).is_expired(now) => {
+            Some(i) if self.dbs[db].entry_at(i).is_expired(now) && !self.loading() => {
                 self.delete_expired(db, key);
                 None
             }
@@ -693,8 +700,18 @@ pub fn rdb_aux(now: i64, aof_base: bool) -> Vec<(&'static str, Vec<u8>)> {
         ("redis-ver", b"7.0.15".to_vec()),
         ("redis-bits", b"64".to_vec()),
         ("ctime", (now / 1000).to_string().into_bytes()),
-        ("used-mem", crate::util::alloc::allocated().to_string().into_bytes()),
-        ("aof-base", if aof_base { b"1".to_vec() } else { b"0".to_vec() }),
+        (
+            "used-mem",
+            crate::util::alloc::allocated().to_string().into_bytes(),
+        ),
+        (
+            "aof-base",
+            if aof_base {
+                b"1".to_vec()
+            } else {
+                b"0".to_vec()
+            },
+        ),
     ]
 }
 
@@ -724,7 +741,11 @@ impl Store {
         if self.rdb.snapshot.is_some() {
             return Err("Background save already in progress".into());
         }
-        let dir = self.rdb_path().parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        let dir = self
+            .rdb_path()
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
         let tmp = if background {
             format!("temp-bg-{}.rdb", std::process::id())
         } else {

@@ -161,7 +161,11 @@ impl Snapshot {
                 self.section_open = true;
             }
             let d = &dbs[self.db];
-            while self.pos < d.len() {
+            // Keys created after the start are appended past the first `keys` positions, and entries only
+            // ever move down (a removal moves the last one into its place): the snapshot's keys all lie in
+            // the first `keys` positions.
+            let (keys, _) = self.sizes.get(self.db).copied().unwrap_or((0, 0));
+            while self.pos < d.len().min(keys) {
                 if let Some((k, e)) = d.at(self.pos) {
                     // A key the sweep passes is never seen again: its mark goes (the set only holds keys
                     // still ahead of the sweep, not one per key written during the save).
@@ -212,19 +216,23 @@ impl Snapshot {
         }
     }
 
-    /// The pre-write hook: `key` of database `db` is about to change (or be created). If the sweep has not
-    /// reached it, its current value is written now; either way the sweep will skip it from now on.
+    /// The pre-write hook: `key` of database `db` is about to change. If the sweep has not reached it, its
+    /// current value is written now and the sweep will skip it. A key created after the start is not part of
+    /// the snapshot: it is appended at the end, past the region the sweep covers, unless removals have
+    /// shrunk the database below it; then it is marked to be skipped.
     pub fn before_write(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
         if self.swept() || db < self.db {
             return;
         }
         let d = &dbs[db];
         let Some(p) = d.index_of(key) else {
-            // Created after the start: not part of the snapshot.
-            self.skip[db].insert(key.into());
+            let at = d.len();
+            if at < self.initial_len(db) && !(db == self.db && at < self.pos) {
+                self.skip[db].insert(key.into());
+            }
             return;
         };
-        if db == self.db && p < self.pos {
+        if p >= self.initial_len(db) || (db == self.db && p < self.pos) {
             return;
         }
         if !self.skip[db].insert(key.into()) {
@@ -235,24 +243,37 @@ impl Snapshot {
         }
     }
 
-    /// Before `key` is removed from database `db`: removal moves the last entry into the key's place, so if
-    /// that carries an entry the sweep has not reached into the swept part, it is written now.
+    /// Before `key` is removed from database `db`: removal moves the last entry into the key's place. An entry
+    /// the sweep has not reached that moves into the swept part is written now; a key created after the start
+    /// that moves into the part still to sweep is marked to be skipped.
     pub fn before_remove(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
-        if self.swept() || db != self.db {
+        if self.swept() || db < self.db {
             return;
         }
         let d = &dbs[db];
         let (Some(p), Some(last)) = (d.index_of(key), d.len().checked_sub(1)) else {
             return;
         };
-        if p >= self.pos || last < self.pos {
+        if p == last {
             return;
         }
-        if let Some((k, e)) = d.at(last) {
-            if self.skip[db].insert(k.clone()) {
-                self.write_ahead(db, k, e);
+        let init = self.initial_len(db);
+        let swept = |q: usize| db == self.db && q < self.pos;
+        let Some((k, e)) = d.at(last) else {
+            return;
+        };
+        if last >= init {
+            if p < init && !swept(p) {
+                self.skip[db].insert(k.clone());
             }
+        } else if swept(p) && !swept(last) && self.skip[db].insert(k.clone()) {
+            self.write_ahead(db, k, e);
         }
+    }
+
+    /// How many keys database `db` had when the snapshot began.
+    fn initial_len(&self, db: usize) -> usize {
+        self.sizes.get(db).map(|s| s.0).unwrap_or(0)
     }
 
     fn write_ahead(&mut self, db: usize, k: &[u8], e: &Entry) {

@@ -75,6 +75,10 @@ impl FileType {
 
 impl Manifest {
     /// aofLoadManifestFromFile: parses a manifest's bytes with all of Redis's checks and messages.
+    ///
+    /// One check is not Redis's: a file name that is not UTF-8 (raw bytes or a `\xHH` escape) is refused
+    /// with "The AOF file name is not valid UTF-8", after all of Redis's checks of its line. A reported line
+    /// shows bytes that are not UTF-8 as U+FFFD (Redis logs them raw).
     pub fn parse(text: &[u8]) -> Result<Manifest, ManifestError> {
         let mut am = Manifest::default();
         let mut maxseq: i64 = 0;
@@ -500,7 +504,10 @@ fn c_strtol(s: &[u8]) -> i64 {
     let cap = i64::MAX as u64 + 1;
     let mut mag: u64 = 0;
     while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        mag = mag.saturating_mul(10).saturating_add(u64::from(d - b'0')).min(cap);
+        mag = mag
+            .saturating_mul(10)
+            .saturating_add(u64::from(d - b'0'))
+            .min(cap);
         i += 1;
     }
     if neg {
@@ -636,4 +643,724 @@ fn repr(s: &[u8]) -> String {
 /// `SELECT <db>` as the rewrite writes it at the start of each database.
 pub fn write_select(out: &mut Vec<u8>, db: usize) {
     write_command(out, &[b"SELECT", db.to_string().as_bytes()]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &[u8]) -> ManifestError {
+        match Manifest::parse(text) {
+            Err(e) => e,
+            Ok(m) => panic!("parsed: {m:?}"),
+        }
+    }
+
+    fn line_err(text: &[u8], linenum: usize, line: &str, message: &str) {
+        assert_eq!(
+            err(text),
+            ManifestError {
+                line: Some((linenum, line.into())),
+                message: message.into()
+            },
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+    }
+
+    fn info(name: &str, seq: i64, kind: FileType) -> AofInfo {
+        AofInfo {
+            name: name.into(),
+            seq,
+            kind,
+        }
+    }
+
+    #[test]
+    fn parses_good_manifests() {
+        let text = b"# written by hand\r\n\
+            file appendonly.aof.2.base.rdb seq 2 type b\n\
+            FILE appendonly.aof.1.incr.aof Seq 1 TYPE h\r\n\
+            \x0b file \"a b\\x41\" seq -7 type hist unknown key\n\
+            #file x seq 1 type b\n\
+            type i seq 3 file appendonly.aof.3.incr.aof\n\
+            file appendonly.aof.5.incr.aof seq 5 type i  \t\n";
+        let m = Manifest::parse(text).unwrap();
+        assert_eq!(
+            m.base,
+            Some(info("appendonly.aof.2.base.rdb", 2, FileType::Base))
+        );
+        assert_eq!(
+            m.history,
+            vec![
+                info("appendonly.aof.1.incr.aof", 1, FileType::History),
+                info("a bA", -7, FileType::History)
+            ]
+        );
+        assert_eq!(
+            m.incr,
+            vec![
+                info("appendonly.aof.3.incr.aof", 3, FileType::Incr),
+                info("appendonly.aof.5.incr.aof", 5, FileType::Incr)
+            ]
+        );
+        assert_eq!((m.curr_base_seq, m.curr_incr_seq, m.dirty), (2, 5, false));
+
+        // Only comments: not empty for Redis, and no files.
+        assert_eq!(
+            Manifest::parse(b"# nothing\n#").unwrap(),
+            Manifest::default()
+        );
+        // atoll: leading digits; saturation; the last of repeated keys wins; a \x00 ends the name.
+        let m =
+            Manifest::parse(b"file a seq 12abc type b\nfile b seq 99999999999999999999 type i\n")
+                .unwrap();
+        assert_eq!((m.curr_base_seq, m.curr_incr_seq), (12, i64::MAX));
+        let m = Manifest::parse(b"file x file \"a\\x00b\" seq +3 type bx\n").unwrap();
+        assert_eq!(m.base, Some(info("a", 3, FileType::Base)));
+        // An empty name passes (Redis checks only that there is one).
+        assert_eq!(
+            Manifest::parse(b"file \"\" seq 1 type i\n").unwrap().incr[0].name,
+            ""
+        );
+        // 1023 characters and the '\n' fill the 1025-byte buffer's 1024 bytes exactly.
+        let name = "x".repeat(1023 - "file  seq 1 type b".len());
+        let m = Manifest::parse(format!("file {name} seq 1 type b\n").as_bytes()).unwrap();
+        assert_eq!(m.base.unwrap().name, name);
+    }
+
+    #[test]
+    fn manifest_errors() {
+        let invalid = "Invalid AOF manifest file format";
+        let too_long = ManifestError {
+            line: None,
+            message: "The AOF manifest file contains too long line".into(),
+        };
+        assert_eq!(
+            err(b""),
+            ManifestError {
+                line: None,
+                message: "Found an empty AOF manifest".into()
+            }
+        );
+        // fgets returns a last line without '\n', which strchr then finds too long.
+        assert_eq!(err(b"file a seq 1 type b"), too_long);
+        assert_eq!(err(b"file a seq 1 type b\nfile b seq 2 type i"), too_long);
+        let name = "x".repeat(1024 - "file  seq 1 type b".len());
+        assert_eq!(
+            err(format!("file {name} seq 1 type b\n").as_bytes()),
+            too_long
+        );
+        // A NUL hides the '\n' after it from strchr.
+        assert_eq!(err(b"file a\0 seq 1 type b\n"), too_long);
+        // A comment's first 1024 bytes are skipped, the rest is read as the next line.
+        let long_comment = format!("#{}\nfile a seq 1 type b\n", "y".repeat(1100));
+        line_err(long_comment.as_bytes(), 2, &"y".repeat(77), invalid);
+        let comment_no_nl = b"file a seq 1 type b\n# last";
+        assert!(Manifest::parse(comment_no_nl).is_ok());
+
+        // The line is reported trimmed, blank ones as ''.
+        line_err(b"#c\nfile a seq 1 type b\n\n", 3, "", invalid);
+        line_err(b"file a seq 1 type b\n   \t \r\n", 2, "", invalid);
+        line_err(
+            b"file \"a b seq 1 type b\n",
+            1,
+            "file \"a b seq 1 type b",
+            invalid,
+        );
+        line_err(
+            b"file 'a'b seq 1 type b\n",
+            1,
+            "file 'a'b seq 1 type b",
+            invalid,
+        );
+        line_err(
+            b"file \"a\"b seq 1 type b\n",
+            1,
+            "file \"a\"b seq 1 type b",
+            invalid,
+        );
+        line_err(b"file a seq 1 type\n", 1, "file a seq 1 type", invalid);
+        line_err(
+            b"file a seq 1 type b x\n",
+            1,
+            "file a seq 1 type b x",
+            invalid,
+        );
+        line_err(b"  file a seq 1 \r\n", 1, "file a seq 1", invalid);
+        line_err(b"file a seq 0 type b\n", 1, "file a seq 0 type b", invalid);
+        line_err(b"file a seq x type b\n", 1, "file a seq x type b", invalid);
+        line_err(
+            b"file a sequence 1 type b\n",
+            1,
+            "file a sequence 1 type b",
+            invalid,
+        );
+        line_err(b"name a seq 1 type b\n", 1, "name a seq 1 type b", invalid);
+        line_err(
+            b"file a seq 1 type \"\"\n",
+            1,
+            "file a seq 1 type \"\"",
+            invalid,
+        );
+        line_err(
+            b"file a seq 1 type \"\\x00b\"\n",
+            1,
+            "file a seq 1 type \"\\x00b\"",
+            invalid,
+        );
+
+        let path = "File can't be a path, just a filename";
+        line_err(b"file a/b seq 1 type b\n", 1, "file a/b seq 1 type b", path);
+        line_err(
+            b"file a\\b seq 1 type b\n",
+            1,
+            "file a\\b seq 1 type b",
+            path,
+        );
+        // Checked as the pair is read: before the missing seq and the unknown type.
+        line_err(b"seq 0 type x file /a\n", 1, "seq 0 type x file /a", path);
+
+        line_err(
+            b"file a seq 1 type b\nfile c seq 2 type b\n",
+            2,
+            "file c seq 2 type b",
+            "Found duplicate base file information",
+        );
+        let non_mono = "Found a non-monotonic sequence number";
+        line_err(
+            b"file a seq 2 type i\nfile c seq 2 type i\n",
+            2,
+            "file c seq 2 type i",
+            non_mono,
+        );
+        line_err(
+            b"file a seq 3 type i\nfile c seq 1 type i\n",
+            2,
+            "file c seq 1 type i",
+            non_mono,
+        );
+        line_err(
+            b"file a seq -1 type i\n",
+            1,
+            "file a seq -1 type i",
+            non_mono,
+        );
+        line_err(
+            b"file a seq 1 type x\n",
+            1,
+            "file a seq 1 type x",
+            "Unknown AOF file type",
+        );
+        line_err(
+            b"file a seq 1 type B\n",
+            1,
+            "file a seq 1 type B",
+            "Unknown AOF file type",
+        );
+
+        // Not Redis's: a name that is not UTF-8, once every other check has passed.
+        line_err(
+            b"file \"\\xff\" seq 1 type b\n",
+            1,
+            "file \"\\xff\" seq 1 type b",
+            "The AOF file name is not valid UTF-8",
+        );
+    }
+
+    #[test]
+    fn renders_as_redis() {
+        // What redis-server 7.0.15 writes with --appendfilename "file seg.aof" and "fé\"x.aof".
+        let mut m = Manifest::default();
+        assert_eq!(m.new_base("file seg.aof", true), "file seg.aof.1.base.rdb");
+        assert_eq!(m.new_incr("file seg.aof"), "file seg.aof.1.incr.aof");
+        let text = m.render();
+        assert_eq!(
+            text,
+            "file \"file seg.aof.1.base.rdb\" seq 1 type b\nfile \"file seg.aof.1.incr.aof\" seq 1 type i\n"
+        );
+        let back = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!(back, Manifest { dirty: false, ..m });
+
+        let mut m = Manifest::default();
+        m.new_base("fé\"x.aof", true);
+        m.new_incr("fé\"x.aof");
+        assert_eq!(
+            m.render(),
+            "file \"f\\xc3\\xa9\\\"x.aof.1.base.rdb\" seq 1 type b\nfile \"f\\xc3\\xa9\\\"x.aof.1.incr.aof\" seq 1 type i\n"
+        );
+        assert_eq!(
+            Manifest::parse(m.render().as_bytes()).unwrap(),
+            Manifest { dirty: false, ..m }
+        );
+
+        // Every escape of sdscatrepr reads back through sdssplitargs.
+        // (A backslash is escaped too, but the name would then be refused as a path.)
+        let odd = "a\n\r\t\x07\x08\"\x01\x7f\x0b\x0c 'z";
+        let m = Manifest {
+            base: Some(info("plain.base.aof", 4, FileType::Base)),
+            history: vec![
+                info(odd, -2, FileType::History),
+                info("h", 3, FileType::History),
+            ],
+            incr: vec![info("i1", 1, FileType::Incr), info("i9", 9, FileType::Incr)],
+            curr_base_seq: 4,
+            curr_incr_seq: 9,
+            dirty: false,
+        };
+        let text = m.render();
+        assert_eq!(
+            text.lines().nth(1),
+            Some("file \"a\\n\\r\\t\\a\\b\\\"\\x01\\x7f\\x0b\\x0c 'z\" seq -2 type h")
+        );
+        assert!(text.starts_with("file plain.base.aof seq 4 type b\n"));
+        assert_eq!(Manifest::parse(text.as_bytes()).unwrap(), m);
+        assert_eq!(Manifest::default().render(), "");
+        let m = Manifest {
+            base: Some(info("a\\b", 1, FileType::Base)),
+            ..Manifest::default()
+        };
+        assert_eq!(m.render(), "file \"a\\\\b\" seq 1 type b\n");
+    }
+
+    #[test]
+    fn names_and_rotation() {
+        let p = "appendonly.aof";
+        let mut m = Manifest::default();
+        // getLastIncrAofName creates the first incr file.
+        assert_eq!(m.last_incr(p), "appendonly.aof.1.incr.aof");
+        assert!(m.dirty);
+        m.dirty = false;
+        assert_eq!(m.last_incr(p), "appendonly.aof.1.incr.aof");
+        assert!(!m.dirty);
+        assert_eq!(m.new_base(p, false), "appendonly.aof.1.base.aof");
+        assert!(m.dirty);
+
+        // A rewrite while the AOF is on: new base, new incr, the older incr files become history.
+        assert_eq!(m.new_incr(p), "appendonly.aof.2.incr.aof");
+        assert_eq!(m.new_incr(p), "appendonly.aof.3.incr.aof");
+        assert_eq!(m.new_base(p, true), "appendonly.aof.2.base.rdb");
+        m.dirty = false;
+        m.mark_rewritten_incr_as_history(true);
+        assert!(m.dirty);
+        assert_eq!(
+            m.render(),
+            "file appendonly.aof.2.base.rdb seq 2 type b\n\
+             file appendonly.aof.1.incr.aof seq 1 type h\n\
+             file appendonly.aof.2.incr.aof seq 2 type h\n\
+             file appendonly.aof.1.base.aof seq 1 type h\n\
+             file appendonly.aof.3.incr.aof seq 3 type i\n"
+        );
+        // The last file alone is kept: nothing moves, but the manifest is still marked dirty.
+        m.dirty = false;
+        m.mark_rewritten_incr_as_history(true);
+        assert!(m.dirty && m.incr.len() == 1 && m.history.len() == 3);
+        // With the AOF off every incr file moves.
+        m.new_incr(p);
+        m.mark_rewritten_incr_as_history(false);
+        assert!(m.incr.is_empty());
+        let hist: Vec<(&str, FileType)> = m
+            .history
+            .iter()
+            .map(|a| (a.name.as_str(), a.kind))
+            .collect();
+        assert_eq!(
+            hist,
+            vec![
+                ("appendonly.aof.3.incr.aof", FileType::History),
+                ("appendonly.aof.4.incr.aof", FileType::History),
+                ("appendonly.aof.1.incr.aof", FileType::History),
+                ("appendonly.aof.2.incr.aof", FileType::History),
+                ("appendonly.aof.1.base.aof", FileType::History),
+            ]
+        );
+        // No incr files: nothing to do, not dirty.
+        m.dirty = false;
+        m.mark_rewritten_incr_as_history(false);
+        assert!(!m.dirty);
+        assert_eq!(m.last_incr(p), "appendonly.aof.5.incr.aof");
+
+        assert_eq!(temp_incr_name(p), "temp-appendonly.aof.incr");
+        assert_eq!(manifest_name(p), "appendonly.aof.manifest");
+        assert_eq!(temp_manifest_name(p), "temp-appendonly.aof.manifest");
+    }
+
+    fn cmd(argv: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_command(&mut out, argv);
+        out
+    }
+
+    fn argv(items: &[&[u8]]) -> Vec<Bytes> {
+        items.iter().map(|a| Bytes::copy_from_slice(a)).collect()
+    }
+
+    #[test]
+    fn writes_commands() {
+        assert_eq!(
+            cmd(&[b"SET", b"k", b""]),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"
+        );
+        let mut out = Vec::new();
+        write_select(&mut out, 12);
+        assert_eq!(out, b"*2\r\n$6\r\nSELECT\r\n$2\r\n12\r\n");
+    }
+
+    #[test]
+    fn reads_commands() {
+        let mut data = b"#TS:1700000000\r\n".to_vec();
+        let c1 = cmd(&[b"SET", b"key", b"a\r\nb\0"]);
+        let c2 = cmd(&[b"DEL", b"key"]);
+        data.extend_from_slice(&c1);
+        data.extend_from_slice(&c2);
+        assert_eq!(read_command(&data, 0), Next::Annotation { end: 16 });
+        assert_eq!(
+            read_command(&data, 16),
+            Next::Command {
+                argv: argv(&[b"SET", b"key", b"a\r\nb\0"]),
+                end: 16 + c1.len()
+            }
+        );
+        assert_eq!(
+            read_command(&data, 16 + c1.len()),
+            Next::Command {
+                argv: argv(&[b"DEL", b"key"]),
+                end: data.len()
+            }
+        );
+        assert_eq!(read_command(&data, data.len()), Next::Eof);
+        assert_eq!(read_command(&data, data.len() + 5), Next::Eof);
+        assert_eq!(read_command(b"", 0), Next::Eof);
+        let (cmds, valid, stop) = read_all(&data, 0);
+        assert_eq!((cmds.len(), valid, stop), (2, data.len(), Next::Eof));
+        // An annotation without '\n' at the end is skipped all the same.
+        assert_eq!(read_all(b"#TS:1", 0), (vec![], 0, Next::Eof));
+
+        // The loader's leniency: atoi/strtol prefixes, the CRLF after a value never checked.
+        let d = b"* 2abc\r\n$+3 junk\r\nDEL\n\n$1\r\nkXY";
+        assert_eq!(
+            read_command(d, 0),
+            Next::Command {
+                argv: argv(&[b"DEL", b"k"]),
+                end: d.len()
+            }
+        );
+        // atoi cuts strtol's long to an int: 2^32 + 3 is 3.
+        let d = b"*4294967299\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n";
+        assert!(matches!(read_command(d, 0), Next::Command { ref argv, .. } if argv.len() == 3));
+        // A `$` line longer than fgets's 1023 bytes: the value starts where the buffer was full.
+        let mut d = b"*1\r\n$3".to_vec();
+        d.extend_from_slice(&[b' '; 1021]);
+        d.extend_from_slice(b"GET\r\n");
+        assert_eq!(
+            read_command(&d, 0),
+            Next::Command {
+                argv: argv(&[b"GET"]),
+                end: d.len()
+            }
+        );
+        // So is an annotation: the rest of it is a line that is not a command.
+        let mut d = vec![b'#'];
+        d.extend_from_slice(&[b'x'; 1100]);
+        d.extend_from_slice(b"\r\n");
+        assert_eq!(read_command(&d, 0), Next::Annotation { end: 1023 });
+        assert_eq!(read_command(&d, 1023), Next::BadFormat);
+    }
+
+    #[test]
+    fn bad_formats_and_truncations() {
+        for d in [
+            &b"SET\r\n"[..],
+            b"\0*1\r\n",
+            b"*\r\n",
+            b"*0\r\n",
+            b"*-1\r\n",
+            b"*abc\r\n",
+            b"*99999999999999999999\r\n",
+            b"*1\r\n#$1\r\na\r\n",
+            b"*1\r\n3\r\nabc\r\n",
+            b"*2\r\n$1\r\na\r\n\r\n",
+            // Redis's readerr without EOF ("Unrecoverable error reading the append only file").
+            b"*\0\r\n",
+            b"*\0x\r\n",
+        ] {
+            assert_eq!(
+                read_command(d, 0),
+                Next::BadFormat,
+                "{:?}",
+                String::from_utf8_lossy(d)
+            );
+        }
+        for d in [
+            &b"*"[..],
+            // A NUL after the `*` at the data's end is a read error at EOF, a short read.
+            b"*\0",
+            b"*\0x",
+            b"*1",
+            b"*1\r\n",
+            b"*1\r\n$",
+            b"*1\r\n$3\r\nab",
+            b"*1\r\n$3\r\nabc\r",
+            // Lengths Redis cannot allocate, and counts far beyond the data.
+            b"*1\r\n$-1\r\n\r\n",
+            b"*1\r\n$99999999999999999999999\r\nabc\r\n",
+            b"*1\r\n$-9223372036854775808\r\nabc\r\n",
+            b"*2147483647\r\n$1\r\na\r\n",
+        ] {
+            assert_eq!(
+                read_command(d, 0),
+                Next::Truncated,
+                "{:?}",
+                String::from_utf8_lossy(d)
+            );
+        }
+    }
+
+    #[test]
+    fn every_prefix_truncates_or_ends_cleanly() {
+        let c1 = cmd(&[b"SET", b"k", &[b'v'; 100]]);
+        let ann = b"#TS:1\r\n";
+        let c2 = cmd(&[b"RPUSH", b"list", b"", b"x"]);
+        let data = [&c1[..], ann, &c2[..]].concat();
+        let (e1, e2) = (c1.len(), c1.len() + ann.len());
+        for k in 0..=data.len() {
+            let (cmds, valid, stop) = read_all(&data[..k], 0);
+            let whole = usize::from(k >= e1) + usize::from(k == data.len());
+            assert_eq!(cmds.len(), whole, "prefix {k}");
+            assert_eq!(
+                valid,
+                if k == data.len() {
+                    k
+                } else if k >= e1 {
+                    e1
+                } else {
+                    0
+                }
+            );
+            // Clean ends: between commands, or anywhere in the annotation (a partial one is skipped).
+            let clean = k == 0 || (e1..=e2).contains(&k) || k == data.len();
+            assert_eq!(
+                stop,
+                if clean { Next::Eof } else { Next::Truncated },
+                "prefix {k}"
+            );
+        }
+    }
+
+    fn read_back(out: &[u8]) -> Vec<Vec<Bytes>> {
+        let (cmds, valid, stop) = read_all(out, 0);
+        assert_eq!((valid, stop), (out.len(), Next::Eof));
+        cmds
+    }
+
+    fn bulks(items: &[Vec<u8>]) -> Vec<Bytes> {
+        items.iter().map(|a| Bytes::copy_from_slice(a)).collect()
+    }
+
+    #[test]
+    fn key_commands_in_batches() {
+        let items: Vec<Vec<u8>> = (0..130).map(|i| format!("e{i}").into_bytes()).collect();
+        let mut out = Vec::new();
+        write_key_commands(&mut out, b"l", &RdbValue::List(items.clone()), None);
+        assert!(out.starts_with(b"*66\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$2\r\ne0\r\n"));
+        let cmds = read_back(&out);
+        assert_eq!(cmds.len(), 3);
+        for (c, chunk) in cmds.iter().zip(items.chunks(ITEMS_PER_CMD)) {
+            assert_eq!(c[..2], argv(&[b"RPUSH", b"l"])[..]);
+            assert_eq!(c[2..], bulks(chunk)[..]);
+        }
+        assert_eq!(cmds[2].len(), 4);
+
+        let mut out = Vec::new();
+        write_key_commands(&mut out, b"s", &RdbValue::Set(items[..65].to_vec()), None);
+        assert!(out.starts_with(b"*66\r\n$4\r\nSADD\r\n$1\r\ns\r\n"));
+        let cmds = read_back(&out);
+        assert_eq!((cmds.len(), cmds[1].len()), (2, 3));
+        assert_eq!(cmds[1], argv(&[b"SADD", b"s", b"e64"]));
+
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..70)
+            .map(|i| (format!("f{i}").into_bytes(), format!("v{i}").into_bytes()))
+            .collect();
+        let mut out = Vec::new();
+        write_key_commands(&mut out, b"h", &RdbValue::Hash(pairs), Some(1700000000123));
+        assert!(out.starts_with(b"*130\r\n$5\r\nHMSET\r\n$1\r\nh\r\n$2\r\nf0\r\n$2\r\nv0\r\n"));
+        let cmds = read_back(&out);
+        assert_eq!(cmds.len(), 3);
+        assert_eq!(
+            cmds[1],
+            argv(&[
+                b"HMSET", b"h", b"f64", b"v64", b"f65", b"v65", b"f66", b"v66", b"f67", b"v67",
+                b"f68", b"v68", b"f69", b"v69"
+            ])
+        );
+        assert_eq!(cmds[2], argv(&[b"PEXPIREAT", b"h", b"1700000000123"]));
+        assert!(out.ends_with(b"*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nh\r\n$13\r\n1700000000123\r\n"));
+
+        let mut out = Vec::new();
+        write_key_commands(
+            &mut out,
+            b"str",
+            &RdbValue::Str(b"hello world".to_vec()),
+            Some(-5),
+        );
+        assert_eq!(
+            out,
+            [
+                &b"*3\r\n$3\r\nSET\r\n$3\r\nstr\r\n$11\r\nhello world\r\n"[..],
+                b"*3\r\n$9\r\nPEXPIREAT\r\n$3\r\nstr\r\n$2\r\n-5\r\n"
+            ]
+            .concat()
+        );
+    }
+
+    #[test]
+    fn zsets_sorted_with_redis_doubles() {
+        // The bytes redis-server 7.0.15 wrote for this listpack zset on BGREWRITEAOF.
+        let z = vec![
+            (b"big".to_vec(), 1e300),
+            (b"m14".to_vec(), 0.5),
+            (b"tenth".to_vec(), 0.1),
+            (b"ninf".to_vec(), f64::NEG_INFINITY),
+            (b"pinf".to_vec(), f64::INFINITY),
+            (b"m0".to_vec(), 0.5),
+        ];
+        let mut out = Vec::new();
+        write_key_commands(&mut out, b"z", &RdbValue::ZSet(z), None);
+        assert_eq!(
+            out,
+            &b"*14\r\n$4\r\nZADD\r\n$1\r\nz\r\n$4\r\n-inf\r\n$4\r\nninf\r\n$19\r\n0.10000000000000001\r\n$5\r\ntenth\r\n\
+               $3\r\n0.5\r\n$2\r\nm0\r\n$3\r\n0.5\r\n$3\r\nm14\r\n$23\r\n1.0000000000000001e+300\r\n$3\r\nbig\r\n\
+               $3\r\ninf\r\n$4\r\npinf\r\n"[..]
+        );
+
+        // More than a batch, given in reverse: written ascending, 64 pairs per ZADD.
+        let z: Vec<(Vec<u8>, f64)> = (0..100)
+            .rev()
+            .map(|i| (format!("m{i:03}").into_bytes(), f64::from(i) / 8.0 - 3.0))
+            .collect();
+        let mut out = Vec::new();
+        write_key_commands(&mut out, b"z", &RdbValue::ZSet(z), None);
+        assert!(out.starts_with(b"*130\r\n$4\r\nZADD\r\n$1\r\nz\r\n$2\r\n-3\r\n$4\r\nm000\r\n$6\r\n-2.875\r\n$4\r\nm001\r\n"));
+        let cmds = read_back(&out);
+        assert_eq!((cmds.len(), cmds[0].len(), cmds[1].len()), (2, 130, 74));
+        let members: Vec<Bytes> = cmds
+            .iter()
+            .flat_map(|c| c[2..].chunks(2).map(|p| p[1].clone()))
+            .collect();
+        let want: Vec<Bytes> = (0..100).map(|i| Bytes::from(format!("m{i:03}"))).collect();
+        assert_eq!(members, want);
+    }
+
+    #[test]
+    fn doubles_as_c_prints_them() {
+        // rioWriteBulkDouble's snprintf("%.17g"), compared with the C library's.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut vals = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e15,
+            1e16,
+            1e17,
+            123456789012345678.0,
+            1e-5,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let d = f64::from_bits(x);
+            if d.is_finite() {
+                vals.push(d);
+            }
+        }
+        for d in vals {
+            let mut buf = [0u8; 128];
+            // SAFETY: the buffer is large enough for any %.17g output and snprintf NUL-terminates it.
+            let n =
+                unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.17g".as_ptr(), d) };
+            assert_eq!(fmt_double(d).as_bytes(), &buf[..n as usize], "{d:e}");
+        }
+    }
+
+    #[test]
+    fn key_commands_read_back() {
+        let long: Vec<Vec<u8>> = (0..200).map(|i| vec![b'a' + (i % 26) as u8; i]).collect();
+        let values = [
+            RdbValue::Str(b"\r\n*1\r\n".to_vec()),
+            RdbValue::List(long.clone()),
+            RdbValue::Set(long.clone()),
+            RdbValue::Hash(
+                long.iter()
+                    .cloned()
+                    .zip(long.iter().rev().cloned())
+                    .collect(),
+            ),
+            RdbValue::ZSet(
+                long.iter()
+                    .enumerate()
+                    .map(|(i, m)| (m.clone(), i as f64 * 0.3))
+                    .collect(),
+            ),
+        ];
+        for (n, v) in values.iter().enumerate() {
+            let mut out = Vec::new();
+            let key = format!("key {n}\r\n").into_bytes();
+            write_key_commands(&mut out, &key, v, Some(42));
+            let cmds = read_back(&out);
+            let (last, body) = cmds.split_last().unwrap();
+            assert_eq!(*last, argv(&[b"PEXPIREAT", &key, b"42"]));
+            let args: Vec<Bytes> = body
+                .iter()
+                .flat_map(|c| {
+                    assert_eq!(c[1], key);
+                    c[2..].to_vec()
+                })
+                .collect();
+            let want: Vec<Vec<u8>> = match v {
+                RdbValue::Str(s) => vec![s.clone()],
+                RdbValue::List(l) | RdbValue::Set(l) => l.clone(),
+                RdbValue::Hash(h) => h.iter().flat_map(|(f, v)| [f.clone(), v.clone()]).collect(),
+                RdbValue::ZSet(z) => z
+                    .iter()
+                    .flat_map(|(m, s)| [fmt_double(*s).into_bytes(), m.clone()])
+                    .collect(),
+            };
+            assert_eq!(args, bulks(&want), "{n}");
+        }
+    }
+
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = move |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let alphabet = b"*$#\r\n0123456789-+ \0\\\"'xfileseqtypebhi";
+        let stream = [cmd(&[b"SET", b"key", b"value"]), cmd(&[b"DEL", b"key"])].concat();
+        let manifest = b"file a.1.base.rdb seq 1 type b\nfile \"a b\" seq 2 type h\nfile a.1.incr.aof seq 1 type i\n";
+        for _ in 0..20_000 {
+            let mut d = stream.clone();
+            let mut m = manifest.to_vec();
+            for _ in 0..1 + rnd(3) {
+                let i = rnd(d.len());
+                d[i] = alphabet[rnd(alphabet.len())];
+                let i = rnd(m.len());
+                m[i] = alphabet[rnd(alphabet.len())];
+            }
+            d.truncate(rnd(d.len() + 1));
+            let (_, valid, stop) = read_all(&d, 0);
+            assert!(
+                valid <= d.len() && !matches!(stop, Next::Command { .. } | Next::Annotation { .. })
+            );
+            let _ = Manifest::parse(&m);
+        }
+    }
 }

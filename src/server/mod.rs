@@ -304,9 +304,6 @@ fn persistence_step(shared: &Shared) -> Option<Duration> {
     }
     // A scheduled or automatic rewrite, the AOF written and fsynced as its policy says.
     store.aof_cron();
-    if store.snapshot_running() && pause > Some(Duration::from_millis(1)) {
-        pause = Some(Duration::from_millis(1));
-    }
     // Fair: a client batch waiting for the lock runs before the next slice.
     parking_lot::MutexGuard::unlock_fair(store);
     pause
