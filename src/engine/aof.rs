@@ -230,6 +230,22 @@ fn fsync_dir(p: &Path) -> std::io::Result<()> {
     File::open(p)?.sync_all()
 }
 
+/// Deletes files in a thread of their own (bg_unlink): unlinking a large file can take long.
+fn bg_unlink(paths: Vec<PathBuf>) {
+    let work = move || {
+        for p in &paths {
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    if std::thread::Builder::new()
+        .name("aof-unlink".into())
+        .spawn(work.clone())
+        .is_err()
+    {
+        work();
+    }
+}
+
 fn open_append(p: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new()
         .append(true)
@@ -705,10 +721,12 @@ impl Store {
             return Ok(());
         }
         let dir = self.aof_dir();
+        let mut doomed = Vec::new();
         for h in std::mem::take(&mut self.aof.manifest.history) {
             tracing::info!("Removing the history file {} in the background", h.name);
-            let _ = std::fs::remove_file(dir.join(&h.name));
+            doomed.push(dir.join(&h.name));
         }
+        bg_unlink(doomed);
         let mut am = std::mem::take(&mut self.aof.manifest);
         am.dirty = true;
         let r = self.persist_manifest(&mut am);
@@ -921,8 +939,15 @@ impl Store {
             }
         }
         tracing::info!("Creating AOF incr file {name} on background rewrite");
-        // What went to the old file is made durable before it is let go.
-        self.aof_fsync_now();
+        // What went to the old file is made durable before it is let go: at once under `always` (replies may
+        // be waiting on it: a batch's worth at most), else by the fsync thread (aof_background_fsync_and_close),
+        // so the rewrite does not start with a stall of the size of everything unsynced.
+        if self.aof_fsync_policy() == Fsync::Always {
+            self.aof_fsync_now();
+        } else if let (Some(old), Some(fs)) = (self.aof.file.clone(), self.aof.fsyncer.as_ref()) {
+            fs.submit(old);
+            self.aof.last_fsync = unix_s();
+        }
         self.aof_set_file(Some(Arc::new(f)));
         self.aof.last_incr_size = 0;
         self.aof.last_incr_fsync_offset = 0;
