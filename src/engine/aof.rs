@@ -45,47 +45,92 @@ pub enum Fsync {
 }
 
 /// What connections check before a reply leaves under `appendfsync always`: bytes written to the AOF so far
-/// and bytes known to be on disk. The first connection that finds them apart fsyncs for everyone waiting
-/// (a group commit), outside the store lock.
+/// and bytes known to be on disk. A connection whose batch wrote waits (without holding a worker thread) for
+/// the syncer thread, which fsyncs everything written up to the moment it starts: the batches of every
+/// client that wrote meanwhile share one fsync (a group commit), outside the store lock.
 #[derive(Default)]
 pub struct Durability {
     always: AtomicBool,
     written: AtomicU64,
     synced: AtomicU64,
     file: Mutex<Option<Arc<File>>>,
-    /// Held by the connection doing the fsync; the others wait on it, then find their bytes synced.
-    syncing: Mutex<()>,
-    /// Set when an fsync failed under `always`: the server must not acknowledge anything more.
-    failed: AtomicBool,
+    /// An fsync is wanted: the syncer thread sleeps on it.
+    wanted: std::sync::Mutex<bool>,
+    wake: std::sync::Condvar,
+    /// Wakes the connections waiting for `synced` to move.
+    done: tokio::sync::Notify,
+    syncer_started: AtomicBool,
 }
 
 impl Durability {
     /// Returns once everything written to the AOF before this call is on disk (`appendfsync always`); at
     /// once otherwise.
-    pub fn wait(&self) {
+    pub async fn wait(&self) {
         if !self.always.load(Ordering::Acquire) {
             return;
         }
         let target = self.written.load(Ordering::Acquire);
-        if self.synced.load(Ordering::Acquire) >= target {
-            return;
-        }
-        let _g = self.syncing.lock();
-        if self.synced.load(Ordering::Acquire) >= target {
-            return;
-        }
-        let upto = self.written.load(Ordering::Acquire);
-        let file = self.file.lock().clone();
-        if let Some(f) = file {
-            if let Err(e) = f.sync_data() {
-                tracing::warn!(
-                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting..."
-                );
-                self.failed.store(true, Ordering::Release);
-                std::process::exit(1);
+        loop {
+            if self.synced.load(Ordering::Acquire) >= target {
+                return;
             }
+            // Registered before the request, so the wake-up that follows cannot be missed.
+            let notified = self.done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.synced.load(Ordering::Acquire) >= target {
+                return;
+            }
+            if let Ok(mut w) = self.wanted.lock() {
+                *w = true;
+                self.wake.notify_one();
+            }
+            notified.await;
         }
-        self.synced.fetch_max(upto, Ordering::AcqRel);
+    }
+
+    /// Starts the syncer thread once (when `always` is first in force).
+    fn start_syncer(self: &Arc<Self>) {
+        if self.syncer_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let d = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("aof-always".into())
+            .spawn(move || d.syncer());
+        if spawned.is_err() {
+            self.syncer_started.store(false, Ordering::Release);
+        }
+    }
+
+    fn syncer(&self) {
+        loop {
+            {
+                let Ok(mut w) = self.wanted.lock() else {
+                    return;
+                };
+                while !*w {
+                    w = match self.wake.wait(w) {
+                        Ok(w) => w,
+                        Err(_) => return,
+                    };
+                }
+                *w = false;
+            }
+            let upto = self.written.load(Ordering::Acquire);
+            let file = self.file.lock().clone();
+            if let Some(f) = file {
+                if let Err(e) = f.sync_data() {
+                    // Replies are waiting on a promise that cannot be kept (Redis exits too).
+                    tracing::warn!(
+                        "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting..."
+                    );
+                    std::process::exit(1);
+                }
+            }
+            self.synced.fetch_max(upto, Ordering::AcqRel);
+            self.done.notify_waiters();
+        }
     }
 }
 
@@ -312,6 +357,9 @@ impl Store {
         self.journal.aof.timestamps = self.config.get("aof-timestamp-enabled") == Some("yes");
         let policy = self.aof_fsync_policy();
         let always = self.aof.state != State::Off && policy == Fsync::Always;
+        if always {
+            self.aof.durability.start_syncer();
+        }
         self.aof.durability.always.store(always, Ordering::Release);
         if policy == Fsync::EverySec && self.aof.fsyncer.is_none() && self.aof.state != State::Off {
             self.aof.fsyncer = Fsyncer::start();
@@ -910,6 +958,7 @@ impl Store {
         let d = &self.aof.durability;
         d.synced
             .fetch_max(d.written.load(Ordering::Acquire), Ordering::AcqRel);
+        d.done.notify_waiters();
     }
 
     /// openNewIncrAofForAppend: writes from now on go to a new incr file (a temporary one while the AOF waits

@@ -59,7 +59,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             next = process(&shared, id, &mut parser, &mut rbuf, &mut args, &mut out);
         }
         if !out.buf.is_empty() {
-            durability.wait();
+            durability.wait().await;
             if socket.write_all(&out.buf).await.is_err() {
                 break;
             }
@@ -89,7 +89,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
                     break;
                 }
                 if !out.buf.is_empty() {
-                    durability.wait();
+                    durability.wait().await;
                     if socket.write_all(&out.buf).await.is_err() {
                         break;
                     }
@@ -129,7 +129,7 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream, id: u64, peer: std::n
             }
             msg = rx.recv() => {
                 let Some(Some(msg)) = msg else { break 'conn };
-                durability.wait();
+                durability.wait().await;
                 if !write_outbox(&mut socket, &handle, msg, &mut rx).await {
                     break 'conn;
                 }
