@@ -98,9 +98,6 @@ fn main() -> anyhow::Result<()> {
             tracing::info!("Running mode=standalone, port={}.", listening.port);
         }
         tracing::warn!("Server initialized");
-        if listening.load_from_disk().is_err() {
-            std::process::exit(1);
-        }
         let shared = listening.shared.clone();
         let sh = shared.clone();
         tokio::spawn(async move {
@@ -121,7 +118,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         });
-        let _req = listening.run().await;
+        let _req = listening.run_loading().await;
         tracing::warn!("Redis is now ready to exit, bye bye...");
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -1482,3 +1482,64 @@ fn incr_file_holds_absolute_expiry_times_and_no_publish() {
     expected.extend(encode(&["PEXPIREAT", "k2", &at.to_string()]));
     assert_eq!(text(read()), text(expected));
 }
+
+/// While the AOF loads, clients are served: commands without the `loading` flag get `-LOADING`, INFO says
+/// `loading:1`; once loaded, everything is there.
+#[test]
+fn clients_get_loading_while_the_aof_loads() {
+    let scratch = Scratch::new("loading");
+    let data = scratch.data();
+    let d = aof_dir(&data);
+    std::fs::create_dir_all(&d).unwrap();
+    let cmds: Vec<Vec<String>> = (0..3000)
+        .map(|i| s(&["SET", &format!("k{i}"), "v"]))
+        .collect();
+    let refs: Vec<Vec<&str>> = cmds
+        .iter()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    let slices: Vec<&[&str]> = refs.iter().map(|c| &c[..]).collect();
+    std::fs::write(d.join("appendonly.aof.1.incr.aof"), resp(&slices)).unwrap();
+    std::fs::write(
+        d.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    let kind = Kind::under_test();
+    let port = free_port();
+    // 3000 commands 300 µs apart: about a second of loading (Redis serves clients every 1024 commands).
+    let mut child = Command::new(kind.program())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--dir", &data.display().to_string(), "--appendonly", "yes"])
+        .args(["--key-load-delay", "300", "--logfile", ""])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = None;
+    wait_for("the port to open", 10, || {
+        c = RawConn::try_connect(port).ok();
+        c.is_some()
+    });
+    let mut c = c.unwrap();
+    assert_eq!(
+        text(c.cmd(&["GET", "k0"])),
+        "-LOADING Redis is loading the dataset in memory\r\n"
+    );
+    assert_eq!(info_field(&mut c, "loading"), "1");
+    wait_for("the load to end", 20, || {
+        text(c.cmd(&["PING"])) == "+PONG\r\n"
+    });
+    assert_eq!(info_field(&mut c, "loading"), "0");
+    assert_eq!(text(c.cmd(&["DBSIZE"])), ":3000\r\n");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -25,6 +25,7 @@ fn allowed_when_subscribed(name: &str) -> bool {
     )
 }
 
+const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
@@ -194,6 +195,15 @@ fn run(store: &mut Store, client: &mut Client, out: &mut Out, args: &[Bytes]) {
         }
         store.stats.commands[cmd.id].rejected += 1;
         record_error(store, out, &CmdError::new(MISCONF));
+        return;
+    }
+    // Loading the data set at start-up: only commands flagged `loading` run (INFO, SHUTDOWN, CONFIG...).
+    if store.loading_dataset.is_some() && !cmd.has(flags::LOADING) {
+        if client.multi.is_some() {
+            client.multi_error = true;
+        }
+        store.stats.commands[cmd.id].rejected += 1;
+        record_error(store, out, &CmdError::new(LOADING));
         return;
     }
     if client.multi.is_some()

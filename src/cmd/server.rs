@@ -312,7 +312,8 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
             let snap = s.rdb.snapshot.as_ref();
             let _ = write!(
                 o,
-                "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+                "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
+                s.loading_dataset.is_some() as u8,
                 snap.map(|x| x.keys_processed).unwrap_or(0),
                 snap.map(|x| x.keys_total).unwrap_or(0),
                 s.dirty(),
@@ -328,6 +329,13 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                 s.last_load.keys_loaded,
             );
             s.aof_info(&mut o);
+            if let Some((since, total)) = s.loading_dataset {
+                // Progress is not tracked while a file loads: what is known is when it began and its size.
+                let _ = write!(
+                    o,
+                    "loading_start_time:{since}\r\nloading_total_bytes:{total}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:0\r\nloading_loaded_perc:0.00\r\nloading_eta_seconds:1\r\n"
+                );
+            }
         }
         "stats" => {
             let st = &s.stats;
@@ -835,11 +843,17 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         ("aof-flush-sleep", 3) => {
-            let us = super::arg_i64(&args[2])?;
+            // atoi, as debug.c reads it: "x" is 0.
+            let digits: String = String::from_utf8_lossy(&args[2])
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let us: i64 = digits.parse().unwrap_or(0);
             ctx.engine().aof.flush_sleep_us = us.clamp(0, 60_000_000) as u64;
             ctx.out.ok();
         }
-        ("loadaof", 2) => {
+        // debug.c does not look at the arguments after LOADAOF.
+        ("loadaof", _) => {
             let mut replayer = super::dispatch::AofReplayer::default();
             use crate::engine::aof::LoadStatus;
             let r = ctx.engine().aof_debug_reload(&mut replayer);

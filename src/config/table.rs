@@ -37,7 +37,8 @@ pub static PARAMS: &[(&str, &str, Kind, bool)] = &[
     (
         "appendfsync",
         "everysec",
-        Kind::Enum(&["always", "everysec", "no"]),
+        // In Redis's order: its error text lists them so.
+        Kind::Enum(&["everysec", "always", "no"]),
         true,
     ),
     ("appendonly", "no", Kind::Bool, true),

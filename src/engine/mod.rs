@@ -151,6 +151,9 @@ pub struct Store {
     pub ops_samples: VecDeque<(Instant, u64)>,
     /// Keys loaded and expired by the last RDB load (INFO persistence).
     pub last_load: crate::persist::load::LoadCounts,
+    /// The data set is being loaded at start-up (clients get -LOADING): since when (Unix s), and the bytes of
+    /// the files being loaded.
+    pub loading_dataset: Option<(i64, u64)>,
 }
 
 impl Store {
@@ -188,6 +191,7 @@ impl Store {
             ops_per_sec: 0,
             ops_samples: VecDeque::new(),
             last_load: Default::default(),
+            loading_dataset: None,
         }
     }
 
@@ -351,6 +355,18 @@ impl Store {
             checksum: cfg.get("rdbchecksum") != Some("no"),
             lru_clock: (!lfu).then(crate::db::lru_clock),
         }
+    }
+
+    /// Takes over what a load into `other` (a store of its own, while this one answered -LOADING) produced:
+    /// the databases, the load counters and the AOF's manifest and sizes.
+    pub fn adopt_loaded(&mut self, other: Store) {
+        self.flushing_watched(None);
+        self.dbs = other.dbs;
+        self.last_load = other.last_load;
+        self.aof.state = other.aof.state;
+        self.aof.manifest = other.aof.manifest;
+        self.aof.current_size = other.aof.current_size;
+        self.aof.rewrite_base_size = other.aof.rewrite_base_size;
     }
 
     /// Replaces the databases with a loaded file's.
@@ -910,8 +926,12 @@ impl Store {
     /// Before the server stops (SHUTDOWN, SIGTERM, SIGINT), as prepareForShutdown: a BGSAVE in progress is
     /// abandoned, then the data set is saved if asked to or if save points exist (unless NOSAVE). A failed save
     /// stops the shutdown unless FORCE. True if the server may stop.
-    pub fn prepare_shutdown(&mut self, req: ShutdownRequest, now: i64) -> bool {
+    pub fn prepare_shutdown(&mut self, mut req: ShutdownRequest, now: i64) -> bool {
         tracing::warn!("User requested shutdown...");
+        // Saving now would overwrite the files being loaded with a part of them.
+        if self.loading_dataset.is_some() {
+            req.save = Some(false);
+        }
         if self.aof_rewriting() {
             // The AOF already holds the whole data set, unless it is waiting for its first rewrite.
             if self.aof.state == aof::State::WaitRewrite {

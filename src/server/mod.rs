@@ -134,66 +134,147 @@ impl Listening {
         })
     }
 
-    /// Loads the data set before any client is accepted (loadDataFromDisk): the AOF when `appendonly yes`,
-    /// else the RDB file; then opens the AOF for appending. An error is logged as Redis logs it and returned:
-    /// the server must not start on a damaged file.
+    /// Loads the data set before any client is accepted: `load_into` the store, then `finish_load`. An error
+    /// is logged as Redis logs it and returned: the server must not start on a damaged file.
     pub fn load_from_disk(&self) -> Result<(), crate::persist::load::LoadError> {
         let mut store = self.shared.store.lock();
-        let fatal = || crate::persist::load::LoadError::Format("AOF loading failed".into());
-        // The manifest is read whatever `appendonly` says: turned on later, the AOF goes on from it.
-        store.aof_load_manifest().map_err(|_| fatal())?;
-        if store.config.get("appendonly") == Some("yes") {
-            store.aof.state = crate::engine::aof::State::On;
-            let t0 = Instant::now();
-            // Loading runs commands as the AOF client: the statistics stay those of the clients.
-            let stats = store.stats.clone();
-            let mut replayer = crate::cmd::dispatch::AofReplayer::default();
-            let r = store.aof_load(&mut replayer);
-            store.stats = stats;
-            use crate::engine::aof::LoadStatus;
-            match r {
-                LoadStatus::Failed | LoadStatus::OpenErr => return Err(fatal()),
-                LoadStatus::NotExist => {}
-                _ => tracing::info!(
-                    "DB loaded from append only file: {:.3} seconds",
-                    t0.elapsed().as_secs_f64()
-                ),
+        load_into(&mut store)?;
+        finish_load(&mut store)
+    }
+
+    /// Serves clients while the data set loads, as Redis does (they get `-LOADING` until it is in), then until
+    /// shutdown. The files are loaded into a store of their own, without the lock, and taken over at the end;
+    /// a file that does not load ends the process, as it ends Redis.
+    pub async fn run_loading(self) -> ShutdownRequest {
+        let shared = self.shared.clone();
+        let mut loader = {
+            let mut store = shared.store.lock();
+            let total = files_size(&store);
+            store.loading_dataset = Some((crate::util::num::now_ms() / 1000, total));
+            Store::new(store.config.clone(), crate::cmd::table().names.len())
+        };
+        let sh = shared.clone();
+        let load = tokio::task::spawn_blocking(move || {
+            let r = load_into(&mut loader);
+            let mut store = sh.store.lock();
+            let r = r.and_then(|()| {
+                store.adopt_loaded(loader);
+                finish_load(&mut store)
+            });
+            store.loading_dataset = None;
+            r
+        });
+        let accepting = Accepting::start(&shared, self.listeners);
+        let mut rx = shared.shutdown_tx.subscribe();
+        tokio::pin!(load);
+        loop {
+            tokio::select! {
+                r = &mut load => match r {
+                    Ok(Ok(())) => break,
+                    _ => std::process::exit(1),
+                },
+                // SHUTDOWN (or a signal) while loading: no need to wait for the rest of the files.
+                c = rx.changed() => {
+                    if c.is_err() || *rx.borrow() {
+                        return accepting.serve(shared).await;
+                    }
+                }
             }
-        } else {
-            let r = store.load_from_disk();
-            if let Err(e) = &r {
-                e.log();
-            }
-            r?;
         }
-        store.aof_open_on_start().map_err(|_| fatal())?;
-        let _ = store.aof_del_history_files();
-        Ok(())
+        tracing::info!("Ready to accept connections");
+        accepting.serve(shared).await
     }
 
     /// Accepts and serves clients until shutdown is requested, then waits for connections to finish.
     pub async fn run(self) -> ShutdownRequest {
         let shared = self.shared.clone();
-        let mut rx = shared.shutdown_tx.subscribe();
+        let accepting = Accepting::start(&shared, self.listeners);
         tracing::info!("Ready to accept connections");
-        let expiry = tokio::spawn(active_expire_task(shared.clone()));
-        let repl = tokio::spawn(replication_cron(shared.clone()));
-        let persistence = tokio::spawn(persistence_cron(shared.clone()));
-        let mut accepts = Vec::new();
-        for l in self.listeners {
-            accepts.push(tokio::spawn(accept_loop(shared.clone(), l)));
+        accepting.serve(shared).await
+    }
+}
+
+/// loadDataFromDisk into `store`: the AOF when `appendonly yes` (its manifest is read whatever `appendonly`
+/// says: turned on later, the AOF goes on from it), else the RDB file.
+fn load_into(store: &mut Store) -> Result<(), crate::persist::load::LoadError> {
+    let fatal = || crate::persist::load::LoadError::Format("AOF loading failed".into());
+    store.aof_load_manifest().map_err(|_| fatal())?;
+    if store.config.get("appendonly") == Some("yes") {
+        store.aof.state = crate::engine::aof::State::On;
+        let t0 = Instant::now();
+        // Loading runs commands as the AOF client: the statistics stay those of the clients.
+        let stats = store.stats.clone();
+        let mut replayer = crate::cmd::dispatch::AofReplayer::default();
+        let r = store.aof_load(&mut replayer);
+        store.stats = stats;
+        use crate::engine::aof::LoadStatus;
+        match r {
+            LoadStatus::Failed | LoadStatus::OpenErr => return Err(fatal()),
+            LoadStatus::NotExist => {}
+            _ => tracing::info!(
+                "DB loaded from append only file: {:.3} seconds",
+                t0.elapsed().as_secs_f64()
+            ),
         }
+        return Ok(());
+    }
+    let r = store.load_from_disk();
+    if let Err(e) = &r {
+        e.log();
+    }
+    r.map(|_| ())
+}
+
+/// After the load (aofOpenIfNeededOnServerStart, aofDelHistoryFiles): the AOF opened for appending.
+fn finish_load(store: &mut Store) -> Result<(), crate::persist::load::LoadError> {
+    store
+        .aof_open_on_start()
+        .map_err(|_| crate::persist::load::LoadError::Format("AOF open failed".into()))?;
+    let _ = store.aof_del_history_files();
+    Ok(())
+}
+
+/// The bytes a start-up load will read (INFO loading_total_bytes): the RDB file, or the AOF directory's files.
+fn files_size(store: &Store) -> u64 {
+    let size = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    if store.config.get("appendonly") == Some("yes") {
+        std::fs::read_dir(store.aof_dir())
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| size(e.path())).sum())
+            .unwrap_or(0)
+    } else {
+        size(store.rdb_path())
+    }
+}
+
+/// The background jobs and accept loops of a running server.
+struct Accepting {
+    jobs: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Accepting {
+    fn start(shared: &Arc<Shared>, listeners: Vec<TcpListener>) -> Accepting {
+        let mut jobs = vec![
+            tokio::spawn(active_expire_task(shared.clone())),
+            tokio::spawn(replication_cron(shared.clone())),
+            tokio::spawn(persistence_cron(shared.clone())),
+        ];
+        for l in listeners {
+            jobs.push(tokio::spawn(accept_loop(shared.clone(), l)));
+        }
+        Accepting { jobs }
+    }
+
+    /// Serves until shutdown is requested, then waits for connections to finish their batch.
+    async fn serve(self, shared: Arc<Shared>) -> ShutdownRequest {
+        let mut rx = shared.shutdown_tx.subscribe();
         while !*rx.borrow() {
             if rx.changed().await.is_err() {
                 break;
             }
         }
-        for a in &accepts {
-            a.abort();
+        for j in &self.jobs {
+            j.abort();
         }
-        expiry.abort();
-        repl.abort();
-        persistence.abort();
         let req = shared.store.lock().shutdown.unwrap_or_default();
         // Give connections a moment to finish the batch they are running and close.
         let t0 = Instant::now();
