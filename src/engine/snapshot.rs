@@ -21,6 +21,18 @@ use crate::persist::rdb::{self, SaveOptions};
 /// Bytes gathered before they are handed to the writer thread.
 const CHUNK: usize = 1 << 20;
 
+/// Chunks that may wait for the writer: when the disk is slower than the sweep, the sweep pauses rather than
+/// the queue growing (the memory a save costs stays a few chunks, not the file).
+const QUEUED_CHUNKS: usize = 4;
+
+/// To the writer thread.
+enum Msg {
+    Data(Vec<u8>),
+    /// The file is complete; `Some(checksum)` for an RDB file, whose CRC64 (or 0 when `rdbchecksum no`) the
+    /// writer appends, having computed it over every byte it wrote.
+    End(Option<bool>),
+}
+
 /// How a finished save went.
 pub type SaveResult = Result<(), String>;
 
@@ -63,9 +75,10 @@ pub struct Snapshot {
     /// Per database, keys the sweep must skip: written ahead of it, or created after the start.
     skip: Vec<HashSet<Key>>,
     out: Vec<u8>,
-    crc: crc::Digest<'static, u64>,
-    /// To the writer thread: file bytes, then `None` once the file is complete.
-    tx: Option<mpsc::Sender<Option<Vec<u8>>>>,
+    /// The RDB EOF opcode has been added after the last database.
+    ended: bool,
+    /// To the writer thread: file bytes, then the end.
+    tx: Option<mpsc::SyncSender<Msg>>,
     writer: Option<JoinHandle<SaveResult>>,
     tmp: PathBuf,
     /// When the save began, and the dirty counter then (changes made during the save stay unsaved).
@@ -91,12 +104,11 @@ impl Snapshot {
         background: bool,
     ) -> std::io::Result<Snapshot> {
         let file = std::fs::File::create(&target.tmp)?;
-        let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
+        let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUED_CHUNKS);
         let (tmp, path) = (target.tmp.clone(), target.path.clone());
         let writer = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || write_file(file, rx, &tmp, &path))?;
-        // The header is checksummed with the rest when it leaves `out`.
         let header = match target.format {
             Format::Rdb => {
                 let aux: Vec<(&str, &[u8])> =
@@ -105,7 +117,6 @@ impl Snapshot {
             }
             Format::Commands => target.preamble,
         };
-        let crc = rdb::crc64_digest();
         let sizes: Vec<(usize, usize)> = dbs.iter().map(|d| (d.len(), d.volatile_len())).collect();
         Ok(Snapshot {
             format: target.format,
@@ -120,7 +131,7 @@ impl Snapshot {
             ahead: vec![Vec::new(); dbs.len()],
             skip: vec![HashSet::new(); dbs.len()],
             out: header,
-            crc,
+            ended: false,
             tx: Some(tx),
             writer: Some(writer),
             tmp: target.tmp,
@@ -130,6 +141,11 @@ impl Snapshot {
             background,
             aof_rewrite: false,
         })
+    }
+
+    /// Whether the writer's queue was full at the last try: the sweep waits for the disk.
+    pub fn backlogged(&self) -> bool {
+        self.out.len() >= CHUNK || (self.ended && self.tx.is_some())
     }
 
     /// Whether every database has been swept and the file handed to the writer.
@@ -176,9 +192,10 @@ impl Snapshot {
                     }
                 }
                 self.pos += 1;
-                self.flush(false);
                 n += 1;
-                if n as usize >= limit
+                // A full queue ends the slice: the writer catches up before the sweep goes on.
+                if !self.flush(false, deadline.is_none())
+                    || n as usize >= limit
                     || (n.is_multiple_of(64) && deadline.is_some_and(|t| Instant::now() >= t))
                 {
                     return false;
@@ -188,31 +205,57 @@ impl Snapshot {
             self.pos = 0;
             self.section_open = false;
         }
-        if self.format == Format::Rdb {
+        if !self.ended && self.format == Format::Rdb {
             self.out.push(rdb::OPCODE_EOF);
         }
-        self.flush(true);
-        if let Some(tx) = self.tx.take() {
-            if self.format == Format::Rdb {
-                // The checksum covers every byte sent so far, and is sent after them.
-                let crc = std::mem::replace(&mut self.crc, rdb::crc64_digest()).finalize();
-                let crc = if self.checksum { crc } else { 0 };
-                let _ = tx.send(Some(crc.to_le_bytes().to_vec()));
-            }
-            let _ = tx.send(None);
+        self.ended = true;
+        let wait = deadline.is_none();
+        if !self.flush(true, wait) {
+            return false;
         }
+        let trailer = (self.format == Format::Rdb).then_some(self.checksum);
+        if let Some(tx) = &self.tx {
+            let full = if wait {
+                // A writer that hung up has failed: it says why when the save is reaped.
+                let _ = tx.send(Msg::End(trailer));
+                false
+            } else {
+                matches!(
+                    tx.try_send(Msg::End(trailer)),
+                    Err(mpsc::TrySendError::Full(_))
+                )
+            };
+            // The queue is full: the end goes in a later slice.
+            if full {
+                return false;
+            }
+        }
+        self.tx = None;
         true
     }
 
-    /// Hands the gathered bytes to the writer once there is a chunk's worth (or at the end).
-    fn flush(&mut self, all: bool) {
-        if self.out.len() >= CHUNK || (all && !self.out.is_empty()) {
-            let chunk = std::mem::take(&mut self.out);
-            self.crc.update(&chunk);
-            if let Some(tx) = &self.tx {
-                // A writer that failed has hung up: its error is reported when the save is reaped.
-                let _ = tx.send(Some(chunk));
+    /// Hands the gathered bytes to the writer once there is a chunk's worth (or, `all`, whatever is left).
+    /// False when the writer's queue is full and `wait` is not set: the bytes stay here for the next try.
+    fn flush(&mut self, all: bool, wait: bool) -> bool {
+        if self.out.len() < CHUNK && !(all && !self.out.is_empty()) {
+            return true;
+        }
+        let Some(tx) = &self.tx else {
+            return true;
+        };
+        let chunk = std::mem::take(&mut self.out);
+        if wait {
+            // A writer that failed has hung up: its error is reported when the save is reaped.
+            let _ = tx.send(Msg::Data(chunk));
+            return true;
+        }
+        match tx.try_send(Msg::Data(chunk)) {
+            Ok(()) | Err(mpsc::TrySendError::Disconnected(_)) => true,
+            Err(mpsc::TrySendError::Full(Msg::Data(chunk))) => {
+                self.out = chunk;
+                false
             }
+            Err(mpsc::TrySendError::Full(_)) => false,
         }
     }
 
@@ -280,7 +323,8 @@ impl Snapshot {
         self.keys_processed += 1;
         if db == self.db && self.section_open {
             write_entry(&mut self.out, k, e, self.now, &self.opts, self.format);
-            self.flush(false);
+            // Never waits: a full queue leaves the bytes for the sweep's next flush.
+            self.flush(false, false);
         } else if let Some(buf) = self.ahead.get_mut(db) {
             write_entry(buf, k, e, self.now, &self.opts, self.format);
         }
@@ -331,17 +375,25 @@ fn write_entry(out: &mut Vec<u8>, k: &[u8], e: &Entry, now: i64, opts: &SaveOpti
 /// point leaves the previous file whole.
 fn write_file(
     file: std::fs::File,
-    rx: mpsc::Receiver<Option<Vec<u8>>>,
+    rx: mpsc::Receiver<Msg>,
     tmp: &Path,
     target: &Path,
 ) -> SaveResult {
     let mut w = std::io::BufWriter::with_capacity(CHUNK, file);
     let result = (|| -> std::io::Result<bool> {
         let mut complete = false;
+        let mut crc = rdb::crc64_digest();
         for msg in rx {
             match msg {
-                Some(chunk) => w.write_all(&chunk)?,
-                None => {
+                Msg::Data(chunk) => {
+                    crc.update(&chunk);
+                    w.write_all(&chunk)?;
+                }
+                Msg::End(trailer) => {
+                    if let Some(checksum) = trailer {
+                        let sum = if checksum { crc.finalize() } else { 0 };
+                        w.write_all(&sum.to_le_bytes())?;
+                    }
                     complete = true;
                     break;
                 }

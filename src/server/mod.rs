@@ -366,6 +366,9 @@ fn persistence_step(shared: &Shared) -> Option<Duration> {
         let more = store.save_step(Instant::now() + Duration::from_micros(250), limit);
         pause = if delay > 0 {
             Some(Duration::from_micros(delay.clamp(1000, 10_000_000) as u64))
+        } else if more && store.rdb.snapshot.as_ref().is_some_and(|s| s.backlogged()) {
+            // The disk is behind: give the writer a moment rather than spinning on a full queue.
+            Some(Duration::from_micros(500))
         } else if more {
             None
         } else {
