@@ -237,7 +237,7 @@ impl Snapshot {
     /// Hands the gathered bytes to the writer once there is a chunk's worth (or, `all`, whatever is left).
     /// False when the writer's queue is full and `wait` is not set: the bytes stay here for the next try.
     fn flush(&mut self, all: bool, wait: bool) -> bool {
-        if self.out.len() < CHUNK && !(all && !self.out.is_empty()) {
+        if self.out.len() < CHUNK && (!all || self.out.is_empty()) {
             return true;
         }
         let Some(tx) = &self.tx else {
