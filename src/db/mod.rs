@@ -93,6 +93,12 @@ impl Db {
         self.volatile.len()
     }
 
+    /// Makes room for `keys` keys, `volatile` of them with a TTL (RESIZEDB when loading).
+    pub fn reserve(&mut self, keys: usize, volatile: usize) {
+        self.map.reserve(keys);
+        self.volatile.reserve(volatile);
+    }
+
     /// The entry, expired or not: callers that must hide expired keys go through `cmd::Ctx`.
     /// Position of a key, for one-probe read-check-use sequences (valid until the next insert/removal).
     #[inline]

@@ -117,6 +117,17 @@ impl<V> KeyTable<V> {
         }
     }
 
+    /// Makes room for `n` entries in all (a load that knows its size: one allocation instead of growing).
+    pub fn reserve(&mut self, n: usize) {
+        if n > self.entries.capacity() {
+            self.entries.reserve_exact(n - self.entries.len());
+        }
+        let slots = (n * 4 / 3 + 1).next_power_of_two();
+        if slots > self.slots.len() {
+            self.rebuild(slots);
+        }
+    }
+
     /// Inserts or replaces; returns the previous value.
     pub fn insert(&mut self, key: Key, value: V) -> Option<V> {
         if let Some((_, i)) = self.find(&key) {

@@ -266,9 +266,12 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
                 continue;
             }
             rdb::OPCODE_RESIZEDB => {
-                // Size hints only: not trusted for allocation.
-                r.read_len().map_err(err)?;
-                r.read_len().map_err(err)?;
+                // Size hints (dictExpand): the table is sized once instead of growing, but never beyond what
+                // the rest of the file could hold (a key takes 8 bytes or more in practice), whatever it says.
+                let keys = r.read_len().map_err(err)?;
+                let expires = r.read_len().map_err(err)?;
+                let cap = (data.len() - r.position()) as u64 / 8;
+                out.dbs[db].reserve(keys.min(cap) as usize, expires.min(cap) as usize);
                 continue;
             }
             rdb::OPCODE_AUX => {
@@ -439,7 +442,7 @@ mod tests {
     use crate::db::{hash, zset};
     use crate::persist::rdb::{Encoding, FileWriter, RdbValue, SaveOptions};
 
-    fn opts(now_ms: i64) -> LoadOptions {
+    pub(super) fn opts(now_ms: i64) -> LoadOptions {
         LoadOptions {
             databases: 16,
             limits: LoadLimits {
@@ -539,5 +542,27 @@ mod tests {
             Err(LoadError::Fatal { reason, .. }) if reason == "Duplicated key found in RDB file"
         ));
         assert_eq!(module_name(0), "AAAAAAAAA");
+    }
+}
+
+#[cfg(test)]
+mod resize_tests {
+    use super::*;
+
+    /// A RESIZEDB that claims 2^64-1 keys sizes nothing beyond what the file could hold.
+    #[test]
+    fn a_huge_resizedb_hint_is_capped_by_the_file() {
+        let mut f = b"REDIS0010".to_vec();
+        f.extend_from_slice(&[rdb::OPCODE_SELECTDB, 0, rdb::OPCODE_RESIZEDB]);
+        for _ in 0..2 {
+            f.push(0x81);
+            f.extend_from_slice(&u64::MAX.to_be_bytes());
+        }
+        // One key, "k" -> "v".
+        f.extend_from_slice(&[0, 1, b'k', 1, b'v', rdb::OPCODE_EOF]);
+        f.extend_from_slice(&[0; 8]);
+        let loaded = load(&f, &super::tests::opts(0)).expect("loads");
+        assert_eq!(loaded.keys_loaded, 1);
+        assert!(loaded.dbs[0].len() == 1);
     }
 }
