@@ -196,6 +196,8 @@ pub struct Aof {
     pub last_write_error: String,
     last_write_error_log: i64,
     pub delayed_fsync: u64,
+    /// The pid the running (or last) rewrite's temporary files are named after.
+    pub rewrite_pid: u32,
     /// DEBUG AOF-FLUSH-SLEEP: a pause before each write of the AOF (a test knob).
     pub flush_sleep_us: u64,
     /// aofRewriteLimited's state: (next delay in minutes, Unix second the next automatic rewrite may run).
@@ -227,6 +229,7 @@ impl Default for Aof {
             last_write_error_log: 0,
             delayed_fsync: 0,
             flush_sleep_us: 0,
+            rewrite_pid: 0,
             limit: (0, 0),
         }
     }
@@ -485,8 +488,7 @@ impl Store {
         if self.aof.state != State::Off {
             self.aof_flush(true);
         }
-        self.complete_save();
-        self.flush(None);
+        self.empty_data();
         if self.aof_load_manifest().is_err() {
             return LoadStatus::Failed;
         }
@@ -1028,7 +1030,11 @@ impl Store {
             return Err(Logged);
         }
         self.aof.rewrites += 1;
-        let pid = std::process::id();
+        self.stats.total_forks += 1;
+        // The files are named after the stand-in child, as Redis's after its forked child.
+        let child = snapshot::Child::spawn();
+        let pid = child.as_ref().map_or(std::process::id(), |c| c.pid());
+        self.aof.rewrite_pid = pid;
         let sd = self.server_dir();
         let now = now_ms();
         match self.aof_snapshot(
@@ -1037,7 +1043,8 @@ impl Store {
             now,
             true,
         ) {
-            Ok(s) => {
+            Ok(mut s) => {
+                s.set_child(child);
                 self.rdb.snapshot = Some(s);
                 tracing::info!("Background append only file rewriting started");
                 self.aof.rewrite_scheduled = false;
@@ -1055,8 +1062,9 @@ impl Store {
 
     /// backgroundRewriteDoneHandler: the finished base renamed into place, the incr files it covers marked
     /// history, the manifest swapped, history deleted.
-    pub(crate) fn aof_rewrite_done(&mut self, result: Result<(), String>, killed: bool) {
-        let pid = std::process::id();
+    /// `signal`: the rewrite was killed (10, SIGUSR1: by the server itself, not a failure).
+    pub(crate) fn aof_rewrite_done(&mut self, result: Result<(), String>, signal: Option<i32>) {
+        let pid = self.aof.rewrite_pid;
         let tmpfile = format!("temp-rewriteaof-bg-{pid}.aof");
         let sd = self.server_dir();
         let dir = self.aof_dir();
@@ -1122,15 +1130,21 @@ impl Store {
                     self.aof.consecutive_failures += 1;
                 }
             }
-            Err(e) if !killed => {
-                self.aof.last_bgrewrite_ok = false;
-                self.aof.consecutive_failures += 1;
-                tracing::warn!("{e}");
-                tracing::warn!("Background AOF rewrite terminated with error");
-            }
-            Err(_) => {
-                tracing::warn!("Background AOF rewrite terminated by signal 10");
-            }
+            Err(e) => match signal {
+                None => {
+                    self.aof.last_bgrewrite_ok = false;
+                    self.aof.consecutive_failures += 1;
+                    tracing::warn!("{e}");
+                    tracing::warn!("Background AOF rewrite terminated with error");
+                }
+                Some(sig) => {
+                    if sig != 10 {
+                        self.aof.last_bgrewrite_ok = false;
+                        self.aof.consecutive_failures += 1;
+                    }
+                    tracing::warn!("Background AOF rewrite terminated by signal {sig}");
+                }
+            },
         }
         let _ = std::fs::remove_file(sd.join(&tmpfile));
         let _ = std::fs::remove_file(sd.join(format!("temp-rewriteaof-{pid}.aof")));
@@ -1155,10 +1169,10 @@ impl Store {
         if !self.aof_rewriting() {
             return;
         }
-        tracing::info!("Killing running AOF rewrite child: {}", std::process::id());
+        let pid = self.aof.rewrite_pid;
+        tracing::info!("Killing running AOF rewrite child: {pid}");
         self.rdb.snapshot = None;
         let sd = self.server_dir();
-        let pid = std::process::id();
         let _ = std::fs::remove_file(sd.join(format!("temp-rewriteaof-bg-{pid}.aof")));
         let _ = std::fs::remove_file(sd.join(format!("temp-rewriteaof-{pid}.aof")));
         self.aof.rewrite_started = None;

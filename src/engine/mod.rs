@@ -39,6 +39,8 @@ pub struct Stats {
     pub total_reads_processed: u64,
     pub total_writes_processed: u64,
     pub pubsub_messages: u64,
+    /// Background saves and rewrites started (Redis's forks: each has its stand-in child here).
+    pub total_forks: u64,
     /// Per command id: calls, microseconds, rejected calls, failed calls.
     pub commands: Vec<CmdStat>,
     /// Error prefix (ERR, WRONGTYPE...) -> count.
@@ -367,6 +369,19 @@ impl Store {
         self.aof.manifest = other.aof.manifest;
         self.aof.current_size = other.aof.current_size;
         self.aof.rewrite_base_size = other.aof.rewrite_base_size;
+    }
+
+    /// emptyData: every database emptied at once. A save in progress keeps the old databases and goes on
+    /// with them at its own pace (as Redis's child keeps its copy); they are freed when it ends.
+    pub fn empty_data(&mut self) -> u64 {
+        self.flushing_watched(None);
+        let n = self.dbs.iter().map(|d| d.len() as u64).sum();
+        let fresh = (0..self.dbs.len()).map(|_| Db::default()).collect();
+        let old = std::mem::replace(&mut self.dbs, fresh);
+        if let Some(s) = self.rdb.snapshot.as_mut() {
+            s.detach(old);
+        }
+        n
     }
 
     /// Replaces the databases with a loaded file's.
@@ -762,11 +777,15 @@ impl Store {
             .parent()
             .map(|p| p.to_path_buf())
             .unwrap_or_default();
-        let tmp = if background {
-            format!("temp-bg-{}.rdb", std::process::id())
+        // A BGSAVE's file is named after its stand-in child, as Redis's after its forked child.
+        let child = if background {
+            self.stats.total_forks += 1;
+            snapshot::Child::spawn()
         } else {
-            format!("temp-{}.rdb", std::process::id())
+            None
         };
+        let pid = child.as_ref().map_or(std::process::id(), |c| c.pid());
+        let tmp = format!("temp-{pid}.rdb");
         let target = snapshot::Target {
             tmp: dir.join(tmp),
             path: self.rdb_path(),
@@ -786,13 +805,14 @@ impl Store {
         )
         .map_err(|e| {
             let msg = format!(
-                "Failed opening the temp RDB file temp-{}.rdb (in server root dir {}) for saving: {e}",
-                std::process::id(),
+                "Failed opening the temp RDB file temp-{pid}.rdb (in server root dir {}) for saving: {e}",
                 self.config.get("dir").unwrap_or(".")
             );
             tracing::warn!("{msg}");
             msg
         })?;
+        let mut snap = snap;
+        snap.set_child(child);
         self.rdb.snapshot = Some(snap);
         Ok(())
     }
@@ -853,6 +873,22 @@ impl Store {
         let Some(s) = self.rdb.snapshot.as_mut() else {
             return false;
         };
+        // A save whose stand-in child was killed is abandoned, as Redis's when its child dies.
+        if let Some(sig) = s.child_killed() {
+            let Some(s) = self.rdb.snapshot.take() else {
+                return false;
+            };
+            let (rewrite, started) = (s.aof_rewrite, s.started);
+            drop(s);
+            if rewrite {
+                self.aof_rewrite_done(Err("killed".into()), Some(sig));
+            } else {
+                tracing::warn!("Background saving terminated by signal {sig}");
+                self.rdb.last_bgsave_ok = false;
+                self.rdb.last_bgsave_time_sec = started.elapsed().as_secs() as i64;
+            }
+            return false;
+        }
         let more = !s.step(&self.dbs, Some(deadline), limit);
         if !more && s.done() {
             let _ = self.reap_save(false);
@@ -871,7 +907,7 @@ impl Store {
         let (background, started, dirty_at_start) = (s.background, s.started, s.dirty_at_start);
         if s.aof_rewrite {
             let r = s.finish();
-            self.aof_rewrite_done(r.clone(), false);
+            self.aof_rewrite_done(r.clone(), None);
             return Some(r);
         }
         let r = s.finish();

@@ -90,6 +90,44 @@ pub struct Snapshot {
     pub background: bool,
     /// An AOF rewrite's base file rather than an RDB save.
     pub aof_rewrite: bool,
+    /// The process standing for a background save (see `Child`).
+    child: Option<Child>,
+    /// The databases being saved, once the store emptied itself and gave them to the save (DEBUG LOADAOF
+    /// during a BGSAVE): swept here, no longer changed by anyone.
+    owned: Option<Vec<Db>>,
+}
+
+/// A background save's stand-in for Redis's forked child: an idle process whose pid names the temporary files
+/// (`temp-<pid>.rdb`, `temp-rewriteaof-bg-<pid>.aof`, as Redis names them after its child) and whose death,
+/// if someone kills it, aborts the save as killing Redis's child does. Operators' scripts and Redis's own
+/// tests find it with `pgrep -P <server pid>`. The save itself runs in the server, without fork.
+pub struct Child {
+    process: std::process::Child,
+}
+
+impl Child {
+    /// Starts one; `None` if no process can be started (the save then goes on without it).
+    pub fn spawn() -> Option<Child> {
+        std::process::Command::new("sleep")
+            .arg("infinity")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()
+            .map(|process| Child { process })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
 }
 
 impl Snapshot {
@@ -140,7 +178,31 @@ impl Snapshot {
             keys_processed: 0,
             background,
             aof_rewrite: false,
+            child: None,
+            owned: None,
         })
+    }
+
+    /// Takes over the databases being saved: the store goes on with empty ones.
+    pub fn detach(&mut self, dbs: Vec<Db>) {
+        if !self.swept() && self.owned.is_none() {
+            self.owned = Some(dbs);
+        }
+    }
+
+    /// Gives the save its stand-in child process.
+    pub fn set_child(&mut self, child: Option<Child>) {
+        self.child = child;
+    }
+
+    /// The signal that killed the stand-in child, if something killed it (the save must then be abandoned).
+    pub fn child_killed(&mut self) -> Option<i32> {
+        use std::os::unix::process::ExitStatusExt;
+        let c = self.child.as_mut()?;
+        match c.process.try_wait() {
+            Ok(Some(status)) => Some(status.signal().unwrap_or(0)),
+            _ => None,
+        }
     }
 
     /// Whether the writer's queue was full at the last try: the sweep waits for the disk.
@@ -156,6 +218,17 @@ impl Snapshot {
     /// Sweeps until `deadline` (checked every few keys), `limit` keys or the end; at the end writes EOF and the
     /// checksum and lets the writer finish the file. Returns true once everything is swept.
     pub fn step(&mut self, dbs: &[Db], deadline: Option<Instant>, limit: usize) -> bool {
+        match self.owned.take() {
+            Some(own) => {
+                let r = self.sweep(&own, deadline, limit);
+                self.owned = Some(own);
+                r
+            }
+            None => self.sweep(dbs, deadline, limit),
+        }
+    }
+
+    fn sweep(&mut self, dbs: &[Db], deadline: Option<Instant>, limit: usize) -> bool {
         if self.swept() {
             return true;
         }
@@ -264,7 +337,7 @@ impl Snapshot {
     /// the snapshot: it is appended at the end, past the region the sweep covers, unless removals have
     /// shrunk the database below it; then it is marked to be skipped.
     pub fn before_write(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
-        if self.swept() || db < self.db {
+        if self.swept() || db < self.db || self.owned.is_some() {
             return;
         }
         let d = &dbs[db];
@@ -290,7 +363,7 @@ impl Snapshot {
     /// the sweep has not reached that moves into the swept part is written now; a key created after the start
     /// that moves into the part still to sweep is marked to be skipped.
     pub fn before_remove(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
-        if self.swept() || db < self.db {
+        if self.swept() || db < self.db || self.owned.is_some() {
             return;
         }
         let d = &dbs[db];
