@@ -98,24 +98,36 @@ fn main() -> anyhow::Result<()> {
             tracing::info!("Running mode=standalone, port={}.", listening.port);
         }
         tracing::warn!("Server initialized");
-        let shared = listening.shared.clone();
-        let sh = shared.clone();
+        // The handler only raises a flag the server's cron acts on (it never waits for the store, which a
+        // shutdown save may hold); a second SIGINT while one is pending exits at once, as Redis's
+        // sigShutdownHandler.
+        let (asap, save_tmp) = {
+            let s = listening.shared.store.lock();
+            (s.shutdown_asap.clone(), s.save_tmp.clone())
+        };
         tokio::spawn(async move {
+            use std::sync::atomic::Ordering;
             let (Ok(mut int), Ok(mut term)) = signals else {
                 return;
             };
             loop {
-                tokio::select! {
-                    _ = int.recv() => tracing::warn!("Received SIGINT scheduling shutdown..."),
-                    _ = term.recv() => tracing::warn!("Received SIGTERM scheduling shutdown..."),
+                let sigint = tokio::select! {
+                    _ = int.recv() => true,
+                    _ = term.recv() => false,
+                };
+                if sigint && asap.load(Ordering::Acquire) {
+                    tracing::warn!("You insist... exiting now.");
+                    if let Some(tmp) = save_tmp.lock().take() {
+                        let _ = std::fs::remove_file(tmp);
+                    }
+                    std::process::exit(1);
                 }
-                // Saves when save points exist; a failed save keeps the server running, as Redis does.
-                let now = mini_redis::util::num::now_ms();
-                let ok = sh.store.lock().prepare_shutdown(Default::default(), now);
-                if ok {
-                    sh.request_shutdown();
-                    return;
+                if sigint {
+                    tracing::warn!("Received SIGINT scheduling shutdown...");
+                } else {
+                    tracing::warn!("Received SIGTERM scheduling shutdown...");
                 }
+                asap.store(true, Ordering::Release);
             }
         });
         let _req = listening.run_loading().await;

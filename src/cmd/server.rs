@@ -179,9 +179,16 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if (abort && (save || nosave || req.now || req.force)) || (save && nosave) {
         return Err(SYNTAX);
     }
-    // A shutdown here completes within the command that asked for it: there is never one to abort.
+    // A SHUTDOWN completes within the command that asked for it; what can be pending is one a signal
+    // asked for, which the cron has not carried out yet (abortShutdown).
     if abort {
-        return Err(CmdError::new("ERR No shutdown in progress."));
+        let asap = &ctx.keys.engine().shutdown_asap;
+        if !asap.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            return Err(CmdError::new("ERR No shutdown in progress."));
+        }
+        tracing::info!("Shutdown manually aborted.");
+        ctx.out.ok();
+        return Ok(());
     }
     req.save = (save || nosave).then_some(save);
     if ctx.client.multi.is_some() || ctx.client.in_exec {
@@ -861,6 +868,14 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         // debug.c does not look at the arguments after LOADAOF.
+        ("pause-cron", 3) => {
+            let on = String::from_utf8_lossy(&args[2])
+                .trim()
+                .parse::<i64>()
+                .unwrap_or(0);
+            ctx.engine().cron_paused = on != 0;
+            ctx.out.ok();
+        }
         ("loadaof", _) => {
             let mut replayer = super::dispatch::AofReplayer::default();
             use crate::engine::aof::LoadStatus;

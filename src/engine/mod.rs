@@ -138,6 +138,13 @@ pub struct Store {
     pub rng: SmallRng,
     pub started: Instant,
     pub shutdown: Option<ShutdownRequest>,
+    /// SIGTERM/SIGINT asked for a shutdown, which the cron carries out (Redis's shutdown_asap); shared with
+    /// the signal handler, which must never wait for the store lock.
+    pub shutdown_asap: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The temporary file of a foreground save in progress (a second SIGINT removes it and exits).
+    pub save_tmp: std::sync::Arc<parking_lot::Mutex<Option<std::path::PathBuf>>>,
+    /// DEBUG PAUSE-CRON: the crons (active expiry, saves, a signalled shutdown) do nothing meanwhile.
+    pub cron_paused: bool,
     pub active_expire_enabled: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE takes payloads whatever their CRC64 (the suite's corrupt-dump
     /// tests feed hand-made payloads).
@@ -184,6 +191,9 @@ impl Store {
             rng: SmallRng::from_entropy(),
             started: Instant::now(),
             shutdown: None,
+            shutdown_asap: Default::default(),
+            save_tmp: Default::default(),
+            cron_paused: false,
             active_expire_enabled: true,
             skip_checksum_validation: false,
             last_save: now_ms() / 1000,
@@ -825,8 +835,21 @@ impl Store {
             let _ = self.reap_save(true);
         }
         self.start_save(false, now)?;
+        let pid = std::process::id();
+        *self.save_tmp.lock() = Some(self.server_dir().join(format!("temp-{pid}.rdb")));
+        // rdb-key-save-delay (a test knob) slows a foreground save too, as rdbSaveRio's debugDelay.
+        let delay = self
+            .config
+            .get("rdb-key-save-delay")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if let Some(s) = self.rdb.snapshot.as_mut() {
+            s.key_delay_us = delay;
+        }
         self.complete_save();
-        self.reap_save(true).unwrap_or(Err("no save".into()))
+        let r = self.reap_save(true).unwrap_or(Err("no save".into()));
+        *self.save_tmp.lock() = None;
+        r
     }
 
     /// BGSAVE: starts a save that the cron advances in slices (`save_step`).

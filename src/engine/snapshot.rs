@@ -92,6 +92,8 @@ pub struct Snapshot {
     pub aof_rewrite: bool,
     /// The process standing for a background save (see `Child`).
     child: Option<Child>,
+    /// A pause after each key of a foreground save (rdb-key-save-delay).
+    pub key_delay_us: u64,
     /// The databases being saved, once the store emptied itself and gave them to the save (DEBUG LOADAOF
     /// during a BGSAVE): swept here, no longer changed by anyone.
     owned: Option<Vec<Db>>,
@@ -179,6 +181,7 @@ impl Snapshot {
             background,
             aof_rewrite: false,
             child: None,
+            key_delay_us: 0,
             owned: None,
         })
     }
@@ -262,6 +265,9 @@ impl Snapshot {
                     if skipped.is_empty() || !skipped.remove(&k[..]) {
                         self.keys_processed += 1;
                         write_entry(&mut self.out, k, e, self.now, &self.opts, self.format);
+                        if self.key_delay_us > 0 && deadline.is_none() {
+                            std::thread::sleep(std::time::Duration::from_micros(self.key_delay_us));
+                        }
                     }
                 }
                 self.pos += 1;

@@ -355,6 +355,32 @@ async fn persistence_cron(shared: Arc<Shared>) {
 fn persistence_step(shared: &Shared) -> Option<Duration> {
     let mut pause = Some(Duration::from_millis(100));
     let mut store = shared.store.lock();
+    if store.cron_paused {
+        parking_lot::MutexGuard::unlock_fair(store);
+        return pause;
+    }
+    // A shutdown a signal asked for (serverCron's shutdown_asap): saves as SHUTDOWN would; a failed save
+    // keeps the server running, as Redis does.
+    // The flag stays up during the save: a second SIGINT meanwhile exits at once.
+    if store
+        .shutdown_asap
+        .load(std::sync::atomic::Ordering::Acquire)
+    {
+        let now = crate::util::num::now_ms();
+        if store.prepare_shutdown(Default::default(), now) {
+            store.shutdown = Some(ShutdownRequest {
+                save: Some(false),
+                ..Default::default()
+            });
+            drop(store);
+            shared.request_shutdown();
+            return pause;
+        }
+        store
+            .shutdown_asap
+            .store(false, std::sync::atomic::Ordering::Release);
+        tracing::warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    }
     if store.snapshot_running() {
         // rdb-key-save-delay (a test knob): one key per step, that long apart.
         let delay = store
