@@ -46,6 +46,9 @@ pub struct Entry {
     pub value: Value,
     pub expire_at: i64,
     pub lru: u32,
+    /// The snapshot that already wrote this entry ahead of its sweep (its epoch; 0: none). Lives in what
+    /// would be padding: an entry stays 40 bytes.
+    pub saved_by: u32,
 }
 
 impl Entry {
@@ -57,6 +60,7 @@ impl Entry {
             value,
             expire_at,
             lru: lru_clock(),
+            saved_by: 0,
         }
     }
     /// Seconds since the last access, as Redis's estimateObjectIdleTime computes it.
@@ -161,8 +165,10 @@ impl Db {
 
     /// Replaces the entry at position `i` (found by `index_of(key)` since the last insert or removal), keeping
     /// the TTL index in step. Returns the old entry.
-    pub fn replace_at(&mut self, i: usize, key: &[u8], entry: Entry) -> Entry {
+    pub fn replace_at(&mut self, i: usize, key: &[u8], mut entry: Entry) -> Entry {
         let has_ttl = entry.expire_at != NO_EXPIRE;
+        // The key's snapshot mark stays with the key: its old value is what a running save wrote.
+        entry.saved_by = self.map.value_at(i).saved_by;
         let old = std::mem::replace(self.map.value_at_mut(i), entry);
         let had_ttl = old.expire_at != NO_EXPIRE;
         if has_ttl && !had_ttl {

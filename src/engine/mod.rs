@@ -1045,7 +1045,7 @@ impl Store {
     #[inline]
     pub fn snapshot_before_write(&mut self, db: usize, key: &[u8]) {
         if let Some(s) = self.rdb.snapshot.as_mut() {
-            s.before_write(&self.dbs, db, key);
+            s.before_write(&mut self.dbs, db, key);
         }
     }
 
@@ -1053,7 +1053,7 @@ impl Store {
     #[inline]
     pub fn snapshot_before_remove(&mut self, db: usize, key: &[u8]) {
         if let Some(s) = self.rdb.snapshot.as_mut() {
-            s.before_remove(&self.dbs, db, key);
+            s.before_remove(&mut self.dbs, db, key);
         }
     }
 }

@@ -72,8 +72,11 @@ pub struct Snapshot {
     section_open: bool,
     /// Per database: entries written ahead of the sweep before it reached their database.
     ahead: Vec<Vec<u8>>,
-    /// Per database, keys the sweep must skip: written ahead of it, or created after the start.
+    /// Per database, keys created after the start that the sweep must skip (only when removals shrank the
+    /// database below its size at the start: otherwise they lie past the sweep's region).
     skip: Vec<HashSet<Key>>,
+    /// This snapshot's mark: an entry whose `saved_by` is this was written ahead of the sweep.
+    epoch: u32,
     out: Vec<u8>,
     /// The RDB EOF opcode has been added after the last database.
     ended: bool,
@@ -170,6 +173,7 @@ impl Snapshot {
             section_open: false,
             ahead: vec![Vec::new(); dbs.len()],
             skip: vec![HashSet::new(); dbs.len()],
+            epoch: next_epoch(),
             out: header,
             ended: false,
             tx: Some(tx),
@@ -262,7 +266,7 @@ impl Snapshot {
                     // A key the sweep passes is never seen again: its mark goes (the set only holds keys
                     // still ahead of the sweep, not one per key written during the save).
                     let skipped = &mut self.skip[self.db];
-                    if skipped.is_empty() || !skipped.remove(&k[..]) {
+                    if e.saved_by != self.epoch && (skipped.is_empty() || !skipped.remove(&k[..])) {
                         self.keys_processed += 1;
                         write_entry(&mut self.out, k, e, self.now, &self.opts, self.format);
                         if self.key_delay_us > 0 && deadline.is_none() {
@@ -342,7 +346,7 @@ impl Snapshot {
     /// current value is written now and the sweep will skip it. A key created after the start is not part of
     /// the snapshot: it is appended at the end, past the region the sweep covers, unless removals have
     /// shrunk the database below it; then it is marked to be skipped.
-    pub fn before_write(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
+    pub fn before_write(&mut self, dbs: &mut [Db], db: usize, key: &[u8]) {
         if self.swept() || db < self.db || self.owned.is_some() {
             return;
         }
@@ -357,18 +361,21 @@ impl Snapshot {
         if p >= self.initial_len(db) || (db == self.db && p < self.pos) {
             return;
         }
-        if !self.skip[db].insert(key.into()) {
-            return;
-        }
         if let Some((k, e)) = d.at(p) {
+            // Written ahead already, or a key created after the start (marked when removals had shrunk the
+            // database below its size at the start).
+            if e.saved_by == self.epoch || self.skip[db].contains(&k[..]) {
+                return;
+            }
             self.write_ahead(db, k, e);
         }
+        dbs[db].entry_at_mut(p).saved_by = self.epoch;
     }
 
     /// Before `key` is removed from database `db`: removal moves the last entry into the key's place. An entry
     /// the sweep has not reached that moves into the swept part is written now; a key created after the start
     /// that moves into the part still to sweep is marked to be skipped.
-    pub fn before_remove(&mut self, dbs: &[Db], db: usize, key: &[u8]) {
+    pub fn before_remove(&mut self, dbs: &mut [Db], db: usize, key: &[u8]) {
         if self.swept() || db < self.db || self.owned.is_some() {
             return;
         }
@@ -384,12 +391,21 @@ impl Snapshot {
         let Some((k, e)) = d.at(last) else {
             return;
         };
-        if last >= init {
-            if p < init && !swept(p) {
-                self.skip[db].insert(k.clone());
-            }
-        } else if swept(p) && !swept(last) && self.skip[db].insert(k.clone()) {
+        let mark = if last >= init {
+            // A key created after the start, moving into the part still to sweep.
+            p < init && !swept(p)
+        } else if swept(p)
+            && !swept(last)
+            && e.saved_by != self.epoch
+            && !self.skip[db].contains(&k[..])
+        {
             self.write_ahead(db, k, e);
+            true
+        } else {
+            false
+        };
+        if mark {
+            dbs[db].entry_at_mut(last).saved_by = self.epoch;
         }
     }
 
@@ -433,6 +449,19 @@ impl Drop for Snapshot {
             let _ = w.join();
         }
         let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// A new snapshot's mark, never 0 (the mark of an entry no snapshot wrote ahead).
+fn next_epoch() -> u32 {
+    static EPOCH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    loop {
+        let e = EPOCH
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(1);
+        if e != 0 {
+            return e;
+        }
     }
 }
 

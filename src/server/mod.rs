@@ -161,7 +161,10 @@ impl Listening {
                 store.adopt_loaded(loader);
                 finish_load(&mut store)
             });
-            store.loading_dataset = None;
+            // A failed load ends the process: until then, clients keep getting -LOADING.
+            if r.is_ok() {
+                store.loading_dataset = None;
+            }
             r
         });
         let accepting = Accepting::start(&shared, self.listeners);
