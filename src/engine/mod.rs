@@ -143,7 +143,8 @@ pub struct Store {
     pub shutdown_asap: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The temporary file of a foreground save in progress (a second SIGINT removes it and exits).
     pub save_tmp: std::sync::Arc<parking_lot::Mutex<Option<std::path::PathBuf>>>,
-    /// DEBUG PAUSE-CRON: the crons (active expiry, saves, a signalled shutdown) do nothing meanwhile.
+    /// DEBUG PAUSE-CRON: the crons (active expiry; saves, the AOF's cron and a signalled shutdown) do nothing
+    /// meanwhile.
     pub cron_paused: bool,
     pub active_expire_enabled: bool,
     /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE takes payloads whatever their CRC64 (the suite's corrupt-dump

@@ -435,6 +435,9 @@ async fn active_expire_task(shared: Arc<Shared>) {
             // A bug here must not end active expiry for the life of the process: log it and go on.
             let more = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut store = shared.store.lock();
+                if store.cron_paused {
+                    return false;
+                }
                 let now = crate::util::num::now_ms();
                 let more = store.active_expire_slice(now, slice_end);
                 store.sample_ops();
