@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{encode, parse_reply, RawConn, Reply, Rng};
+use common::{encode, parse_reply, text, RawConn, Reply, Rng};
 
 // ---------------------------------------------------------------------------------------------------------
 // Servers as child processes.
@@ -280,10 +280,6 @@ impl Drop for Server {
 
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers.
-
-fn text(r: Vec<u8>) -> String {
-    String::from_utf8_lossy(&r).into_owned()
-}
 
 /// Runs a command that must not fail; returns the reply's bytes.
 fn ok<A: AsRef<[u8]>>(c: &mut RawConn, args: &[A]) -> Vec<u8> {

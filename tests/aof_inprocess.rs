@@ -6,20 +6,8 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{fresh_dir, start_ours_with, RawConn};
+use common::{fresh_dir, info_field, start_ours_with, text, RawConn};
 use mini_redis::RunningServer;
-
-fn text(r: Vec<u8>) -> String {
-    String::from_utf8_lossy(&r).to_string()
-}
-
-fn info_field(c: &mut RawConn, field: &str) -> String {
-    let info = text(c.cmd(&["INFO", "persistence"]));
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("no {field} in INFO persistence"))
-        .to_string()
-}
 
 fn wait_rewritten(c: &mut RawConn) {
     let t0 = Instant::now();

@@ -7,19 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{start_ours_with, start_redis_with, RawConn};
-
-fn text(r: Vec<u8>) -> String {
-    String::from_utf8_lossy(&r).to_string()
-}
-
-fn info_field(c: &mut RawConn, field: &str) -> String {
-    let info = text(c.cmd(&["INFO", "persistence"]));
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_default()
-        .to_string()
-}
+use common::{info_field, start_ours_with, start_redis_with, text, RawConn};
 
 /// Waits until no save is in progress.
 fn wait_saved(c: &mut RawConn) {

@@ -3,10 +3,6 @@
 mod common;
 use common::*;
 
-fn text(r: Vec<u8>) -> String {
-    String::from_utf8_lossy(&r).to_string()
-}
-
 #[test]
 fn info_sections_and_all() {
     let s = start_ours();

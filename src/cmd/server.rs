@@ -859,11 +859,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("aof-flush-sleep", 3) => {
             // atoi, as debug.c reads it: "x" is 0.
-            let digits: String = String::from_utf8_lossy(&args[2])
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
-            let us: i64 = digits.parse().unwrap_or(0);
+            let us = crate::util::num::c_strtol(&args[2]);
             ctx.engine().aof.flush_sleep_us = us.clamp(0, 60_000_000) as u64;
             ctx.out.ok();
         }

@@ -819,16 +819,7 @@ impl Store {
             aux: crate::engine::rdb_aux(now, true),
             preamble,
         };
-        let checksum = self.config.get("rdbchecksum") != Some("no");
-        let mut s = Snapshot::start(
-            &self.dbs,
-            target,
-            self.save_options(),
-            checksum,
-            now,
-            self.dirty,
-            background,
-        )?;
+        let mut s = self.start_snapshot(target, now, background)?;
         s.aof_rewrite = true;
         Ok(s)
     }

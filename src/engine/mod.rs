@@ -365,7 +365,7 @@ impl Store {
             databases: self.dbs.len(),
             limits: self.load_limits(),
             now_ms: now_ms(),
-            checksum: cfg.get("rdbchecksum") != Some("no"),
+            checksum: self.rdb_checksum(),
             lru_clock: (!lfu).then(crate::db::lru_clock),
         }
     }
@@ -761,10 +761,31 @@ pub fn rdb_aux(now: i64, aof_base: bool) -> Vec<(&'static str, Vec<u8>)> {
 impl Store {
     /// `<dir>/<dbfilename>`.
     pub fn rdb_path(&self) -> std::path::PathBuf {
-        let dir = self.config.get("dir").unwrap_or("");
-        let name = self.config.get("dbfilename").unwrap_or("dump.rdb");
-        let dir = if dir.is_empty() { "." } else { dir };
-        std::path::Path::new(dir).join(name)
+        self.server_dir()
+            .join(self.config.get("dbfilename").unwrap_or("dump.rdb"))
+    }
+
+    /// `rdbchecksum`: files get a CRC64 and loads check it.
+    fn rdb_checksum(&self) -> bool {
+        self.config.get("rdbchecksum") != Some("no")
+    }
+
+    /// Starts a snapshot of the data set as it is now, with the save settings in force.
+    fn start_snapshot(
+        &self,
+        target: snapshot::Target,
+        now: i64,
+        background: bool,
+    ) -> std::io::Result<snapshot::Snapshot> {
+        snapshot::Snapshot::start(
+            &self.dbs,
+            target,
+            self.save_options(),
+            self.rdb_checksum(),
+            now,
+            self.dirty,
+            background,
+        )
     }
 
     /// Whether an RDB save is in progress (SAVE refuses, INFO rdb_bgsave_in_progress).
@@ -783,11 +804,7 @@ impl Store {
         if self.rdb.snapshot.is_some() {
             return Err("Background save already in progress".into());
         }
-        let dir = self
-            .rdb_path()
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
+        let dir = self.server_dir();
         // A BGSAVE's file is named after its stand-in child, as Redis's after its forked child.
         let child = if background {
             self.stats.total_forks += 1;
@@ -804,17 +821,7 @@ impl Store {
             aux: rdb_aux(now, false),
             preamble: Vec::new(),
         };
-        let checksum = self.config.get("rdbchecksum") != Some("no");
-        let snap = snapshot::Snapshot::start(
-            &self.dbs,
-            target,
-            self.save_options(),
-            checksum,
-            now,
-            self.dirty,
-            background,
-        )
-        .map_err(|e| {
+        let snap = self.start_snapshot(target, now, background).map_err(|e| {
             let msg = format!(
                 "Failed opening the temp RDB file temp-{pid}.rdb (in server root dir {}) for saving: {e}",
                 self.config.get("dir").unwrap_or(".")

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::db::zset;
 use crate::persist::rdb::RdbValue;
-use crate::util::num::{c_string, fmt_double};
+use crate::util::num::{c_isspace, c_string, c_strtol, fmt_double};
 
 pub const BASE_FILE_SUFFIX: &str = ".base";
 pub const INCR_FILE_SUFFIX: &str = ".incr";
@@ -474,51 +474,6 @@ fn fgets(data: &[u8], pos: usize, size: usize) -> Option<(&[u8], usize)> {
 /// stream's EOF indicator, rather than at a newline or a full buffer.
 fn fgets_hit_eof(data: &[u8], line: &[u8], end: usize, size: usize) -> bool {
     end == data.len() && line.last() != Some(&b'\n') && line.len() < size - 1
-}
-
-/// C's isspace in the C locale.
-fn c_isspace(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// strtol / strtoll / atoll (base 10, glibc, 64-bit long) over a C string: leading spaces, a sign, digits up
-/// to the first other byte; 0 without digits; saturated at the type's bounds on overflow.
-fn c_strtol(s: &[u8]) -> i64 {
-    let s = c_string(s);
-    let mut i = 0;
-    while i < s.len() && c_isspace(s[i]) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    // The magnitude, capped just past what an i64 can hold of either sign.
-    let cap = i64::MAX as u64 + 1;
-    let mut mag: u64 = 0;
-    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        mag = mag
-            .saturating_mul(10)
-            .saturating_add(u64::from(d - b'0'))
-            .min(cap);
-        i += 1;
-    }
-    if neg {
-        if mag >= cap {
-            i64::MIN
-        } else {
-            -(mag as i64)
-        }
-    } else {
-        mag.min(i64::MAX as u64) as i64
-    }
 }
 
 /// sdstrim: drops the bytes of `set` from both ends.

@@ -150,15 +150,6 @@ fn object_error(e: RdbError, offset: usize) -> LoadError {
     }
 }
 
-/// Leading decimal digits as C's atoi reads them (the version field of the header).
-fn atoi(b: &[u8]) -> u32 {
-    b.iter()
-        .take_while(|c| c.is_ascii_digit())
-        .fold(0u32, |n, c| {
-            n.saturating_mul(10).saturating_add((c - b'0') as u32)
-        })
-}
-
 /// An aux field: the ones Redis reports at start-up are logged, the rest ignored (the aux contract).
 fn aux_field(key: &[u8], val: &[u8], now_ms: i64) {
     let v = String::from_utf8_lossy(val);
@@ -206,7 +197,8 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
             "Wrong signature trying to load DB from file".into(),
         ));
     }
-    let version = atoi(&header[5..]);
+    // atoi, as rdbLoad reads it.
+    let version = crate::util::num::c_strtol(&header[5..]).clamp(0, u32::MAX as i64) as u32;
     if !(1..=rdb::RDB_VERSION as u32).contains(&version) {
         return Err(LoadError::Format(format!(
             "Can't handle RDB format version {version}"

@@ -126,6 +126,51 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// C's isspace in the C locale.
+pub fn c_isspace(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// strtol / strtoll / atoll (base 10, glibc, 64-bit long) over a C string: leading spaces, a sign, digits up
+/// to the first other byte; 0 without digits; saturated at the type's bounds on overflow.
+pub fn c_strtol(s: &[u8]) -> i64 {
+    let s = c_string(s);
+    let mut i = 0;
+    while i < s.len() && c_isspace(s[i]) {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    // The magnitude, capped just past what an i64 can hold of either sign.
+    let cap = i64::MAX as u64 + 1;
+    let mut mag: u64 = 0;
+    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
+        mag = mag
+            .saturating_mul(10)
+            .saturating_add(u64::from(d - b'0'))
+            .min(cap);
+        i += 1;
+    }
+    if neg {
+        if mag >= cap {
+            i64::MIN
+        } else {
+            -(mag as i64)
+        }
+    } else {
+        mag.min(i64::MAX as u64) as i64
+    }
+}
+
 /// Formats an integer the way Redis prints it (used for values stored as integers).
 pub fn fmt_i64(n: i64) -> Vec<u8> {
     itoa::Buffer::new().format(n).as_bytes().to_vec()

@@ -48,6 +48,20 @@ pub fn fresh_dir(tag: &str) -> std::path::PathBuf {
     dir
 }
 
+/// A reply's bytes as text (lossy), for assertions on exact replies.
+pub fn text(r: Vec<u8>) -> String {
+    String::from_utf8_lossy(&r).to_string()
+}
+
+/// A field of INFO persistence ("" when absent).
+pub fn info_field(c: &mut RawConn, field: &str) -> String {
+    let info = text(c.cmd(&["INFO", "persistence"]));
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A redis-server 7.0 child process on a free port, killed on drop.
 pub struct RedisServer {
     pub port: u16,
