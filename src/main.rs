@@ -74,14 +74,10 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
     };
+    // Signals are caught from the start: a SIGTERM that arrives while the port is already open must go
+    // through the saving shutdown, not the default action.
+    let handles_tx = start_signal_thread();
     rt.block_on(async move {
-        // Signals are caught from the start: a SIGTERM that arrives while the port is already open must go
-        // through the saving shutdown, not the default action.
-        use tokio::signal::unix::{signal, SignalKind};
-        let signals = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        );
         let port = config.port;
         let show_logo = config.get("always-show-logo") == Some("yes")
             || mini_redis::util::log::to_terminal(config.get("logfile").unwrap_or(""));
@@ -98,41 +94,78 @@ fn main() -> anyhow::Result<()> {
             tracing::info!("Running mode=standalone, port={}.", listening.port);
         }
         tracing::warn!("Server initialized");
-        // The handler only raises a flag the server's cron acts on (it never waits for the store, which a
-        // shutdown save may hold); a second SIGINT while one is pending exits at once, as Redis's
-        // sigShutdownHandler.
-        let (asap, save_tmp) = {
+        {
             let s = listening.shared.store.lock();
-            (s.shutdown_asap.clone(), s.save_tmp.clone())
-        };
-        tokio::spawn(async move {
-            use std::sync::atomic::Ordering;
-            let (Ok(mut int), Ok(mut term)) = signals else {
-                return;
-            };
-            loop {
-                let sigint = tokio::select! {
-                    _ = int.recv() => true,
-                    _ = term.recv() => false,
-                };
-                if sigint && asap.load(Ordering::Acquire) {
-                    tracing::warn!("You insist... exiting now.");
-                    if let Some(tmp) = save_tmp.lock().take() {
-                        let _ = std::fs::remove_file(tmp);
-                    }
-                    std::process::exit(1);
-                }
-                if sigint {
-                    tracing::warn!("Received SIGINT scheduling shutdown...");
-                } else {
-                    tracing::warn!("Received SIGTERM scheduling shutdown...");
-                }
-                asap.store(true, Ordering::Release);
-            }
-        });
+            let _ = handles_tx.send((s.shutdown_asap.clone(), s.save_tmp.clone()));
+        }
         let _req = listening.run_loading().await;
         tracing::warn!("Redis is now ready to exit, bye bye...");
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
     Ok(())
+}
+
+/// The flags the signal thread acts on: the store's shutdown_asap and the temp file of a running save.
+type SignalHandles = (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::sync::Arc<parking_lot::Mutex<Option<std::path::PathBuf>>>,
+);
+
+/// Catches SIGINT and SIGTERM on a thread with a runtime of its own, and returns where to send the flags it
+/// acts on once the store exists (signals that come before wait for them). The handler only raises a flag
+/// the server's cron acts on (it never waits for the store, which a shutdown save may hold); a second SIGINT
+/// while one is pending exits at once, as Redis's sigShutdownHandler. Not on the server's runtime: a
+/// foreground save holds one worker and the store's lock, the other workers may all be waiting on that
+/// lock, and the second SIGINT must still be heard.
+fn start_signal_thread() -> std::sync::mpsc::Sender<SignalHandles> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (handles_tx, handles_rx) = std::sync::mpsc::channel::<SignalHandles>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                use std::sync::atomic::Ordering;
+                let (Ok(mut int), Ok(mut term)) =
+                    (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+                else {
+                    return;
+                };
+                let _ = ready_tx.send(());
+                let Ok((asap, save_tmp)) = handles_rx.recv() else {
+                    return;
+                };
+                loop {
+                    let sigint = tokio::select! {
+                        _ = int.recv() => true,
+                        _ = term.recv() => false,
+                    };
+                    if sigint && asap.load(Ordering::Acquire) {
+                        tracing::warn!("You insist... exiting now.");
+                        if let Some(tmp) = save_tmp.lock().take() {
+                            let _ = std::fs::remove_file(tmp);
+                        }
+                        std::process::exit(1);
+                    }
+                    if sigint {
+                        tracing::warn!("Received SIGINT scheduling shutdown...");
+                    } else {
+                        tracing::warn!("Received SIGTERM scheduling shutdown...");
+                    }
+                    asap.store(true, Ordering::Release);
+                }
+            });
+        });
+    // Without handlers the default action would kill the server without its shutdown save: refuse to run.
+    if spawned.is_err() || ready_rx.recv().is_err() {
+        tracing::warn!("Can't install the signal handlers");
+        std::process::exit(1);
+    }
+    handles_tx
 }

@@ -4,6 +4,7 @@ pub mod connection;
 pub mod sock;
 
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +23,9 @@ pub struct Shared {
     pub shutdown_tx: watch::Sender<bool>,
     pub next_id: AtomicU64,
     pub connected: AtomicUsize,
+    /// The listening sockets, closed to new connections the moment shutdown is requested: the client whose
+    /// SHUTDOWN closed its connection must find the port refusing, as after Redis's exit.
+    listen_fds: Vec<std::os::fd::RawFd>,
 }
 
 impl Shared {
@@ -30,6 +34,11 @@ impl Shared {
     pub fn request_shutdown(&self) {
         // send_replace stores the value even while nobody is subscribed (send would drop it).
         self.shutdown_tx.send_replace(true);
+        for &fd in &self.listen_fds {
+            // SAFETY: the fd is a listener this server owns until the runtime ends (the accept tasks hold
+            // it); shutdown(SHUT_RD) on a listening TCP socket stops it listening and touches no memory.
+            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+        }
         for c in self.store.lock().clients.iter() {
             c.handle.kill();
         }
@@ -126,6 +135,7 @@ impl Listening {
             shutdown_tx,
             next_id: AtomicU64::new(1),
             connected: AtomicUsize::new(0),
+            listen_fds: listeners.iter().map(|l| l.as_raw_fd()).collect(),
         });
         Ok(Listening {
             shared,
