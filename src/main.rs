@@ -9,6 +9,8 @@ static GLOBAL: mini_redis::util::alloc::Counting<mimalloc::MiMalloc> =
 /// mimalloc's `mi_option_purge_delay`: 15 in the option enum of the bundled mimalloc (v2 and v3 alike); the
 /// Rust bindings do not name it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// mimalloc v3's `mi_option_allow_thp` (43 in its option enum).
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() -> anyhow::Result<()> {
     // Give freed pages back to the OS immediately rather than after 10 ms of allocator activity, so RSS
@@ -52,6 +54,9 @@ fn main() -> anyhow::Result<()> {
         tracing::warn!("Configuration loaded");
     }
     mini_redis::util::log::set_role(b'M');
+    if config.get("disable-thp") != Some("no") {
+        disable_thp();
+    }
 
     // Worker threads follow the CPUs we may run on (taskset -c 0 means one), unless io-threads says more.
     let cpus = std::thread::available_parallelism()
@@ -105,6 +110,18 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `disable-thp yes` (the default), as Redis's THPDisable: no transparent huge pages for this process. Redis
+/// only needs it when THP is `always`; we need it under `madvise` too, because mimalloc madvises its
+/// segments for huge pages, and a huge-page fault may stall in direct compaction for milliseconds (seen as
+/// 7 ms pauses in a BGSAVE's sweep, which fills fresh buffers under the store's lock).
+fn disable_thp() {
+    // SAFETY: process-wide settings; no memory is touched.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// The flags the signal thread acts on: the store's shutdown_asap and the temp file of a running save.
 type SignalHandles = (
     std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -132,9 +149,10 @@ fn start_signal_thread() -> std::sync::mpsc::Sender<SignalHandles> {
             };
             rt.block_on(async move {
                 use std::sync::atomic::Ordering;
-                let (Ok(mut int), Ok(mut term)) =
-                    (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
-                else {
+                let (Ok(mut int), Ok(mut term)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
                     return;
                 };
                 let _ = ready_tx.send(());

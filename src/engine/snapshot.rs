@@ -25,6 +25,16 @@ const CHUNK: usize = 1 << 20;
 /// the queue growing (the memory a save costs stays a few chunks, not the file).
 const QUEUED_CHUNKS: usize = 4;
 
+/// Room past a chunk's size in each buffer, so the entry that crosses the threshold does not regrow it.
+const CHUNK_SLACK: usize = 64 << 10;
+
+/// A chunk buffer: allocated once and recycled by the writer thread. Growing a fresh megabyte buffer under
+/// the store's lock costs its page faults each time (several ms on a busy machine, and the allocator
+/// returns freed pages at once): the buffers circulate instead, already faulted in.
+fn chunk_buffer() -> Vec<u8> {
+    Vec::with_capacity(CHUNK + CHUNK_SLACK)
+}
+
 /// To the writer thread.
 enum Msg {
     Data(Vec<u8>),
@@ -78,6 +88,9 @@ pub struct Snapshot {
     /// This snapshot's mark: an entry whose `saved_by` is this was written ahead of the sweep.
     epoch: u32,
     out: Vec<u8>,
+    /// Emptied chunk buffers back from the writer.
+    spare: mpsc::Receiver<Vec<u8>>,
+    reserve: Option<Vec<u8>>,
     /// The RDB EOF opcode has been added after the last database.
     ended: bool,
     /// To the writer thread: file bytes, then the end.
@@ -148,10 +161,11 @@ impl Snapshot {
     ) -> std::io::Result<Snapshot> {
         let file = std::fs::File::create(&target.tmp)?;
         let (tx, rx) = mpsc::sync_channel::<Msg>(QUEUED_CHUNKS);
+        let (spare_tx, spare) = mpsc::channel::<Vec<u8>>();
         let (tmp, path) = (target.tmp.clone(), target.path.clone());
         let writer = std::thread::Builder::new()
             .name("rdb-writer".into())
-            .spawn(move || write_file(file, rx, &tmp, &path))?;
+            .spawn(move || write_file(file, rx, spare_tx, &tmp, &path))?;
         let header = match target.format {
             Format::Rdb => {
                 let aux: Vec<(&str, &[u8])> =
@@ -174,7 +188,13 @@ impl Snapshot {
             ahead: vec![Vec::new(); dbs.len()],
             skip: vec![HashSet::new(); dbs.len()],
             epoch: next_epoch(),
-            out: header,
+            out: {
+                let mut out = chunk_buffer();
+                out.extend_from_slice(&header);
+                out
+            },
+            spare,
+            reserve: None,
             ended: false,
             tx: Some(tx),
             writer: Some(writer),
@@ -326,7 +346,11 @@ impl Snapshot {
         let Some(tx) = &self.tx else {
             return true;
         };
-        let chunk = std::mem::take(&mut self.out);
+        let next = match self.reserve.take() {
+            Some(b) => b,
+            None => self.spare.try_recv().unwrap_or_else(|_| chunk_buffer()),
+        };
+        let chunk = std::mem::replace(&mut self.out, next);
         if wait {
             // A writer that failed has hung up: its error is reported when the save is reaped.
             let _ = tx.send(Msg::Data(chunk));
@@ -335,7 +359,8 @@ impl Snapshot {
         match tx.try_send(Msg::Data(chunk)) {
             Ok(()) | Err(mpsc::TrySendError::Disconnected(_)) => true,
             Err(mpsc::TrySendError::Full(Msg::Data(chunk))) => {
-                self.out = chunk;
+                // The buffer taken for nothing waits for the next flush.
+                self.reserve = Some(std::mem::replace(&mut self.out, chunk));
                 false
             }
             Err(mpsc::TrySendError::Full(_)) => false,
@@ -484,6 +509,7 @@ fn write_entry(out: &mut Vec<u8>, k: &[u8], e: &Entry, now: i64, opts: &SaveOpti
 fn write_file(
     file: std::fs::File,
     rx: mpsc::Receiver<Msg>,
+    spare: mpsc::Sender<Vec<u8>>,
     tmp: &Path,
     target: &Path,
 ) -> SaveResult {
@@ -493,9 +519,12 @@ fn write_file(
         let mut crc = rdb::crc64_digest();
         for msg in rx {
             match msg {
-                Msg::Data(chunk) => {
+                Msg::Data(mut chunk) => {
                     crc.update(&chunk);
                     w.write_all(&chunk)?;
+                    // Back to the sweep for reuse (the sweep may be gone: then it is freed here).
+                    chunk.clear();
+                    let _ = spare.send(chunk);
                 }
                 Msg::End(trailer) => {
                     if let Some(checksum) = trailer {
