@@ -1480,14 +1480,14 @@ fn incr_file_holds_absolute_expiry_times_and_no_publish() {
 }
 
 /// While the AOF loads, clients are served: commands without the `loading` flag get `-LOADING`, INFO says
-/// `loading:1`; once loaded, everything is there.
+/// `loading:1` with the load's progress; once loaded, everything is there.
 #[test]
 fn clients_get_loading_while_the_aof_loads() {
     let scratch = Scratch::new("loading");
     let data = scratch.data();
     let d = aof_dir(&data);
     std::fs::create_dir_all(&d).unwrap();
-    let cmds: Vec<Vec<String>> = (0..3000)
+    let cmds: Vec<Vec<String>> = (0..8000)
         .map(|i| s(&["SET", &format!("k{i}"), "v"]))
         .collect();
     let refs: Vec<Vec<&str>> = cmds
@@ -1495,15 +1495,50 @@ fn clients_get_loading_while_the_aof_loads() {
         .map(|c| c.iter().map(String::as_str).collect())
         .collect();
     let slices: Vec<&[&str]> = refs.iter().map(|c| &c[..]).collect();
-    std::fs::write(d.join("appendonly.aof.1.incr.aof"), resp(&slices)).unwrap();
+    let file = d.join("appendonly.aof.1.incr.aof");
+    std::fs::write(&file, resp(&slices)).unwrap();
     std::fs::write(
         d.join("appendonly.aof.manifest"),
         "file appendonly.aof.1.incr.aof seq 1 type i\n",
     )
     .unwrap();
+    served_while_loading(&data, &file, &["--appendonly", "yes"]);
+}
+
+/// The same for an RDB file (loading_total_bytes is the file's size).
+#[test]
+fn clients_get_loading_while_the_rdb_loads() {
+    use mini_redis::persist::rdb::{Encoding, FileWriter, RdbValue, SaveOptions};
+    let scratch = Scratch::new("loading-rdb");
+    let data = scratch.data();
+    let mut w = FileWriter::new(SaveOptions::default(), &[("redis-ver", b"7.0.15")]);
+    w.select_db(0, 8000, 0);
+    for i in 0..8000 {
+        let v = RdbValue::Str(b"v".to_vec());
+        w.entry(format!("k{i}").as_bytes(), &v, Encoding::Full, None);
+    }
+    let file = data.join("dump.rdb");
+    std::fs::write(&file, w.finish()).unwrap();
+    // Redis reads 2 MB between looks at its clients (loading-process-events-interval-bytes): 1 KB here.
+    served_while_loading(
+        &data,
+        &file,
+        &[
+            "--appendonly",
+            "no",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ],
+    );
+}
+
+/// Starts the server under test on `data` (8000 keys in `file`, loaded 150 µs apart) and checks what a
+/// client sees while it loads and after.
+fn served_while_loading(data: &Path, file: &Path, args: &[&str]) {
     let kind = Kind::under_test();
     let port = free_port();
-    // 3000 commands 300 µs apart: about a second of loading (Redis serves clients every 1024 commands).
+    // 8000 keys 150 µs apart: over a second of loading (Redis serves clients every 1024 keys, one request
+    // each time).
     let mut child = Command::new(kind.program())
         .args([
             "--port",
@@ -1513,8 +1548,9 @@ fn clients_get_loading_while_the_aof_loads() {
             "--save",
             "",
         ])
-        .args(["--dir", &data.display().to_string(), "--appendonly", "yes"])
-        .args(["--key-load-delay", "300", "--logfile", ""])
+        .args(["--dir", &data.display().to_string()])
+        .args(args)
+        .args(["--key-load-delay", "150", "--logfile", ""])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -1531,11 +1567,21 @@ fn clients_get_loading_while_the_aof_loads() {
         "-LOADING Redis is loading the dataset in memory\r\n"
     );
     assert_eq!(info_field(&mut c, "loading"), "1");
+    let size = std::fs::metadata(file).unwrap().len();
+    assert_eq!(info_field(&mut c, "loading_total_bytes"), size.to_string());
+    // Progress moves every 1024 keys, while the load is still going.
+    let mut loaded = 0;
+    wait_for("loading_loaded_bytes to move", 10, || {
+        loaded = info_field(&mut c, "loading_loaded_bytes").parse().unwrap();
+        loaded > 0
+    });
+    assert!(loaded < size, "{loaded} of {size}");
+    assert_eq!(info_field(&mut c, "loading"), "1");
     wait_for("the load to end", 20, || {
         text(c.cmd(&["PING"])) == "+PONG\r\n"
     });
     assert_eq!(info_field(&mut c, "loading"), "0");
-    assert_eq!(text(c.cmd(&["DBSIZE"])), ":3000\r\n");
+    assert_eq!(text(c.cmd(&["DBSIZE"])), ":8000\r\n");
     let _ = child.kill();
     let _ = child.wait();
 }

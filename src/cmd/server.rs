@@ -336,11 +336,25 @@ fn info_section(ctx: &mut Ctx, name: &str) -> Option<String> {
                 s.last_load.keys_loaded,
             );
             s.aof_info(&mut o);
-            if let Some((since, total)) = s.loading_dataset {
-                // Progress is not tracked while a file loads: what is known is when it began and its size.
+            if let Some(since) = s.loading_dataset {
+                let (loaded, total) = s.load_progress.get();
+                let (perc, remaining) = if total > 0 {
+                    (
+                        loaded as f64 / total as f64 * 100.0,
+                        total.saturating_sub(loaded),
+                    )
+                } else {
+                    (0.0, 0)
+                };
+                let elapsed = (crate::util::num::now_ms() / 1000 - since).max(0) as u64;
+                let eta = if elapsed == 0 {
+                    1
+                } else {
+                    elapsed * remaining / (loaded + 1)
+                };
                 let _ = write!(
                     o,
-                    "loading_start_time:{since}\r\nloading_total_bytes:{total}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:0\r\nloading_loaded_perc:0.00\r\nloading_eta_seconds:1\r\n"
+                    "loading_start_time:{since}\r\nloading_total_bytes:{total}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:{loaded}\r\nloading_loaded_perc:{perc:.2}\r\nloading_eta_seconds:{eta}\r\n"
                 );
             }
         }

@@ -542,6 +542,7 @@ impl Store {
         if total == 0 {
             return LoadStatus::Empty;
         }
+        self.load_progress.set_total(total);
         let mut ret = LoadStatus::Ok;
         let mut base_size = 0;
         let n = files.len();
@@ -625,6 +626,9 @@ impl Store {
         let truncated_ok = self.config.get("aof-load-truncated") != Some("no");
         let mut valid_up_to = pos;
         let mut valid_before_multi = pos;
+        // loadingIncrProgress every 1024 commands (the preamble's load counted its own bytes).
+        let progress = self.load_progress.clone();
+        let (mut reported, mut loops) = (pos, 0u64);
         let delay = self
             .config
             .get("key-load-delay")
@@ -659,15 +663,21 @@ impl Store {
                         Replayed::Ok => {}
                     }
                     pos = end;
+                    loops += 1;
+                    if loops.is_multiple_of(1024) {
+                        progress.add(pos - reported);
+                        reported = pos;
+                    }
                     if truncated_ok {
                         valid_up_to = end;
                     }
-                    if delay > 0 {
-                        std::thread::sleep(std::time::Duration::from_micros(delay as u64));
+                    if delay != 0 {
+                        crate::persist::load::debug_delay(delay);
                     }
                 }
             }
         }
+        progress.add(pos - reported);
         if r.in_multi() {
             tracing::warn!("Revert incomplete MULTI/EXEC transaction in AOF file {name}");
             r.discard_multi(self);

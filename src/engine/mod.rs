@@ -161,9 +161,10 @@ pub struct Store {
     pub ops_samples: VecDeque<(Instant, u64)>,
     /// Keys loaded and expired by the last RDB load (INFO persistence).
     pub last_load: crate::persist::load::LoadCounts,
-    /// The data set is being loaded at start-up (clients get -LOADING): since when (Unix s), and the bytes of
-    /// the files being loaded.
-    pub loading_dataset: Option<(i64, u64)>,
+    /// The data set is being loaded at start-up (clients get -LOADING): since when (Unix s).
+    pub loading_dataset: Option<i64>,
+    /// The bytes a start-up load has read (shared with the store it loads into).
+    pub load_progress: crate::persist::load::Progress,
 }
 
 impl Store {
@@ -205,6 +206,7 @@ impl Store {
             ops_samples: VecDeque::new(),
             last_load: Default::default(),
             loading_dataset: None,
+            load_progress: Default::default(),
         }
     }
 
@@ -367,6 +369,15 @@ impl Store {
             now_ms: now_ms(),
             checksum: self.rdb_checksum(),
             lru_clock: (!lfu).then(crate::db::lru_clock),
+            progress: self.load_progress.clone(),
+            progress_interval: cfg
+                .get("loading-process-events-interval-bytes")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2 << 20),
+            key_load_delay: cfg
+                .get("key-load-delay")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
         }
     }
 

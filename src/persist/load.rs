@@ -18,7 +18,7 @@ const TYPE_STREAM_LISTPACKS_2: u8 = 19;
 const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
 /// The settings a load depends on.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LoadOptions {
     /// `databases`: a SELECTDB at or beyond it is fatal.
     pub databases: usize,
@@ -29,6 +29,54 @@ pub struct LoadOptions {
     pub checksum: bool,
     /// The LRU clock the IDLE hints count back from; `None` under an LFU policy (Redis then keeps FREQ).
     pub lru_clock: Option<u32>,
+    /// Bytes read so far, added to as the load goes (INFO loading_loaded_bytes while the server loads).
+    pub progress: Progress,
+    /// `loading-process-events-interval-bytes`: the progress is reported each time the reading crosses a
+    /// multiple of it (rdbLoadProgressCallback).
+    pub progress_interval: usize,
+    /// `key-load-delay` (a test knob): microseconds to wait after each key, as `debug_delay` takes it.
+    pub key_load_delay: i64,
+}
+
+/// Redis's debugDelay: sleeps `usec` microseconds; a negative value sleeps one microsecond once in `-usec`
+/// calls (short waits without a system call each time).
+pub fn debug_delay(usec: i64) {
+    let usec = if usec < 0 {
+        use rand::Rng;
+        (rand::thread_rng().gen_range(0..usec.unsigned_abs()) == 0) as u64
+    } else {
+        usec as u64
+    };
+    if usec > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(usec));
+    }
+}
+
+/// A load's progress in bytes, read and total, shared with the store that answers INFO meanwhile
+/// (startLoading's total, loadingIncrProgress).
+#[derive(Clone, Default, Debug)]
+pub struct Progress(std::sync::Arc<[std::sync::atomic::AtomicU64; 2]>);
+
+impl Progress {
+    /// A new load of `total` bytes (the AOF's loader sets it again once it has read the manifest).
+    pub fn start(&self, total: u64) {
+        self.0[0].store(0, std::sync::atomic::Ordering::Relaxed);
+        self.0[1].store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn set_total(&self, total: u64) {
+        self.0[1].store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn add(&self, bytes: usize) {
+        self.0[0].fetch_add(bytes as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// (loaded, total) bytes.
+    pub fn get(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.0[0].load(Relaxed), self.0[1].load(Relaxed))
+    }
 }
 
 /// What a successful load produced (INFO persistence reports the counts).
@@ -215,6 +263,7 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
     // Attributes of the next key, set by the opcodes before it.
     let mut expire_at: Option<i64> = None;
     let mut idle: Option<u64> = None;
+    let mut reported = 0;
     loop {
         let start = r.position();
         let err = |e: RdbError| object_error(e, start);
@@ -385,6 +434,14 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
         }
         target.insert_absent(&key, entry);
         out.keys_loaded += 1;
+        if opts.key_load_delay != 0 {
+            debug_delay(opts.key_load_delay);
+        }
+        let interval = opts.progress_interval.max(1);
+        if r.position() / interval > reported / interval {
+            opts.progress.add(r.position() - reported);
+            reported = r.position();
+        }
     }
     // The CRC64 of everything before it (RDB 5 and later).
     if version >= 5 {
@@ -411,6 +468,7 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
         }
     }
     out.consumed = r.position();
+    opts.progress.add(r.position() - reported);
     if out.empty_keys_skipped > 0 {
         tracing::info!(
             "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
@@ -451,6 +509,9 @@ mod tests {
             now_ms,
             checksum: true,
             lru_clock: Some(1000),
+            progress: Default::default(),
+            key_load_delay: 0,
+            progress_interval: 2 << 20,
         }
     }
 

@@ -160,8 +160,11 @@ impl Listening {
         let mut loader = {
             let mut store = shared.store.lock();
             let total = files_size(&store);
-            store.loading_dataset = Some((crate::util::num::now_ms() / 1000, total));
-            Store::new(store.config.clone(), crate::cmd::table().names.len())
+            store.loading_dataset = Some(crate::util::num::now_ms() / 1000);
+            store.load_progress.start(total);
+            let mut loader = Store::new(store.config.clone(), crate::cmd::table().names.len());
+            loader.load_progress = store.load_progress.clone();
+            loader
         };
         let sh = shared.clone();
         let load = tokio::task::spawn_blocking(move || {
@@ -247,16 +250,15 @@ fn finish_load(store: &mut Store) -> Result<(), crate::persist::load::LoadError>
     Ok(())
 }
 
-/// The bytes a start-up load will read (INFO loading_total_bytes): the RDB file, or the AOF directory's files.
+/// The bytes a start-up load of the RDB file will read (INFO loading_total_bytes); the AOF's loader sets its
+/// own once it has read the manifest.
 fn files_size(store: &Store) -> u64 {
-    let size = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     if store.config.get("appendonly") == Some("yes") {
-        std::fs::read_dir(store.aof_dir())
-            .map(|d| d.filter_map(|e| e.ok()).map(|e| size(e.path())).sum())
-            .unwrap_or(0)
-    } else {
-        size(store.rdb_path())
+        return 0;
     }
+    std::fs::metadata(store.rdb_path())
+        .map(|m| m.len())
+        .unwrap_or(0)
 }
 
 /// The background jobs and accept loops of a running server.
