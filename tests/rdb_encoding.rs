@@ -346,3 +346,49 @@ fn restore_never_panics_on_garbage() {
         let _ = rdb::load_dump_payload(&body);
     }
 }
+
+/// A DUMP payload around `body` (type byte and value), with RDB version 10 and its CRC64.
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut p = body.to_vec();
+    p.extend_from_slice(&[10, 0]);
+    let crc = rdb::crc64(&p);
+    p.extend_from_slice(&crc.to_le_bytes());
+    p
+}
+
+/// Quicklist nodes Redis refuses (an empty node, an unknown container) or takes (a plain node), checked in
+/// Redis's order: RESTORE answers as redis-server does, and the key holds what it holds there.
+#[test]
+fn hostile_quicklist_payloads_answer_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let cases: Vec<Vec<u8>> = vec![
+        // quicklist-v2, one plain node of 0 bytes (the suite's "quicklist encoded_len is 0").
+        vec![18, 1, 1, 0],
+        // packed, 0 bytes.
+        vec![18, 1, 2, 0],
+        // container 3: neither plain nor packed, with no string after it.
+        vec![18, 1, 3],
+        // a plain node of 3 bytes.
+        vec![18, 1, 1, 3, b'a', b'b', b'c'],
+        // quicklist (ziplist nodes), one node of 0 bytes.
+        vec![14, 1, 0],
+        // no nodes: an empty key.
+        vec![18, 0],
+    ];
+    let mut cmds = Vec::new();
+    for (i, body) in cases.iter().enumerate() {
+        let key = format!("q{i}").into_bytes();
+        cmds.push(vec![
+            b"RESTORE".to_vec(),
+            key.clone(),
+            b"0".to_vec(),
+            framed(body),
+            b"REPLACE".to_vec(),
+        ]);
+        cmds.push(vec![b"LRANGE".to_vec(), key, b"0".to_vec(), b"-1".to_vec()]);
+    }
+    let mut a = RawConn::connect(ours.port);
+    let mut b = RawConn::connect(redis.port);
+    assert_no_diffs(&diff_sequence(&mut a, &mut b, &cmds, |_| false));
+}

@@ -349,6 +349,30 @@ fn redis_saved_file() -> Vec<u8> {
     std::fs::read(redis.dir().join("dump.rdb")).unwrap()
 }
 
+/// The lines of a redis-check-rdb report in `log`, the error's message cut to its offset.
+fn report_lines(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.starts_with('[') || l.starts_with("---"))
+        .map(|l| match l.split_once("] Internal error") {
+            Some((off, _)) => format!("{off}] (error)"),
+            None if l.contains("Unexpected EOF") => l.to_string(),
+            None => l.to_string(),
+        })
+        .collect()
+}
+
+/// The report our binary logs when it refuses `dir/name`.
+fn check_report_in_log(dir: &Path, name: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_mini-redis-server"))
+        .args(["--port", "0", "--save", ""])
+        .arg("--dir")
+        .arg(dir)
+        .args(["--dbfilename", name])
+        .output()
+        .unwrap();
+    report_lines(&String::from_utf8_lossy(&out.stdout))
+}
+
 #[test]
 fn a_damaged_file_stops_the_start_with_its_offset() {
     let good = redis_saved_file();
@@ -386,6 +410,23 @@ fn a_damaged_file_stops_the_start_with_its_offset() {
         &["--rdbchecksum", "no"],
         &[("rdbchecksum", "no")],
     ));
+    // The log holds redis-check-rdb's report on the file, as Redis's does (the checker's own error text
+    // aside: Redis names its source lines).
+    let mut differ = Vec::new();
+    for (what, bytes) in &cases {
+        std::fs::write(dir.join("bad.rdb"), bytes).unwrap();
+        let ours = check_report_in_log(&dir, "bad.rdb");
+        let theirs = Command::new("redis-check-rdb")
+            .arg("bad.rdb")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let theirs = report_lines(&String::from_utf8_lossy(&theirs.stdout));
+        if ours != theirs {
+            differ.push(format!("{what}:\n ours {ours:#?}\n redis {theirs:#?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
     // The binary exits non-zero and its log names the offset.
     std::fs::write(dir.join("bad.rdb"), &good[..good.len() / 2]).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mini-redis-server"))

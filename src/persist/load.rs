@@ -107,6 +107,9 @@ pub enum LoadError {
     ShortRead { offset: usize },
     /// Malformed content, at the record starting at `offset` (rdbReportCorruptRDB).
     Corrupt { offset: usize, reason: String },
+    /// A corrupt or short file, with the report redis-check-rdb gives on it (logged between the error and
+    /// the exit, as rdbReportError runs the checker).
+    Checked(Box<LoadError>, String),
     /// Content this server refuses by design (too many databases, module data, functions, streams,
     /// duplicate keys), as Redis exits on them; `offset` is where the record starts.
     Fatal { offset: usize, reason: String },
@@ -118,6 +121,7 @@ impl fmt::Display for LoadError {
             LoadError::Format(m) => f.write_str(m),
             LoadError::Fatal { offset, reason } => write!(f, "{reason} (RDB offset {offset})"),
             LoadError::Io(e) => write!(f, "{e}"),
+            LoadError::Checked(inner, _) => inner.fmt(f),
             LoadError::ShortRead { offset } => write!(
                 f,
                 "Internal error in RDB reading offset {offset} -> Unexpected EOF reading RDB file"
@@ -152,6 +156,16 @@ impl LoadError {
                 tracing::warn!("{self}");
                 tracing::warn!("Terminating server after rdb file reading failure.");
             }
+            LoadError::Checked(inner, report) => {
+                if matches!(**inner, LoadError::ShortRead { .. }) {
+                    tracing::warn!(
+                        "Short read or OOM loading DB. Unrecoverable error, aborting now."
+                    );
+                }
+                tracing::warn!("{inner}");
+                crate::util::log::raw(report);
+                tracing::warn!("Terminating server after rdb file reading failure.");
+            }
             LoadError::Fatal { .. } => tracing::warn!("{self}"),
         }
     }
@@ -165,7 +179,19 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Option<Loaded>, Load
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(LoadError::Io(e)),
     };
-    let loaded = load(&data, opts)?;
+    let loaded = match load(&data, opts) {
+        Ok(l) => l,
+        Err(e @ (LoadError::Corrupt { .. } | LoadError::ShortRead { .. })) => {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report =
+                super::check::report(&data, &name, &e.to_string(), opts.now_ms, opts.checksum);
+            return Err(LoadError::Checked(Box::new(e), report));
+        }
+        Err(e) => return Err(e),
+    };
     tracing::info!(
         "DB loaded from disk: {:.3} seconds",
         start.elapsed().as_secs_f64()

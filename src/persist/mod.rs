@@ -2,6 +2,7 @@
 //! and RDB files, the whole-file loader (`load`), with the compact blob formats it embeds (listpack,
 //! ziplist, zipmap, intset) and LZF.
 pub mod aof;
+pub mod check;
 pub mod convert;
 pub mod intset;
 pub mod listpack;

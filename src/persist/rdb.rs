@@ -644,7 +644,14 @@ impl<'a> Reader<'a> {
                     } else {
                         QUICKLIST_NODE_PACKED
                     };
+                    if container != QUICKLIST_NODE_PACKED && container != QUICKLIST_NODE_PLAIN {
+                        return Err(RdbError("Quicklist integrity check failed."));
+                    }
                     let blob = self.read_string()?;
+                    // rdbLoadObject fails without a message of its own: a file load reports a short read.
+                    if blob.is_empty() {
+                        return Err(UNEXPECTED_END);
+                    }
                     match (ty, container) {
                         (_, QUICKLIST_NODE_PLAIN) => items.push(blob),
                         (TYPE_LIST_QUICKLIST, _) => items.extend(
@@ -655,7 +662,7 @@ impl<'a> Reader<'a> {
                             listpack::decode(&blob)
                                 .ok_or(RdbError("Listpack integrity check failed."))?,
                         ),
-                        _ => return Err(RdbError("bad quicklist container")),
+                        _ => return Err(RdbError("Quicklist integrity check failed.")),
                     }
                 }
                 RdbValue::List(items)
