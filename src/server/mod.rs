@@ -152,7 +152,8 @@ impl Listening {
         finish_load(&mut store)
     }
 
-    /// Serves clients while the data set loads, as Redis does (they get `-LOADING` until it is in), then until
+    /// Serves clients while the data set loads, as Redis does (they get `-LOADING` until it is in; see below
+    /// for when the first are taken), then until
     /// shutdown. The files are loaded into a store of their own, without the lock, and taken over at the end;
     /// a file that does not load ends the process, as it ends Redis.
     pub async fn run_loading(self) -> ShutdownRequest {
@@ -180,9 +181,30 @@ impl Listening {
             }
             r
         });
-        let accepting = Accepting::start(&shared, self.listeners);
-        let mut rx = shared.shutdown_tx.subscribe();
         tokio::pin!(load);
+        // Clients wait in the listen backlog until the load first reports progress, as Redis first looks at
+        // them at its first progress report (every loading-process-events-interval-bytes of an RDB file, every
+        // 1024 AOF commands): a small file loads before anyone can see -LOADING.
+        let progress = shared.store.lock().load_progress.clone();
+        let mut loaded = None;
+        while progress.get().0 == 0 {
+            tokio::select! {
+                r = &mut load => {
+                    loaded = Some(r);
+                    break;
+                }
+                _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+            }
+        }
+        let accepting = Accepting::start(&shared, self.listeners);
+        if let Some(r) = loaded {
+            if !matches!(r, Ok(Ok(()))) {
+                std::process::exit(1);
+            }
+            tracing::info!("Ready to accept connections");
+            return accepting.serve(shared).await;
+        }
+        let mut rx = shared.shutdown_tx.subscribe();
         loop {
             tokio::select! {
                 r = &mut load => match r {
