@@ -705,3 +705,30 @@ fn option_errors_end_at_nul_and_trim_newlines() {
         raw(&[b"TTL", b"k"]),
     ]);
 }
+
+/// Arguments echoed in error replies go out as the client sent them, cut at a NUL as `%s` cuts them, with
+/// CR/LF trimmed at the end and turned into spaces inside (addReplyErrorFormat): non-UTF-8 bytes included
+/// (F3 in tests/fuzz/FINDINGS.md).
+#[test]
+fn echoed_arguments_are_raw_bytes_cut_at_nul() {
+    let long = [b'x'; 200];
+    same_bytes(&[
+        &[b"SET", b"k", b"v"],
+        &[b"EXPIRE", b"k", b"100", b"foo\x00bar"],
+        &[b"EXPIRE", b"k", b"100", b"\xff\xfe"],
+        &[b"PEXPIRE", b"k", b"1000", b"\r\n"],
+        &[b"PEXPIRE", b"k", b"1000", b"a\r\nb"],
+        &[b"CONFIG", b"SET", b"\xff", b"-1"],
+        &[b"CONFIG", b"SET", b"maxmemory\x00x", b"1"],
+        &[b"MULTI"],
+        &[b"CONFIG", b"SET", b"\xc3\x28", b"1"],
+        &[b"EXEC"],
+        &[b"CLIENT", b"KILL", b"TYPE", b"\xff"],
+        &[b"CLIENT", b"LIST", b"TYPE", b"\xe2\x82"],
+        &[b"CLIENT", b"KILL", b"USER", b"\xff"],
+        &[b"HELLO", b"3", b"\xffOPT"],
+        &[b"REPLCONF", b"\xff", b"x"],
+        &[b"DEBUG", b"\xffnope"],
+        &[b"DEBUG", &long],
+    ]);
+}

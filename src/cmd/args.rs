@@ -173,7 +173,7 @@ mod tests {
         for bad in [&b" 1"[..], b"nan", b"", b"1x", b"1e5000"] {
             assert!(parse_timeout(now, bad)
                 .unwrap_err()
-                .0
+                .text()
                 .contains("not a float"));
         }
     }

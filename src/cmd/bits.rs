@@ -20,10 +20,10 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 const BAD_OFFSET: CmdError = CmdError(std::borrow::Cow::Borrowed(
-    "ERR bit offset is not an integer or out of range",
+    b"ERR bit offset is not an integer or out of range",
 ));
 const BAD_BIT: CmdError = CmdError(std::borrow::Cow::Borrowed(
-    "ERR bit is not an integer or out of range",
+    b"ERR bit is not an integer or out of range",
 ));
 
 /// Redis's getBitOffsetFromArgument: a non-negative bit offset (or `#n` times the field width when `hash`

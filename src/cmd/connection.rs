@@ -196,10 +196,11 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             setname = Some(Bytes::copy_from_slice(&args[i + 1]));
             i += 2;
         } else {
-            return Err(CmdError::from(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&args[i])
-            )));
+            return Err(CmdError::echoing(
+                "ERR Syntax error in HELLO option '",
+                &args[i],
+                "'",
+            ));
         }
     }
     if !ctx.client.authenticated {
@@ -352,10 +353,11 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 "pubsub" => ids.retain(|&id| client_by_id(ctx, id).is_some_and(|c| c.subscribed())),
                 "master" | "replica" | "slave" => ids.clear(),
                 _ => {
-                    return Err(CmdError::from(format!(
-                        "ERR Unknown client type '{}'",
-                        String::from_utf8_lossy(&args[i + 1])
-                    )))
+                    return Err(CmdError::echoing(
+                        "ERR Unknown client type '",
+                        &args[i + 1],
+                        "'",
+                    ))
                 }
             }
             i += 2;
@@ -427,10 +429,11 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     t.as_str(),
                     "normal" | "master" | "replica" | "slave" | "pubsub"
                 ) {
-                    return Err(CmdError::from(format!(
-                        "ERR Unknown client type '{}'",
-                        String::from_utf8_lossy(&pair[1])
-                    )));
+                    return Err(CmdError::echoing(
+                        "ERR Unknown client type '",
+                        &pair[1],
+                        "'",
+                    ));
                 }
             }
             "skipme" => {
@@ -446,10 +449,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             // Without ACL users only `default` exists (ACLGetUserByName is case-sensitive).
             "user" if &pair[1][..] != b"default" => {
-                return Err(CmdError::from(format!(
-                    "ERR No such user '{}'",
-                    String::from_utf8_lossy(&pair[1])
-                )));
+                return Err(CmdError::echoing("ERR No such user '", &pair[1], "'"));
             }
             // Redis 7.0 has no MAXAGE filter: a syntax error like any unknown option.
             "addr" | "laddr" | "user" => {}

@@ -29,7 +29,7 @@ const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
 fn record_error(store: &mut Store, out: &mut Out, e: &CmdError) {
-    record_error_bytes(store, out, e.0.as_bytes());
+    record_error_bytes(store, out, &e.0);
 }
 
 fn record_error_bytes(store: &mut Store, out: &mut Out, e: &[u8]) {

@@ -40,10 +40,7 @@ fn parse_expire_flags(args: &[Bytes]) -> Result<ExpireFlags, CmdError> {
         } else if eq_ic(opt, "lt") {
             f.lt = true;
         } else {
-            return Err(CmdError::from(format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(opt)
-            )));
+            return Err(CmdError::echoing("ERR Unsupported option ", opt, ""));
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {

@@ -686,17 +686,19 @@ mod tests {
     #[test]
     fn range_errors_follow_redis_texts() {
         assert_eq!(
-            range_long(b"-9223372036854775808", -i64::MAX, i64::MAX, None).unwrap_err().0,
+            range_long(b"-9223372036854775808", -i64::MAX, i64::MAX, None)
+                .unwrap_err()
+                .text(),
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
         );
         assert_eq!(
-            positive_long(b"-1", None).unwrap_err().0,
+            positive_long(b"-1", None).unwrap_err().text(),
             "ERR value is out of range, must be positive"
         );
         assert_eq!(
             positive_long(b"x", Some("ERR COUNT can't be negative"))
                 .unwrap_err()
-                .0,
+                .text(),
             "ERR COUNT can't be negative"
         );
     }

@@ -116,10 +116,11 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 }
             }
         } else {
-            return Err(CmdError::from(format!(
-                "ERR Unrecognized REPLCONF option: {}",
-                String::from_utf8_lossy(opt)
-            )));
+            return Err(CmdError::echoing(
+                "ERR Unrecognized REPLCONF option: ",
+                opt,
+                "",
+            ));
         }
     }
     ctx.out.ok();

@@ -571,9 +571,11 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for (i, (name, _)) in pairs.iter().enumerate() {
         let why = match crate::config::Config::param(name) {
             None => {
-                return Err(CmdError::from(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-                )))
+                return Err(CmdError::echoing(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '",
+                    &args[2 + 2 * i],
+                    "'",
+                ))
             }
             Some((_, false)) => Some("can't set immutable config"),
             Some(_) if pairs[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) => {
@@ -1008,10 +1010,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             );
         }
         _ => {
-            return Err(CmdError::from(format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-                String::from_utf8_lossy(&args[1])
-            )))
+            return Err(CmdError::echoing(
+                "ERR unknown subcommand or wrong number of arguments for '",
+                &args[1][..args[1].len().min(128)], // %.128s
+                "'. Try DEBUG HELP.",
+            ));
         }
     }
     Ok(())
@@ -1119,10 +1122,11 @@ fn script_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// As functionFlushCommand: more than one option is the generic subcommand error.
 fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::from(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-            String::from_utf8_lossy(&args[1])
-        )));
+        return Err(CmdError::echoing(
+            "ERR unknown subcommand or wrong number of arguments for '",
+            &args[1][..args[1].len().min(128)], // %.128s
+            "'. Try FUNCTION HELP.",
+        ));
     }
     if !flush_mode_ok(args) {
         return Err(CmdError::new(

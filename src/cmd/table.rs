@@ -18,7 +18,7 @@ pub struct Rejected(pub Vec<u8>);
 
 impl From<CmdError> for Rejected {
     fn from(e: CmdError) -> Self {
-        Rejected(e.0.as_bytes().to_vec())
+        Rejected(e.0.into_owned())
     }
 }
 

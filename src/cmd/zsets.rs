@@ -54,12 +54,12 @@ pub static COMMANDS: &[(&str, Handler)] = &[
 ];
 
 const NOT_FLOAT_RANGE: CmdError =
-    CmdError(std::borrow::Cow::Borrowed("ERR min or max is not a float"));
+    CmdError(std::borrow::Cow::Borrowed(b"ERR min or max is not a float"));
 const NOT_LEX_RANGE: CmdError = CmdError(std::borrow::Cow::Borrowed(
-    "ERR min or max not valid string range item",
+    b"ERR min or max not valid string range item",
 ));
 const NAN_SCORE: CmdError = CmdError(std::borrow::Cow::Borrowed(
-    "ERR resulting score is not a number (NaN)",
+    b"ERR resulting score is not a number (NaN)",
 ));
 
 fn limits(ctx: &Ctx) -> Limits {

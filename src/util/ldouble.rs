@@ -324,7 +324,7 @@ mod tests {
     fn inc(a: &str, b: &str) -> String {
         match incr_by_float(a.as_bytes(), b.as_bytes()) {
             Ok(v) => String::from_utf8(v).unwrap(),
-            Err(e) => e.0.to_string(),
+            Err(e) => e.text().into_owned(),
         }
     }
 
