@@ -25,20 +25,22 @@ pub struct Shared {
     pub connected: AtomicUsize,
     /// The listening sockets, closed to new connections the moment shutdown is requested: the client whose
     /// SHUTDOWN closed its connection must find the port refusing, as after Redis's exit.
-    listen_fds: Vec<std::os::fd::RawFd>,
+    /// Taken by the first request (the accept tasks drop the sockets after it, and the numbers may be reused).
+    listen_fds: Mutex<Vec<std::os::fd::RawFd>>,
 }
 
 impl Shared {
     /// Starts a graceful shutdown (stop accepting, let connections finish their batch, then exit).
     /// Must not be called with the store lock held.
     pub fn request_shutdown(&self) {
-        // send_replace stores the value even while nobody is subscribed (send would drop it).
-        self.shutdown_tx.send_replace(true);
-        for &fd in &self.listen_fds {
-            // SAFETY: the fd is a listener this server owns until the runtime ends (the accept tasks hold
-            // it); shutdown(SHUT_RD) on a listening TCP socket stops it listening and touches no memory.
+        // Before anything is told to stop: the accept tasks still hold the sockets.
+        for fd in std::mem::take(&mut *self.listen_fds.lock()) {
+            // SAFETY: a listener the accept tasks still own (they end only after the watch below changes);
+            // shutdown(SHUT_RD) on a listening TCP socket stops it listening and touches no memory.
             unsafe { libc::shutdown(fd, libc::SHUT_RD) };
         }
+        // send_replace stores the value even while nobody is subscribed (send would drop it).
+        self.shutdown_tx.send_replace(true);
         for c in self.store.lock().clients.iter() {
             c.handle.kill();
         }
@@ -135,7 +137,7 @@ impl Listening {
             shutdown_tx,
             next_id: AtomicU64::new(1),
             connected: AtomicUsize::new(0),
-            listen_fds: listeners.iter().map(|l| l.as_raw_fd()).collect(),
+            listen_fds: Mutex::new(listeners.iter().map(|l| l.as_raw_fd()).collect()),
         });
         Ok(Listening {
             shared,
