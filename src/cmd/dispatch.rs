@@ -317,6 +317,26 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);
     }
+    // slowlogPushCurrentCommand: a command that blocked is logged when it is served; EXEC (skip_slowlog) never,
+    // the commands it runs are; nothing while an AOF loads.
+    if !blocked && cmd.name != "exec" && !store.journal.loading {
+        let (slower, max) = (
+            store.config.slowlog_slower_than,
+            store.config.slowlog_max_len,
+        );
+        if slower >= 0 && elapsed as i128 >= slower as i128 {
+            let redacted = redacted_args(args);
+            store.slowlog.push(
+                elapsed,
+                args,
+                &redacted,
+                &client.addr,
+                client.name.as_ref(),
+                now / 1000,
+            );
+        }
+        store.slowlog.trim(max);
+    }
     // After the command, as Redis 7.0's call(): inside EXEC the queued commands come before EXEC itself.
     // Administrative commands are considered too dangerous to be shown.
     if !serving && !store.monitors.is_empty() && !cmd.has(flags::ADMIN) {

@@ -33,7 +33,83 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("memory|usage", memory_usage),
     ("function|flush", function_flush),
     ("script|flush", script_flush),
+    ("slowlog|get", slowlog_get),
+    ("slowlog|len", slowlog_len),
+    ("slowlog|reset", slowlog_reset),
+    ("slowlog|help", slowlog_help),
 ];
+
+/// SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 for all).
+fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // The table's arity lets more through; slowlogCommand takes at most a count.
+    if args.len() > 3 {
+        return Err(CmdError::echoing(
+            "ERR unknown subcommand or wrong number of arguments for '",
+            &args[1][..args[1].len().min(128)],
+            "'. Try SLOWLOG HELP.",
+        ));
+    }
+    let count = match args.get(2) {
+        Some(a) => super::args::range_long(
+            a,
+            -1,
+            i64::MAX,
+            Some("ERR count should be greater than or equal to -1"),
+        )?,
+        None => 10,
+    };
+    let log = &ctx.keys.engine_ref().slowlog.entries;
+    let n = if count == -1 {
+        log.len()
+    } else {
+        log.len().min(count as usize)
+    };
+    ctx.out.array(n);
+    for e in log.iter().take(n) {
+        ctx.out.array(6);
+        ctx.out.int(e.id as i64);
+        ctx.out.int(e.time);
+        ctx.out.int(e.duration as i64);
+        ctx.out.array(e.args.len());
+        for a in &e.args {
+            ctx.out.bulk(a);
+        }
+        ctx.out.bulk(e.peer.as_bytes());
+        ctx.out.bulk(&e.name);
+    }
+    Ok(())
+}
+
+fn slowlog_len(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.keys.engine_ref().slowlog.entries.len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn slowlog_reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.keys.engine().slowlog.entries.clear();
+    ctx.out.ok();
+    Ok(())
+}
+
+fn slowlog_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::connection::help_reply(
+        ctx,
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+    Ok(())
+}
 
 fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let n = ctx.keys.len();

@@ -145,6 +145,9 @@ pub struct Config {
     pub pubsub_limit: (u64, u64, u64),
     /// latency-tracking and latency-tracking-info-percentiles (INFO latencystats).
     pub latency_tracking: bool,
+    /// `slowlog-log-slower-than` (µs, below 0 off) and `slowlog-max-len`, read on every command.
+    pub slowlog_slower_than: i64,
+    pub slowlog_max_len: usize,
     pub latency_percentiles: Vec<f64>,
     pub io_threads: usize,
     /// Encoding thresholds, read on every write to a hash, set or sorted set.
@@ -181,6 +184,8 @@ impl Default for Config {
             active_expire_effort: 1,
             pubsub_limit: (32 << 20, 8 << 20, 60),
             latency_tracking: true,
+            slowlog_slower_than: 10000,
+            slowlog_max_len: 128,
             latency_percentiles: vec![50.0, 99.0, 99.9],
             io_threads: 0,
             hash_max_listpack_entries: 512,
@@ -554,6 +559,8 @@ impl Config {
         self.notify_keyspace_events = self.get("notify-keyspace-events").unwrap_or("").to_string();
         self.active_expire_effort = num(self, "active-expire-effort", 1).clamp(1, 10) as u32;
         self.latency_tracking = self.get("latency-tracking") != Some("no");
+        self.slowlog_slower_than = num(self, "slowlog-log-slower-than", 10000);
+        self.slowlog_max_len = num(self, "slowlog-max-len", 128).max(0) as usize;
         self.latency_percentiles = self
             .get("latency-tracking-info-percentiles")
             .unwrap_or("")

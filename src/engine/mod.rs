@@ -13,6 +13,7 @@ pub mod journal;
 pub mod keys;
 pub mod notify;
 pub mod pubsub;
+pub mod slowlog;
 pub mod snapshot;
 pub mod watch;
 
@@ -123,6 +124,7 @@ pub struct Store {
     blocking: Blocking,
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
+    pub slowlog: slowlog::SlowLog,
     /// What commands propagate, and the replicas it goes to.
     pub journal: crate::engine::journal::Journal,
     /// errno == ERANGE between commands (see crate::util::cerrno).
@@ -183,6 +185,7 @@ impl Store {
             clients: Clients::default(),
             blocking: Blocking::default(),
             monitors: Vec::new(),
+            slowlog: Default::default(),
             journal: Default::default(),
             call_depth: 0,
             repl_id: "0".repeat(40),
