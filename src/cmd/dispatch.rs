@@ -319,6 +319,20 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
     }
     // slowlogPushCurrentCommand: a command that blocked is logged when it is served; EXEC (skip_slowlog) never,
     // the commands it runs are; nothing while an AOF loads.
+    if !blocked && !store.journal.loading {
+        // latencyAddSampleIfNeeded("command" or "fast-command"), in ms.
+        let threshold = store.config.latency_monitor_threshold;
+        if threshold > 0 {
+            let event = if cmd.has(flags::FAST) {
+                "fast-command"
+            } else {
+                "command"
+            };
+            store
+                .latency_events
+                .add_if_needed(threshold, event, elapsed / 1000, now / 1000);
+        }
+    }
     if !blocked && cmd.name != "exec" && !store.journal.loading {
         let (slower, max) = (
             store.config.slowlog_slower_than,

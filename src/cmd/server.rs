@@ -37,7 +37,134 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("slowlog|len", slowlog_len),
     ("slowlog|reset", slowlog_reset),
     ("slowlog|help", slowlog_help),
+    ("latency|latest", latency_latest),
+    ("latency|history", latency_history),
+    ("latency|reset", latency_reset),
+    ("latency|help", latency_help),
+    ("latency|histogram", latency_histogram),
 ];
+
+/// LATENCY HISTOGRAM [command ...]: per command (and subcommand) that has run since the last CONFIG
+/// RESETSTAT, its calls and cumulative latency distribution; unknown names are skipped, a container
+/// command stands for its subcommands.
+fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let table = super::table();
+    let mut ids: Vec<usize> = Vec::new();
+    let with_subs = |id: usize, ids: &mut Vec<usize>| {
+        ids.push(id);
+        let prefix = format!("{}|", table.names[id]);
+        ids.extend((0..table.names.len()).filter(|&j| table.names[j].starts_with(&prefix)));
+    };
+    if args.len() == 2 {
+        for id in 0..table.names.len() {
+            if !table.names[id].contains('|') {
+                with_subs(id, &mut ids);
+            }
+        }
+    } else {
+        for a in &args[2..] {
+            let name = String::from_utf8_lossy(a).to_ascii_lowercase();
+            if let Some(id) = table.names.iter().position(|n| *n == name) {
+                with_subs(id, &mut ids);
+            }
+        }
+    }
+    let stats = &ctx.keys.engine_ref().stats.latency;
+    let found: Vec<(usize, &crate::util::latency::Histogram)> = ids
+        .into_iter()
+        .filter_map(|id| stats.get(id).and_then(|h| h.as_deref()).map(|h| (id, h)))
+        .collect();
+    ctx.out.map(found.len());
+    for (id, h) in found {
+        ctx.out.bulk(table.names[id].as_bytes());
+        ctx.out.map(2);
+        ctx.out.bulk(b"calls");
+        ctx.out.int(h.total() as i64);
+        ctx.out.bulk(b"histogram_usec");
+        let cdf = h.cdf_usec();
+        ctx.out.map(cdf.len());
+        for (usec, count) in cdf {
+            ctx.out.int(usec);
+            ctx.out.int(count as i64);
+        }
+    }
+    Ok(())
+}
+
+/// LATENCY LATEST: per event, its name, the newest sample's time and latency, and the largest ever.
+fn latency_latest(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let events = &ctx.keys.engine_ref().latency_events.events;
+    ctx.out.array(events.len());
+    for (name, ts) in events {
+        let (time, ms) = ts.latest();
+        ctx.out.array(4);
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.int(time);
+        ctx.out.int(ms as i64);
+        ctx.out.int(ts.max as i64);
+    }
+    Ok(())
+}
+
+/// LATENCY HISTORY event: its (time, latency) samples, oldest first; none for an unknown event.
+fn latency_history(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // The monitor's table compares names as C strings, case-sensitively.
+    let name = String::from_utf8_lossy(crate::util::num::c_string(&args[2]));
+    let Some(ts) = ctx
+        .keys
+        .engine_ref()
+        .latency_events
+        .events
+        .get(name.as_ref())
+    else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let samples: Vec<(i64, u64)> = ts.samples().collect();
+    ctx.out.array(samples.len());
+    for (time, ms) in samples {
+        ctx.out.array(2);
+        ctx.out.int(time);
+        ctx.out.int(ms as i64);
+    }
+    Ok(())
+}
+
+/// LATENCY RESET [event ...]: how many events were dropped.
+fn latency_reset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let monitor = &mut ctx.keys.engine().latency_events;
+    let n = if args.len() == 2 {
+        monitor.reset(None)
+    } else {
+        args[2..].iter().map(|e| monitor.reset(Some(e))).sum()
+    };
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+fn latency_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    super::connection::help_reply(
+        ctx,
+        "LATENCY",
+        &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    );
+    Ok(())
+}
 
 /// SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 for all).
 fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

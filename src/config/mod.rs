@@ -148,6 +148,8 @@ pub struct Config {
     /// `slowlog-log-slower-than` (µs, below 0 off) and `slowlog-max-len`, read on every command.
     pub slowlog_slower_than: i64,
     pub slowlog_max_len: usize,
+    /// `latency-monitor-threshold` (ms, 0 off).
+    pub latency_monitor_threshold: i64,
     pub latency_percentiles: Vec<f64>,
     pub io_threads: usize,
     /// Encoding thresholds, read on every write to a hash, set or sorted set.
@@ -186,6 +188,7 @@ impl Default for Config {
             latency_tracking: true,
             slowlog_slower_than: 10000,
             slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
             latency_percentiles: vec![50.0, 99.0, 99.9],
             io_threads: 0,
             hash_max_listpack_entries: 512,
@@ -561,6 +564,7 @@ impl Config {
         self.latency_tracking = self.get("latency-tracking") != Some("no");
         self.slowlog_slower_than = num(self, "slowlog-log-slower-than", 10000);
         self.slowlog_max_len = num(self, "slowlog-max-len", 128).max(0) as usize;
+        self.latency_monitor_threshold = num(self, "latency-monitor-threshold", 0);
         self.latency_percentiles = self
             .get("latency-tracking-info-percentiles")
             .unwrap_or("")

@@ -11,6 +11,7 @@ pub mod aof;
 pub mod client;
 pub mod journal;
 pub mod keys;
+pub mod latency_monitor;
 pub mod notify;
 pub mod pubsub;
 pub mod slowlog;
@@ -125,6 +126,7 @@ pub struct Store {
     /// Clients in MONITOR mode, in the order they entered it.
     pub monitors: Vec<u64>,
     pub slowlog: slowlog::SlowLog,
+    pub latency_events: latency_monitor::LatencyMonitor,
     /// What commands propagate, and the replicas it goes to.
     pub journal: crate::engine::journal::Journal,
     /// errno == ERANGE between commands (see crate::util::cerrno).
@@ -186,6 +188,7 @@ impl Store {
             blocking: Blocking::default(),
             monitors: Vec::new(),
             slowlog: Default::default(),
+            latency_events: Default::default(),
             journal: Default::default(),
             call_depth: 0,
             repl_id: "0".repeat(40),

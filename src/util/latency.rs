@@ -51,6 +51,12 @@ fn value_at_index(index: u32) -> i64 {
     sub << b
 }
 
+/// The smallest value counted in the same bucket as `v` (hdr's lowest_equivalent_value).
+fn lowest_equivalent(v: i64) -> i64 {
+    let b = bucket_index(v);
+    (v >> b) << b
+}
+
 /// The largest value counted in the same bucket as `v` (hdr's highest_equivalent_value).
 fn highest_equivalent(v: i64) -> i64 {
     let b = bucket_index(v);
@@ -68,6 +74,57 @@ impl Histogram {
             *c += 1;
         }
         self.total += 1;
+    }
+
+    /// How many values were recorded (hdr's total_count).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// What LATENCY HISTOGRAM reports (fillCommandCDF): hdr's logarithmic iteration from 1024 ns by powers of
+    /// two, as (highest equivalent value of the bucket reached, in µs; cumulative count), keeping only steps
+    /// where the count grew.
+    pub fn cdf_usec(&self) -> Vec<(i64, u64)> {
+        let len = self.counts.len() as i64;
+        // hdr_iter state (counts_index starts before the first slot).
+        let (mut index, mut cumulative, mut value, mut highest) = (-1i64, 0u64, 0i64, 0i64);
+        let mut level = 1024i64;
+        let mut level_lowest = lowest_equivalent(level);
+        let mut out = Vec::new();
+        let mut previous = 0;
+        // log_iter_next, until it returns false.
+        loop {
+            let has_next = cumulative < self.total;
+            let beyond = index < len && value_at_index((index + 1) as u32) > level_lowest;
+            if !(has_next || beyond) {
+                break;
+            }
+            loop {
+                if value >= level_lowest {
+                    level *= 2;
+                    level_lowest = lowest_equivalent(level);
+                    break;
+                }
+                // move_next
+                index += 1;
+                if index >= len {
+                    break;
+                }
+                cumulative += self.counts[index as usize];
+                value = value_at_index(index as u32);
+                highest = highest_equivalent(value);
+            }
+            if cumulative > previous {
+                out.push((highest / 1000, cumulative));
+            }
+            previous = cumulative;
+            // Past the last slot every count has been seen (record clamps into range): hdr would only
+            // raise the level from here.
+            if index >= len {
+                break;
+            }
+        }
+        out
     }
 
     /// hdr_value_at_percentile as Redis's bundled HdrHistogram_c computes it.
@@ -110,6 +167,13 @@ mod tests {
         let v = h.value_at_percentile(50.0);
         assert!((50_000_000..50_400_000).contains(&v), "{v}");
         assert_eq!(fmt_percentile(99.9), "99.9");
+        // hdr's log iteration from 1024 ns: each level reports the bucket it reached and the count so far.
+        let mut h = Histogram::default();
+        for ns in [500, 1500, 3000, 1_000_000] {
+            h.record(ns);
+        }
+        assert_eq!(h.cdf_usec(), vec![(1, 1), (2, 2), (4, 3), (1056, 4)]);
+        assert_eq!(Histogram::default().cdf_usec(), vec![]);
         assert_eq!(fmt_percentile(50.0), "50");
         assert_eq!(fmt_percentile(0.0), "0");
     }

@@ -1,0 +1,88 @@
+//! The latency monitor (LATENCY LATEST/HISTORY/RESET/HELP) against redis-server 7.0: the same slow commands
+//! on both, then the events compared (names, how many samples, latencies within a tolerance; times are each
+//! server's own clock).
+mod common;
+use common::*;
+
+/// LATENCY LATEST as (event, latest ms, max ms), sorted by event (the order is Redis's dict order).
+fn latest(c: &mut RawConn) -> Vec<(String, i64, i64)> {
+    let Reply::Agg(_, Some(list)) = parse_reply(&c.cmd(&["LATENCY", "LATEST"])) else {
+        panic!("LATENCY LATEST is not an array");
+    };
+    let int = |r: &Reply| match r {
+        Reply::Line(b':', v) => std::str::from_utf8(v).unwrap().parse::<i64>().unwrap(),
+        other => panic!("not an integer: {other:?}"),
+    };
+    let mut out: Vec<(String, i64, i64)> = list
+        .iter()
+        .map(|e| {
+            let Reply::Agg(_, Some(f)) = e else {
+                panic!("an event is not an array")
+            };
+            let Reply::Bulk(_, Some(name)) = &f[0] else {
+                panic!("name")
+            };
+            assert!(int(&f[1]) > 1_700_000_000, "a Unix time");
+            (
+                String::from_utf8_lossy(name).into_owned(),
+                int(&f[2]),
+                int(&f[3]),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn history_len(c: &mut RawConn, event: &str) -> usize {
+    match parse_reply(&c.cmd(&["LATENCY", "HISTORY", event])) {
+        Reply::Agg(_, Some(v)) => v.len(),
+        other => panic!("LATENCY HISTORY answered {other:?}"),
+    }
+}
+
+#[test]
+fn events_match_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut got = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut c = RawConn::connect(port);
+        assert_eq!(text(c.cmd(&["LATENCY", "LATEST"])), "*0\r\n");
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "100"]),
+            b"+OK\r\n"
+        );
+        c.cmd(&["DEBUG", "SLEEP", "0"]);
+        c.cmd(&["DEBUG", "SLEEP", "0.25"]);
+        let events = latest(&mut c);
+        assert_eq!(events.len(), 1, "{events:?}");
+        let (name, last, max) = &events[0];
+        assert!((240..400).contains(last) && last == max, "{events:?}");
+        got.push((
+            name.clone(),
+            history_len(&mut c, "command"),
+            history_len(&mut c, "COMMAND"),
+            history_len(&mut c, "blabla"),
+            text(c.cmd(&["LATENCY", "RESET", "blabla"])),
+            text(c.cmd(&["LATENCY", "RESET", "COMMAND", "command"])),
+            text(c.cmd(&["LATENCY", "LATEST"])),
+            text(c.cmd(&["LATENCY", "RESET"])),
+        ));
+    }
+    assert_eq!(got[0], got[1]);
+}
+
+#[test]
+fn help_and_errors_match_redis() {
+    assert_same_as_redis(&[
+        &["LATENCY", "HELP"],
+        &["LATENCY", "HELP", "xxx"],
+        &["LATENCY", "HISTORY"],
+        &["LATENCY", "HISTORY", "a", "b"],
+        &["LATENCY", "LATEST", "x"],
+        &["LATENCY", "RESET"],
+        &["LATENCY", "NOPE"],
+        &["LATENCY"],
+    ]);
+}
