@@ -86,3 +86,44 @@ fn help_and_errors_match_redis() {
         &["LATENCY"],
     ]);
 }
+
+/// LATENCY DOCTOR's report, numbers masked (each server measures its own sleep).
+fn doctor(c: &mut RawConn) -> String {
+    let Reply::Bulk(_, Some(text)) = parse_reply(&c.cmd(&["LATENCY", "DOCTOR"])) else {
+        panic!("LATENCY DOCTOR is not a string");
+    };
+    let text = String::from_utf8(text).unwrap();
+    let mut out = String::new();
+    let mut in_number = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[test]
+fn doctor_reports_as_redis() {
+    let ours = start_ours();
+    let redis = start_redis();
+    let mut got = Vec::new();
+    for port in [ours.port, redis.port] {
+        let mut c = RawConn::connect(port);
+        let off = doctor(&mut c);
+        c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "100"]);
+        let quiet = doctor(&mut c);
+        c.cmd(&["DEBUG", "SLEEP", "0.15"]);
+        let spiked = doctor(&mut c);
+        c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
+        let no_slowlog = doctor(&mut c);
+        got.push((off, quiet, spiked, no_slowlog));
+    }
+    assert_eq!(got[0], got[1]);
+}

@@ -42,7 +42,23 @@ pub static COMMANDS: &[(&str, Handler)] = &[
     ("latency|reset", latency_reset),
     ("latency|help", latency_help),
     ("latency|histogram", latency_histogram),
+    ("latency|doctor", latency_doctor),
 ];
+
+/// LATENCY DOCTOR: createLatencyReport's text, as a verbatim string.
+fn latency_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let store = ctx.keys.engine_ref();
+    let cx = crate::engine::latency_monitor::DoctorContext {
+        threshold: store.config.latency_monitor_threshold,
+        slowlog_slower_than: store.config.slowlog_slower_than,
+        hz: store.config.hz,
+        anon_huge_pages: crate::engine::latency_monitor::anon_huge_pages(),
+        now_secs: ctx.now / 1000,
+    };
+    let report = store.latency_events.report(&cx);
+    ctx.out.verbatim(report.as_bytes());
+    Ok(())
+}
 
 /// LATENCY HISTOGRAM [command ...]: per command (and subcommand) that has run since the last CONFIG
 /// RESETSTAT, its calls and cumulative latency distribution; unknown names are skipped, a container
