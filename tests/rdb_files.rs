@@ -568,3 +568,32 @@ fn opcodes_redis_does_not_write_by_default_load_as_in_redis() {
     assert_eq!(e, "Can't handle RDB format version 11");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A table-encoded set, hash or sorted set with a repeated member: the report stops right after it, as
+/// rdbLoadObject's dictAdd fails there (redis-check-rdb's offset), not at the end of the value.
+#[test]
+fn a_repeated_member_is_reported_where_redis_stops() {
+    let dir = fresh_dir("rdb-dup-member");
+    let s = |v: &str| v.as_bytes().to_vec();
+    let values = [
+        RdbValue::Set(vec![s("a"), s("b"), s("a"), s("c"), s("d")]),
+        RdbValue::Hash(vec![(s("f"), s("1")), (s("f"), s("2")), (s("g"), s("3"))]),
+        RdbValue::ZSet(vec![(s("m"), 1.0), (s("m"), 2.0), (s("n"), 3.0)]),
+    ];
+    for v in &values {
+        let mut w = FileWriter::new(SaveOptions::default(), &[("redis-ver", b"7.0.15")]);
+        w.select_db(0, 2, 0);
+        w.entry(b"first", &RdbValue::Str(s("x")), Encoding::Full, None);
+        w.entry(b"dups", v, Encoding::Full, None);
+        std::fs::write(dir.join("dup.rdb"), w.finish()).unwrap();
+        let ours = check_report_in_log(&dir, "dup.rdb");
+        let theirs = Command::new("redis-check-rdb")
+            .arg("dup.rdb")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let theirs = report_lines(&String::from_utf8_lossy(&theirs.stdout));
+        assert_eq!(ours, theirs, "{v:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -571,6 +571,24 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
+    /// A table-encoded collection with a repeated member: rdbLoadObject stops right after reading it (its
+    /// dictAdd fails), so the reader is put back there, where redis-check-rdb reports the error.
+    fn stop_at_duplicate<'b>(
+        &mut self,
+        members: impl Iterator<Item = &'b [u8]>,
+        ends: &[usize],
+        ty: u8,
+    ) -> Result<()> {
+        let mut seen = std::collections::HashSet::with_capacity(ends.len());
+        for (i, m) in members.enumerate() {
+            if !seen.insert(m) {
+                self.pos = ends[i];
+                return Err(duplicates_in(ty));
+            }
+        }
+        Ok(())
+    }
+
     /// rdbLoadObjectType + rdbLoadObject.
     pub fn read_object(&mut self) -> Result<RdbValue> {
         let ty = self.u8()?;
@@ -586,11 +604,19 @@ impl<'a> Reader<'a> {
             }
             TYPE_SET => {
                 let n = self.count()?;
-                RdbValue::Set((0..n).map(|_| self.read_string()).collect::<Result<_>>()?)
+                let mut v = Vec::with_capacity(n.min(4096));
+                let mut ends = Vec::with_capacity(n.min(4096));
+                for _ in 0..n {
+                    v.push(self.read_string()?);
+                    ends.push(self.pos);
+                }
+                self.stop_at_duplicate(v.iter().map(|m| &m[..]), &ends, ty)?;
+                RdbValue::Set(v)
             }
             TYPE_ZSET | TYPE_ZSET_2 => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n.min(4096));
+                let mut ends = Vec::with_capacity(n.min(4096));
                 for _ in 0..n {
                     let m = self.read_string()?;
                     let s = if ty == TYPE_ZSET_2 {
@@ -602,17 +628,22 @@ impl<'a> Reader<'a> {
                         return Err(RdbError("zset with NaN score"));
                     }
                     v.push((m, s));
+                    ends.push(self.pos);
                 }
+                self.stop_at_duplicate(v.iter().map(|(m, _)| &m[..]), &ends, ty)?;
                 RdbValue::ZSet(v)
             }
             TYPE_HASH => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n.min(4096));
+                let mut ends = Vec::with_capacity(n.min(4096));
                 for _ in 0..n {
                     let f = self.read_string()?;
                     let val = self.read_string()?;
                     v.push((f, val));
+                    ends.push(self.pos);
                 }
+                self.stop_at_duplicate(v.iter().map(|(f, _)| &f[..]), &ends, ty)?;
                 RdbValue::Hash(v)
             }
             TYPE_SET_INTSET => {
@@ -707,7 +738,9 @@ impl<'a> Reader<'a> {
             }
             _ => return Err(RdbError("unsupported object type")),
         };
-        check_collection(&v).map_err(|e| {
+        // The table types were checked for duplicates as they were read.
+        let dups_checked = matches!(ty, TYPE_SET | TYPE_HASH | TYPE_ZSET | TYPE_ZSET_2);
+        check_collection(&v, !dups_checked).map_err(|e| {
             // zipmapValidateIntegrity refuses an empty zipmap too.
             if e == DUPLICATES || (e == EMPTY_KEY && ty == TYPE_HASH_ZIPMAP) {
                 duplicates_in(ty)
@@ -739,9 +772,19 @@ fn duplicates_in(ty: u8) -> RdbError {
     })
 }
 
-/// Redis refuses empty collections ("empty keys") and duplicate members or fields.
-fn check_collection(v: &RdbValue) -> Result<()> {
+/// Redis refuses empty collections ("empty keys") and duplicate members or fields (looked for when `dups`).
+fn check_collection(v: &RdbValue, dups: bool) -> Result<()> {
     use std::collections::HashSet;
+    if !dups {
+        let len = match v {
+            RdbValue::Str(_) => return Ok(()),
+            RdbValue::List(l) => l.len(),
+            RdbValue::Set(m) => m.len(),
+            RdbValue::Hash(p) => p.len(),
+            RdbValue::ZSet(p) => p.len(),
+        };
+        return if len == 0 { Err(EMPTY_KEY) } else { Ok(()) };
+    }
     let (len, dup) = match v {
         RdbValue::Str(_) => return Ok(()),
         RdbValue::List(l) => (l.len(), false),
