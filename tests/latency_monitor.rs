@@ -41,13 +41,18 @@ fn history_len(c: &mut RawConn, event: &str) -> usize {
     }
 }
 
+/// Runs `f` on a fresh server of ours and on a fresh redis-server; returns (ours, redis).
+fn on_both<T>(f: impl Fn(&mut RawConn) -> T) -> (T, T) {
+    let (ours, redis) = (start_ours(), start_redis());
+    (
+        f(&mut RawConn::connect(ours.port)),
+        f(&mut RawConn::connect(redis.port)),
+    )
+}
+
 #[test]
 fn events_match_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let mut got = Vec::new();
-    for port in [ours.port, redis.port] {
-        let mut c = RawConn::connect(port);
+    let (ours, redis) = on_both(|c| {
         assert_eq!(text(c.cmd(&["LATENCY", "LATEST"])), "*0\r\n");
         assert_eq!(
             c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "100"]),
@@ -55,22 +60,22 @@ fn events_match_redis() {
         );
         c.cmd(&["DEBUG", "SLEEP", "0"]);
         c.cmd(&["DEBUG", "SLEEP", "0.25"]);
-        let events = latest(&mut c);
+        let events = latest(c);
         assert_eq!(events.len(), 1, "{events:?}");
         let (name, last, max) = &events[0];
         assert!((240..400).contains(last) && last == max, "{events:?}");
-        got.push((
+        (
             name.clone(),
-            history_len(&mut c, "command"),
-            history_len(&mut c, "COMMAND"),
-            history_len(&mut c, "blabla"),
+            history_len(c, "command"),
+            history_len(c, "COMMAND"),
+            history_len(c, "blabla"),
             text(c.cmd(&["LATENCY", "RESET", "blabla"])),
             text(c.cmd(&["LATENCY", "RESET", "COMMAND", "command"])),
             text(c.cmd(&["LATENCY", "LATEST"])),
             text(c.cmd(&["LATENCY", "RESET"])),
-        ));
-    }
-    assert_eq!(got[0], got[1]);
+        )
+    });
+    assert_eq!(ours, redis);
 }
 
 #[test]
@@ -111,19 +116,15 @@ fn doctor(c: &mut RawConn) -> String {
 
 #[test]
 fn doctor_reports_as_redis() {
-    let ours = start_ours();
-    let redis = start_redis();
-    let mut got = Vec::new();
-    for port in [ours.port, redis.port] {
-        let mut c = RawConn::connect(port);
-        let off = doctor(&mut c);
+    let (ours, redis) = on_both(|c| {
+        let off = doctor(c);
         c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "100"]);
-        let quiet = doctor(&mut c);
+        let quiet = doctor(c);
         c.cmd(&["DEBUG", "SLEEP", "0.15"]);
-        let spiked = doctor(&mut c);
+        let spiked = doctor(c);
         c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
-        let no_slowlog = doctor(&mut c);
-        got.push((off, quiet, spiked, no_slowlog));
-    }
-    assert_eq!(got[0], got[1]);
+        let no_slowlog = doctor(c);
+        (off, quiet, spiked, no_slowlog)
+    });
+    assert_eq!(ours, redis);
 }

@@ -361,6 +361,16 @@ fn report_lines(log: &str) -> Vec<String> {
         .collect()
 }
 
+/// The report redis-check-rdb prints on `dir/name`.
+fn redis_check_report(dir: &Path, name: &str) -> Vec<String> {
+    let out = Command::new("redis-check-rdb")
+        .arg(name)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    report_lines(&String::from_utf8_lossy(&out.stdout))
+}
+
 /// The report our binary logs when it refuses `dir/name`.
 fn check_report_in_log(dir: &Path, name: &str) -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_mini-redis-server"))
@@ -416,12 +426,7 @@ fn a_damaged_file_stops_the_start_with_its_offset() {
     for (what, bytes) in &cases {
         std::fs::write(dir.join("bad.rdb"), bytes).unwrap();
         let ours = check_report_in_log(&dir, "bad.rdb");
-        let theirs = Command::new("redis-check-rdb")
-            .arg("bad.rdb")
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let theirs = report_lines(&String::from_utf8_lossy(&theirs.stdout));
+        let theirs = redis_check_report(&dir, "bad.rdb");
         if ours != theirs {
             differ.push(format!("{what}:\n ours {ours:#?}\n redis {theirs:#?}"));
         }
@@ -587,12 +592,7 @@ fn a_repeated_member_is_reported_where_redis_stops() {
         w.entry(b"dups", v, Encoding::Full, None);
         std::fs::write(dir.join("dup.rdb"), w.finish()).unwrap();
         let ours = check_report_in_log(&dir, "dup.rdb");
-        let theirs = Command::new("redis-check-rdb")
-            .arg("dup.rdb")
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let theirs = report_lines(&String::from_utf8_lossy(&theirs.stdout));
+        let theirs = redis_check_report(&dir, "dup.rdb");
         assert_eq!(ours, theirs, "{v:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -317,8 +317,8 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
         store.stats.commands[cmd.id].failed += 1;
         record_error(store, out, &e);
     }
-    // slowlogPushCurrentCommand: a command that blocked is logged when it is served; EXEC (skip_slowlog) never,
-    // the commands it runs are; nothing while an AOF loads.
+    // The latency monitor and the slow log: a command that blocked is counted when it is served, nothing
+    // while an AOF loads.
     if !blocked && !store.journal.loading {
         // latencyAddSampleIfNeeded("command" or "fast-command"), in ms.
         let threshold = store.config.latency_monitor_threshold;
@@ -332,24 +332,22 @@ pub fn call(store: &mut Store, client: &mut Client, out: &mut Out, cmd: &Command
                 .latency_events
                 .add_if_needed(threshold, event, elapsed / 1000, now / 1000);
         }
-    }
-    if !blocked && cmd.name != "exec" && !store.journal.loading {
-        let (slower, max) = (
-            store.config.slowlog_slower_than,
-            store.config.slowlog_max_len,
-        );
-        if slower >= 0 && elapsed as i128 >= slower as i128 {
-            let redacted = redacted_args(args);
-            store.slowlog.push(
-                elapsed,
-                args,
-                &redacted,
-                &client.addr,
-                client.name.as_ref(),
-                now / 1000,
-            );
+        // slowlogPushCurrentCommand: EXEC (skip_slowlog) is not logged, the commands it runs are.
+        if !cmd.has(flags::SKIP_SLOWLOG) {
+            let slower = store.config.slowlog_slower_than;
+            if slower >= 0 && elapsed as i128 >= slower as i128 {
+                let redacted = redacted_args(args);
+                store.slowlog.push(
+                    elapsed,
+                    args,
+                    &redacted,
+                    &client.addr,
+                    client.name.as_ref(),
+                    now / 1000,
+                );
+            }
+            store.slowlog.trim(store.config.slowlog_max_len);
         }
-        store.slowlog.trim(max);
     }
     // After the command, as Redis 7.0's call(): inside EXEC the queued commands come before EXEC itself.
     // Administrative commands are considered too dangerous to be shown.

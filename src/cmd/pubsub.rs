@@ -1,7 +1,7 @@
 //! Pub/sub commands: (P)SUBSCRIBE, (P)UNSUBSCRIBE, PUBLISH, PUBSUB CHANNELS / NUMSUB / NUMPAT.
 use bytes::Bytes;
 
-use super::{CmdError, CmdResult, Ctx, Handler};
+use super::{CmdResult, Ctx, Handler};
 use crate::engine::pubsub::Subscriber;
 
 pub static COMMANDS: &[(&str, Handler)] = &[
@@ -129,17 +129,15 @@ fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// pubsubCommand takes CHANNELS and SHARDCHANNELS with at most one pattern; more is its generic error.
-fn at_most_one_pattern(args: &[Bytes], name: &str) -> CmdResult {
+fn at_most_one_pattern(args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::from(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{name}'. Try PUBSUB HELP."
-        )));
+        return Err(super::table::subcommand_syntax_error("PUBSUB", &args[1]));
     }
     Ok(())
 }
 
 fn pubsub_channels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    at_most_one_pattern(args, &String::from_utf8_lossy(&args[1]))?;
+    at_most_one_pattern(args)?;
     let pat = args.get(2);
     let names: Vec<Bytes> = ctx
         .keys
@@ -175,7 +173,7 @@ fn pubsub_numpat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn pubsub_shardchannels(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    at_most_one_pattern(args, &String::from_utf8_lossy(&args[1]))?;
+    at_most_one_pattern(args)?;
     ctx.out.array(0);
     Ok(())
 }

@@ -66,24 +66,17 @@ fn latency_doctor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn latency_histogram(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let table = super::table();
     let mut ids: Vec<usize> = Vec::new();
-    let with_subs = |id: usize, ids: &mut Vec<usize>| {
-        ids.push(id);
-        let prefix = format!("{}|", table.names[id]);
-        ids.extend((0..table.names.len()).filter(|&j| table.names[j].starts_with(&prefix)));
+    let mut with_subs = |c: &super::table::Command| {
+        ids.push(c.id);
+        ids.extend(c.subcommands.values().map(|s| s.id));
     };
     if args.len() == 2 {
-        for id in 0..table.names.len() {
-            if !table.names[id].contains('|') {
-                with_subs(id, &mut ids);
-            }
-        }
+        table.commands().for_each(&mut with_subs);
     } else {
-        for a in &args[2..] {
-            let name = String::from_utf8_lossy(a).to_ascii_lowercase();
-            if let Some(id) = table.names.iter().position(|n| *n == name) {
-                with_subs(id, &mut ids);
-            }
-        }
+        args[2..]
+            .iter()
+            .filter_map(|a| super::table::lookup_full(a))
+            .for_each(&mut with_subs);
     }
     let stats = &ctx.keys.engine_ref().stats.latency;
     let found: Vec<(usize, &crate::util::latency::Histogram)> = ids
@@ -186,11 +179,7 @@ fn latency_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 fn slowlog_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // The table's arity lets more through; slowlogCommand takes at most a count.
     if args.len() > 3 {
-        return Err(CmdError::echoing(
-            "ERR unknown subcommand or wrong number of arguments for '",
-            &args[1][..args[1].len().min(128)],
-            "'. Try SLOWLOG HELP.",
-        ));
+        return Err(super::table::subcommand_syntax_error("SLOWLOG", &args[1]));
     }
     let count = match args.get(2) {
         Some(a) => super::args::range_long(
@@ -1100,11 +1089,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         // debug.c does not look at the arguments after LOADAOF.
         ("pause-cron", 3) => {
-            let on = String::from_utf8_lossy(&args[2])
-                .trim()
-                .parse::<i64>()
-                .unwrap_or(0);
-            ctx.engine().cron_paused = on != 0;
+            ctx.engine().cron_paused = crate::util::num::c_strtol(&args[2]) != 0;
             ctx.out.ok();
         }
         ("loadaof", _) => {
@@ -1229,11 +1214,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             );
         }
         _ => {
-            return Err(CmdError::echoing(
-                "ERR unknown subcommand or wrong number of arguments for '",
-                &args[1][..args[1].len().min(128)], // %.128s
-                "'. Try DEBUG HELP.",
-            ));
+            return Err(super::table::subcommand_syntax_error("DEBUG", &args[1]));
         }
     }
     Ok(())
@@ -1341,11 +1322,7 @@ fn script_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// As functionFlushCommand: more than one option is the generic subcommand error.
 fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::echoing(
-            "ERR unknown subcommand or wrong number of arguments for '",
-            &args[1][..args[1].len().min(128)], // %.128s
-            "'. Try FUNCTION HELP.",
-        ));
+        return Err(super::table::subcommand_syntax_error("FUNCTION", &args[1]));
     }
     if !flush_mode_ok(args) {
         return Err(CmdError::new(

@@ -39,6 +39,7 @@ pub mod flags {
     pub const MOVABLEKEYS: u32 = 1 << 12;
     pub const ALLOW_BUSY: u32 = 1 << 13;
     pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+    pub const SKIP_SLOWLOG: u32 = 1 << 15;
 
     pub fn parse(names: &[String]) -> u32 {
         names
@@ -59,6 +60,7 @@ pub mod flags {
                 "movablekeys" => MOVABLEKEYS,
                 "allow_busy" => ALLOW_BUSY,
                 "no_mandatory_keys" => NO_MANDATORY_KEYS,
+                "skip_slowlog" => SKIP_SLOWLOG,
                 _ => 0,
             })
             .fold(0, |a, b| a | b)
@@ -226,6 +228,23 @@ pub fn table() -> &'static Table {
     })
 }
 
+impl Table {
+    /// Every top-level command (containers with their subcommands inside), in no particular order.
+    pub fn commands(&self) -> impl Iterator<Item = &Command> {
+        self.commands.iter()
+    }
+}
+
+/// lookupCommandBySds: a command by its full name, `container|sub` for a subcommand, any case.
+pub fn lookup_full(name: &[u8]) -> Option<&'static Command> {
+    let Some(bar) = name.iter().position(|&b| b == b'|') else {
+        return lookup(name);
+    };
+    let container = lookup(&name[..bar])?;
+    let full = String::from_utf8_lossy(name).to_ascii_lowercase();
+    container.subcommands.get(&full)
+}
+
 /// Case-insensitive lookup of a top-level command without allocating.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     let mut buf = [0u8; 32];
@@ -306,6 +325,15 @@ pub fn unknown_command(args: &[Bytes]) -> Vec<u8> {
 }
 
 /// `ERR unknown subcommand 'x'. Try CONFIG HELP.`, the subcommand's bytes as sent.
+/// addReplySubcommandSyntaxError: the error of a subcommand given arguments it does not take, naming the
+/// subcommand as the client sent it.
+pub fn subcommand_syntax_error(container: &str, sub: &[u8]) -> CmdError {
+    let mut e = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+    e.extend_from_slice(c_str(sub, 128));
+    e.extend_from_slice(format!("'. Try {container} HELP.").as_bytes());
+    CmdError(std::borrow::Cow::Owned(e))
+}
+
 fn unknown_subcommand(container: &str, sub: &[u8]) -> Vec<u8> {
     let mut e = b"ERR unknown subcommand '".to_vec();
     e.extend_from_slice(c_str(sub, 128));

@@ -1,6 +1,7 @@
 //! redis-check-rdb's report: what Redis prints after a file fails to load at start-up (rdbReportError runs
 //! the checker over the file), so operators and Redis's suite see the same lines.
 use crate::persist::rdb::{self, RdbError, Reader};
+use crate::util::num::c_string;
 
 /// rdb_type_string of redis-check-rdb (7.0): the name of each object type.
 const TYPE_NAMES: [&str; 19] = [
@@ -155,18 +156,9 @@ fn run(s: &mut State, data: &[u8], now_ms: i64, checksum: bool) -> Result<(), St
         s.doing = Doing::ReadType;
         let ty = s.r.u8()?;
         match ty {
-            rdb::OPCODE_EXPIRETIME => {
+            rdb::OPCODE_EXPIRETIME | rdb::OPCODE_EXPIRETIME_MS => {
                 s.doing = Doing::ReadExpire;
-                let b = s.r.bytes(4)?;
-                expire = Some(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64 * 1000);
-                continue;
-            }
-            rdb::OPCODE_EXPIRETIME_MS => {
-                s.doing = Doing::ReadExpire;
-                let b = s.r.bytes(8)?;
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                expire = Some(i64::from_le_bytes(a));
+                expire = Some(s.r.expire_ms(ty)?);
                 continue;
             }
             rdb::OPCODE_FREQ => {
@@ -195,10 +187,7 @@ fn run(s: &mut State, data: &[u8], now_ms: i64, checksum: bool) -> Result<(), St
                 let k = s.r.read_string()?;
                 let v = s.r.read_string()?;
                 // printf's %s stops at a NUL.
-                let cut = |b: &[u8]| {
-                    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-                    String::from_utf8_lossy(&b[..end]).into_owned()
-                };
+                let cut = |b: &[u8]| String::from_utf8_lossy(c_string(b)).into_owned();
                 s.info(&format!("AUX FIELD {} = '{}'", cut(&k), cut(&v)));
                 continue;
             }
@@ -227,10 +216,7 @@ fn run(s: &mut State, data: &[u8], now_ms: i64, checksum: bool) -> Result<(), St
     if version >= 5 && checksum {
         let covered = s.r.position();
         s.doing = Doing::CheckSum;
-        let b = s.r.bytes(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        let stored = u64::from_le_bytes(a);
+        let stored = s.r.checksum()?;
         if stored == 0 {
             s.info("RDB file was saved with checksum disabled: no check performed.");
         } else if stored != rdb::crc64(&data[..covered]) {

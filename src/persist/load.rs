@@ -147,27 +147,23 @@ impl LoadError {
                 tracing::warn!("Fatal error loading the DB: Invalid argument. Exiting.");
             }
             LoadError::Io(e) => tracing::warn!("Fatal error loading the DB: {e}. Exiting."),
-            LoadError::ShortRead { .. } => {
-                tracing::warn!("Short read or OOM loading DB. Unrecoverable error, aborting now.");
-                tracing::warn!("{self}");
-                tracing::warn!("Terminating server after rdb file reading failure.");
-            }
-            LoadError::Corrupt { .. } => {
-                tracing::warn!("{self}");
-                tracing::warn!("Terminating server after rdb file reading failure.");
-            }
-            LoadError::Checked(inner, report) => {
-                if matches!(**inner, LoadError::ShortRead { .. }) {
-                    tracing::warn!(
-                        "Short read or OOM loading DB. Unrecoverable error, aborting now."
-                    );
-                }
-                tracing::warn!("{inner}");
-                crate::util::log::raw(report);
-                tracing::warn!("Terminating server after rdb file reading failure.");
-            }
+            LoadError::ShortRead { .. } | LoadError::Corrupt { .. } => self.log_read_failure(None),
+            LoadError::Checked(inner, report) => inner.log_read_failure(Some(report)),
             LoadError::Fatal { .. } => tracing::warn!("{self}"),
         }
+    }
+
+    /// A short or corrupt file, as rdbReportError logs it (with the checker's report when it ran) before the
+    /// exit.
+    fn log_read_failure(&self, report: Option<&str>) {
+        if matches!(self, LoadError::ShortRead { .. }) {
+            tracing::warn!("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+        }
+        tracing::warn!("{self}");
+        if let Some(r) = report {
+            crate::util::log::raw(r);
+        }
+        tracing::warn!("Terminating server after rdb file reading failure.");
     }
 }
 
@@ -290,22 +286,14 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut expire_at: Option<i64> = None;
     let mut idle: Option<u64> = None;
     let mut reported = 0;
+    let interval = opts.progress_interval.max(1);
     loop {
         let start = r.position();
         let err = |e: RdbError| object_error(e, start);
         let ty = r.u8().map_err(err)?;
         match ty {
-            rdb::OPCODE_EXPIRETIME => {
-                let b = r.bytes(4).map_err(err)?;
-                let secs = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                expire_at = Some(secs as i64 * 1000);
-                continue;
-            }
-            rdb::OPCODE_EXPIRETIME_MS => {
-                let b = r.bytes(8).map_err(err)?;
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                expire_at = Some(i64::from_le_bytes(a));
+            rdb::OPCODE_EXPIRETIME | rdb::OPCODE_EXPIRETIME_MS => {
+                expire_at = Some(r.expire_ms(ty).map_err(err)?);
                 continue;
             }
             rdb::OPCODE_FREQ => {
@@ -463,7 +451,6 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
         if opts.key_load_delay != 0 {
             debug_delay(opts.key_load_delay);
         }
-        let interval = opts.progress_interval.max(1);
         if r.position() / interval > reported / interval {
             opts.progress.add(r.position() - reported);
             reported = r.position();
@@ -472,12 +459,9 @@ pub fn load(data: &[u8], opts: &LoadOptions) -> Result<Loaded, LoadError> {
     // The CRC64 of everything before it (RDB 5 and later).
     if version >= 5 {
         let covered = r.position();
-        let b = r
-            .bytes(8)
+        let stored = r
+            .checksum()
             .map_err(|_| LoadError::ShortRead { offset: covered })?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        let stored = u64::from_le_bytes(a);
         if opts.checksum {
             let expected = rdb::crc64(&data[..covered]);
             if stored == 0 {
@@ -518,7 +502,7 @@ mod tests {
     use crate::db::{hash, zset};
     use crate::persist::rdb::{Encoding, FileWriter, RdbValue, SaveOptions};
 
-    pub(super) fn opts(now_ms: i64) -> LoadOptions {
+    fn opts(now_ms: i64) -> LoadOptions {
         LoadOptions {
             databases: 16,
             limits: LoadLimits {
@@ -622,11 +606,6 @@ mod tests {
         ));
         assert_eq!(module_name(0), "AAAAAAAAA");
     }
-}
-
-#[cfg(test)]
-mod resize_tests {
-    use super::*;
 
     /// A RESIZEDB that claims 2^64-1 keys sizes nothing beyond what the file could hold.
     #[test]
@@ -640,7 +619,7 @@ mod resize_tests {
         // One key, "k" -> "v".
         f.extend_from_slice(&[0, 1, b'k', 1, b'v', rdb::OPCODE_EOF]);
         f.extend_from_slice(&[0; 8]);
-        let loaded = load(&f, &super::tests::opts(0)).expect("loads");
+        let loaded = load(&f, &opts(0)).expect("loads");
         assert_eq!(loaded.keys_loaded, 1);
         assert!(loaded.dbs[0].len() == 1);
     }

@@ -482,6 +482,25 @@ impl<'a> Reader<'a> {
         Ok(self.bytes(1)?[0])
     }
 
+    /// `N` bytes as an array (little-endian numbers of the file format).
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        self.bytes(N)?.try_into().map_err(|_| UNEXPECTED_END)
+    }
+
+    /// An EXPIRETIME (seconds, 32 bits) or EXPIRETIME_MS (milliseconds, 64 bits) opcode's time, in ms.
+    pub fn expire_ms(&mut self, opcode: u8) -> Result<i64> {
+        Ok(if opcode == OPCODE_EXPIRETIME {
+            i32::from_le_bytes(self.array()?) as i64 * 1000
+        } else {
+            i64::from_le_bytes(self.array()?)
+        })
+    }
+
+    /// The file's trailing CRC64.
+    pub fn checksum(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
     fn len_or_enc(&mut self) -> Result<Len> {
         let b = self.u8()?;
         Ok(match b >> 6 {
