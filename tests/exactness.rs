@@ -729,6 +729,9 @@ fn echoed_arguments_are_raw_bytes_cut_at_nul() {
         &[b"HELLO", b"3", b"\xffOPT"],
         &[b"REPLCONF", b"\xff", b"x"],
         &[b"DEBUG", b"\xffnope"],
+        &[b"client", b"UnBlock", b"1", b"timeout", b"x"],
+        &[b"PUBSUB", b"ChAnNeLs", b"a", b"b"],
+        &[b"FUNCTION", b"Flush", b"ASYNC", b"SYNC"],
         &[b"DEBUG", &long],
     ]);
 }

@@ -506,9 +506,7 @@ fn kill_client(ctx: &mut Ctx, id: u64) {
 /// an error.
 fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 4 {
-        return Err(CmdError::new(
-            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        ));
+        return Err(super::table::subcommand_syntax_error("CLIENT", &args[1]));
     }
     let error = match args.get(3) {
         None => false,
